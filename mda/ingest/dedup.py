@@ -1,0 +1,83 @@
+"""Suppression of the same AIS message heard by several receivers (or echoed by a gateway).
+
+Two messages are the same when their payloads are identical and they arrive within a short
+window. A position payload carries the transponder's UTC second and radio state, so an identical
+payload within seconds is the same transmission, never a new report; class B units that repeat
+an unchanged report every few minutes are well outside the window.
+
+The first copy is kept; the receivers that heard later copies are appended to its ``receivers``
+list (shared with the record decoded from it). Messages without any time (only time-less
+recordings, since live sources stamp arrival) are compared with the last few dozen messages
+only: further back, an identical payload may just as well be a vessel repeating its static
+report, which nothing in such a recording can tell apart.
+
+Memory is two generations of payloads: rotating when the current one spans a whole window keeps
+every message of the last window, at two dictionary look-ups per message.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from mda.ingest.message import AisMessage
+from mda.ingest.stats import IngestStats
+
+
+class DuplicateFilter:
+    """Remembers recent payloads; pure and bounded."""
+
+    DEFAULT_WINDOW_S: Final = 10.0
+    DEFAULT_UNTIMED_WINDOW: Final = 50
+    MAX_GENERATION: Final = 500_000  # bound for feeds whose clock stands still
+
+    def __init__(
+        self,
+        stats: IngestStats,
+        window_s: float = DEFAULT_WINDOW_S,
+        untimed_window: int = DEFAULT_UNTIMED_WINDOW,
+    ) -> None:
+        self._stats = stats
+        self._window_s = window_s
+        self._untimed_window = untimed_window
+        self._current: dict[bytes, AisMessage] = {}
+        self._previous: dict[bytes, AisMessage] = {}
+        self._generation_start: float | None = None
+        self._untimed = 0
+
+    def is_duplicate(self, message: AisMessage) -> bool:
+        """True if ``message`` repeats one seen within the window (and records who heard it)."""
+        key = message.payload
+        if not key:
+            return False  # an empty payload is invalid, not a copy of another
+        first = self._current.get(key)
+        if first is None:
+            first = self._previous.get(key)
+        t = message.time
+        if first is not None:
+            t0 = first.time
+            if t is None or t0 is None or abs(t - t0) <= self._window_s:
+                self._stats.duplicates += 1
+                if message.source not in first.receivers:
+                    first.receivers.append(message.source)
+                return True
+        current = self._current
+        current[key] = message
+        if t is None:
+            self._untimed += 1
+            if self._untimed >= self._untimed_window:
+                self._rotate(self._generation_start)
+        else:
+            start = self._generation_start
+            if start is None:
+                self._generation_start = t
+            elif t - start >= self._window_s:
+                self._rotate(t)
+        if len(current) > self.MAX_GENERATION:
+            self._rotate(self._generation_start)
+        return False
+
+    def _rotate(self, start: float | None) -> None:
+        self._previous = self._current
+        self._current = {}
+        self._generation_start = start
+        self._untimed = 0

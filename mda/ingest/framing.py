@@ -1,0 +1,327 @@
+"""Framing: raw lines of a feed in, complete AIS messages with their best event time out.
+
+Handles any talker's ``!--VDM``/``!--VDO`` with checksum verification, NMEA 4.0 tag blocks,
+Gatehouse ``$PGHP`` wrappers, USCG trailing fields, recorder clocks from ``$--RMC``/``$--ZDA``,
+JSON feeds, multi-sentence reassembly and duplicate suppression. Pure: the caller passes the
+arrival time stamped by the source, and the same lines always give the same messages.
+
+Time precedence for a sentence: its tag block ``c:``, a preceding tag-block-only line or
+``$PGHP`` wrapper, a trailing epoch field, the feed's recorder clock, the arrival time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final
+
+from mda.ingest.checksum import verify_checksums
+from mda.ingest.dedup import DuplicateFilter
+from mda.ingest.fragments import FragmentAssembler
+from mda.ingest.jsonfeeds import parse_json_line
+from mda.ingest.message import AisMessage
+from mda.ingest.nmea import (
+    TagBlock,
+    checksum,
+    parse_hex2,
+    parse_tag_block,
+    parse_trailing,
+    pghp_time,
+    rmc_time,
+    zda_time,
+)
+from mda.ingest.stats import IngestStats
+
+MAX_LINE: Final = 1024  # NMEA allows 82 characters; tag blocks and trailing fields add some
+MAX_JSON_LINE: Final = 65_536
+_DIGIT: Final = {str(i).encode(): i for i in range(10)}
+_AIS_FORMATTERS: Final = frozenset((b"VDM", b"VDO"))
+_CHANNELS: Final = frozenset([b""] + [bytes([c]) for c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"])
+_BANG: Final = 0x21
+_DOLLAR: Final = 0x24
+_BACKSLASH: Final = 0x5C
+_BRACE: Final = 0x7B
+
+
+@dataclass(slots=True)
+class _FeedState:
+    """What framing remembers about one feed between batches."""
+
+    recorder_time: float | None = None
+    pending_time: float | None = None  # from a $PGHP or tag-block-only line, for the next one
+    pending_station: str | None = None
+    sentences: int = 0
+    newest: float | None = None
+
+
+class Framer:
+    """Turns batches of lines into AIS messages; holds fragments and the duplicate window."""
+
+    def __init__(
+        self,
+        stats: IngestStats | None = None,
+        *,
+        fragment_timeout_s: float = FragmentAssembler.DEFAULT_TIMEOUT_S,
+        max_held_fragments: int = FragmentAssembler.DEFAULT_MAX_HELD,
+        duplicate_window_s: float | None = DuplicateFilter.DEFAULT_WINDOW_S,
+    ) -> None:
+        self.stats = stats if stats is not None else IngestStats()
+        self._feeds: dict[str, _FeedState] = {}
+        self._fragments = FragmentAssembler(
+            self.stats, timeout_s=fragment_timeout_s, max_held=max_held_fragments
+        )
+        self._dedup = (
+            None
+            if duplicate_window_s is None
+            else DuplicateFilter(self.stats, window_s=duplicate_window_s)
+        )
+
+    @property
+    def held_fragments(self) -> int:
+        """Incomplete multi-sentence messages currently held."""
+        return self._fragments.held
+
+    def frame(
+        self, lines: Iterable[bytes], feed: str, arrival: float | None = None
+    ) -> list[AisMessage]:
+        """Frame a batch of lines from one feed, all stamped with the same arrival time."""
+        state = self._feeds.get(feed)
+        if state is None:
+            state = self._feeds[feed] = _FeedState()
+        stripped = [line.strip() for line in lines]
+        checksum_ok = verify_checksums(stripped)
+        out: list[AisMessage] = []
+        emit = out.append
+        stats = self.stats
+        stats.lines += len(stripped)
+        is_duplicate = self._dedup.is_duplicate if self._dedup is not None else None
+        add_fragment = self._fragments.add
+        digit = _DIGIT
+        formatters = _AIS_FORMATTERS
+        channels = _CHANNELS
+        sentences = messages = 0
+        for raw, ok in zip(stripped, checksum_ok, strict=True):
+            if not raw:
+                stats.junk_lines += 1
+                continue
+            first = raw[0]
+            line = raw  # the sentence, once a tag block is split off
+            tag: TagBlock | None = None
+            if first == _BACKSLASH:
+                tag, line = self._tag_block(raw, state)
+                if tag is None or not line:
+                    continue
+                first = line[0]
+            if first != _BANG:
+                if first == _DOLLAR:
+                    self._other_nmea(line, ok, state)
+                elif first == _BRACE and tag is None:
+                    self._json(line, state, feed, arrival, out)
+                else:
+                    stats.junk_lines += 1
+                continue
+            if len(line) > MAX_LINE:
+                stats.too_long += 1
+                continue
+            star = line.rfind(b"*")
+            fields = line[1:star].split(b",")
+            if (
+                not ok
+                or len(fields) < 7
+                or fields[0][2:] not in formatters
+                or len(fields[0]) != 5
+                or not line.isascii()
+            ):
+                self._reject_sentence(line, ok)
+                continue
+            total = digit.get(fields[1])
+            num = digit.get(fields[2])
+            fill = digit.get(fields[6])
+            if (
+                total is None
+                or num is None
+                or fill is None
+                or fill > 5
+                or not 1 <= num <= total
+                or fields[4] not in channels
+            ):
+                stats.malformed_sentence += 1
+                continue
+            sentences += 1
+
+            # Event time and receiving station, best first.
+            if tag is not None:
+                time = tag.time
+                station = tag.station
+            else:
+                time = station = None
+            if state.pending_time is not None or state.pending_station is not None:
+                if time is None:
+                    time = state.pending_time
+                if station is None:
+                    station = state.pending_station
+                state.pending_time = state.pending_station = None
+            if len(line) > star + 3:
+                trailing = parse_trailing(line[star + 3 :])
+                if trailing.bad_time:
+                    stats.bad_time += 1
+                if time is None:
+                    time = trailing.time
+                if station is None:
+                    station = trailing.station
+            if time is None:
+                time = state.recorder_time
+                if time is None:
+                    time = arrival
+
+            if total == 1:
+                source = station or feed
+                message = AisMessage(time, source, fields[5], fill, [raw], [source])
+            else:
+                group = tag.group if tag is not None else None
+                assembled = add_fragment(
+                    # A tag-block group names the message outright; the later sentences of a
+                    # group often carry nothing else (no station), so the group is the key.
+                    (feed, None, b"g", group.encode())
+                    if group is not None
+                    else (feed, station, fields[4], fields[3]),
+                    total,
+                    num,
+                    fields[5],
+                    fill,
+                    raw,
+                    time,
+                    group,
+                    station,
+                    state.sentences + sentences,
+                )
+                if assembled is None:
+                    continue
+                source = assembled.station or feed
+                message = AisMessage(
+                    assembled.time,
+                    source,
+                    assembled.payload,
+                    assembled.fill,
+                    assembled.raws,
+                    [source],
+                )
+            messages += 1
+            if is_duplicate is None or not is_duplicate(message):
+                emit(message)
+                if time is not None and (state.newest is None or time > state.newest):
+                    state.newest = time
+        stats.sentences += sentences
+        stats.messages += messages
+        state.sentences += sentences
+        self._fragments.expire(feed, state.newest, state.sentences)
+        return out
+
+    def finish(self) -> None:
+        """End of input: fragments still waiting for the rest of their message are counted."""
+        self._fragments.expire_all()
+
+    def _tag_block(self, line: bytes, state: _FeedState) -> tuple[TagBlock | None, bytes]:
+        """Split off a leading tag block; a tag block alone describes the next sentence."""
+        stats = self.stats
+        end = line.find(b"\\", 1)
+        if end < 0 or not line.isascii():
+            stats.bad_tag_block += 1
+            return None, b""
+        tag = parse_tag_block(line[1:end])
+        if not tag.checksum_ok:
+            # Used all the same: the sentence carries its own checksum, and real feeds send
+            # tag blocks with dummy checksums ("*00") around otherwise good sentences.
+            stats.tag_block_bad_checksum += 1
+        if tag.bad_time:
+            stats.bad_time += 1
+        rest = line[end + 1 :]
+        if not rest:
+            state.pending_time = tag.time
+            state.pending_station = tag.station
+        return tag, rest
+
+    def _reject_sentence(self, line: bytes, ok: bool) -> None:
+        """Count a '!' line that cannot be framed, with the most specific reason."""
+        stats = self.stats
+        is_ais = line[3:6] in _AIS_FORMATTERS
+        if not line.isascii():
+            stats.non_ascii += 1
+        elif ok:
+            # Valid checksum but not an AIS sentence of the expected shape.
+            if is_ais:
+                stats.malformed_sentence += 1
+            else:
+                stats.other_nmea += 1
+        elif not is_ais:
+            stats.junk_lines += 1  # e.g. "!AIPWR,UNIT=0,PWV": receiver status, no checksum
+        else:
+            star = line.rfind(b"*")
+            if star < 0 or parse_hex2(line[star + 1 : star + 3]) is None:
+                stats.missing_checksum += 1
+            else:
+                stats.bad_checksum += 1
+
+    def _json(
+        self,
+        line: bytes,
+        state: _FeedState,
+        feed: str,
+        arrival: float | None,
+        out: list[AisMessage],
+    ) -> None:
+        if len(line) > MAX_JSON_LINE:
+            self.stats.too_long += 1
+            return
+        parsed = parse_json_line(line, feed, arrival, self.stats.rejected_values)
+        if not parsed.ok:
+            self.stats.bad_json += 1
+            return
+        if parsed.sentences:
+            # The object's reception time and station apply to its sentences, like a tag
+            # block; a time-less object falls back to the feed's clock. Framed one by one:
+            # the object carries one message, and its sentences are checked individually.
+            prefix = b""
+            if parsed.time is not None or parsed.station is not None:
+                parts = []
+                if parsed.time is not None:
+                    parts.append(b"c:%d" % round(parsed.time * 1000))  # milliseconds
+                if parsed.station is not None:
+                    parts.append(b"s:" + parsed.station.encode("ascii", "replace"))
+                body = b",".join(parts)
+                prefix = b"\\" + body + b"*%02X\\" % checksum(body)
+            sentences = [prefix + s.strip() for s in parsed.sentences]
+            self.stats.lines -= len(sentences)  # counted as one line, the JSON object
+            out.extend(self.frame(sentences, feed, arrival))
+            return
+        for record in parsed.records:
+            self.stats.messages += 1
+            out.append(
+                AisMessage(
+                    record.time, record.source, b"", 0, [line], record.receivers, decoded=record
+                )
+            )
+
+    def _other_nmea(self, line: bytes, ok: bool, state: _FeedState) -> None:
+        stats = self.stats
+        if not ok:
+            # Damaged or unchecked non-AIS sentences are not trusted for time either.
+            stats.junk_lines += 1
+            return
+        stats.other_nmea += 1
+        star = line.rfind(b"*")
+        fields = line[1:star].split(b",")
+        head = fields[0]
+        if head == b"PGHP":
+            state.pending_time = pghp_time(fields)
+            state.pending_station = None
+            return
+        kind = head[2:]
+        if kind == b"RMC":
+            t = rmc_time(fields)
+        elif kind == b"ZDA":
+            t = zda_time(fields)
+        else:
+            return
+        if t is not None:
+            state.recorder_time = t

@@ -1,0 +1,77 @@
+"""Core records that flow through mda: what a vessel reported, decoded and normalised.
+
+Records are slotted dataclasses with positional construction in the hot path. Field names follow
+the decoded-record contract of DESIGN.md; ITU "not available" values are ``None``, never the
+sentinel. Times are UTC seconds since the Unix epoch (``float``), or ``None`` when no source of
+time was available; the shells turn them into ISO 8601 at the edges.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final, Literal, TypeAlias
+
+StationKind: TypeAlias = Literal["vessel", "sar_aircraft", "base_station", "aid_to_navigation"]
+
+VESSEL: Final = "vessel"
+SAR_AIRCRAFT: Final = "sar_aircraft"
+BASE_STATION: Final = "base_station"
+AID_TO_NAVIGATION: Final = "aid_to_navigation"
+
+
+@dataclass(slots=True)
+class Position:
+    """A position report (AIS types 1, 2, 3, 4, 9, 18, 19, 21, 27)."""
+
+    time: float | None
+    mmsi: int
+    msg_type: int
+    lat: float | None
+    lon: float | None
+    sog: float | None
+    cog: float | None
+    heading: int | None
+    nav_status: int | None
+    rot: float | None
+    accuracy: bool | None
+    source: str
+    kind: StationKind = "vessel"
+    # UTC second of the fix as reported by the transponder (0-59); 60-63 mean "not available"
+    # or a degraded positioning mode and become None.
+    second: int | None = None
+    # Raw rate-of-turn code: keeps +/-127 ("turning fast, no turn indicator"), which has no
+    # value in degrees per minute and so leaves ``rot`` None.
+    rot_raw: int | None = None
+    altitude_m: int | None = None
+    aid_type: int | None = None
+    receivers: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class VesselStatic:
+    """Identity and voyage data (AIS types 5, 19, 21, 24 A/B); absent fields are None."""
+
+    time: float | None
+    mmsi: int
+    msg_type: int
+    shipname: str | None = None
+    callsign: str | None = None
+    imo: int | None = None
+    ship_type: int | None = None
+    to_bow: int | None = None
+    to_stern: int | None = None
+    to_port: int | None = None
+    to_starboard: int | None = None
+    draught: float | None = None
+    destination: str | None = None
+    # Estimated time of arrival as the transponder gives it: month, day, hour and minute with
+    # no year ("MM-DDTHH:MM"); None when any part is "not available".
+    eta: str | None = None
+    epfd: int | None = None
+    source: str = ""
+    # Type 24 part ("A" or "B"); None for the other types.
+    part: str | None = None
+    receivers: list[str] = field(default_factory=list)
+
+
+Record: TypeAlias = Position | VesselStatic
