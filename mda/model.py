@@ -1,15 +1,19 @@
 """Core records that flow through mda: what a vessel reported, decoded and normalised.
 
-Records are slotted dataclasses with positional construction in the hot path. Field names follow
-the decoded-record contract of DESIGN.md; ITU "not available" values are ``None``, never the
+Records are immutable named tuples: slotted, typed, and cheap to build in bulk (the batch
+decoder makes them with ``tuple.__new__`` straight from columns). Field names follow the
+decoded-record contract of DESIGN.md; ITU "not available" values are ``None``, never the
 sentinel. Times are UTC seconds since the Unix epoch (``float``), or ``None`` when no source of
 time was available; the shells turn them into ISO 8601 at the edges.
+
+``receivers`` is the one mutable part: the list of receivers that heard the message, shared
+with duplicate suppression, which adds to it when another receiver hears the same message.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Final, Literal, TypeAlias
+from collections.abc import Sequence
+from typing import Final, Literal, NamedTuple, TypeAlias
 
 StationKind: TypeAlias = Literal["vessel", "sar_aircraft", "base_station", "aid_to_navigation"]
 
@@ -19,8 +23,7 @@ BASE_STATION: Final = "base_station"
 AID_TO_NAVIGATION: Final = "aid_to_navigation"
 
 
-@dataclass(slots=True)
-class Position:
+class Position(NamedTuple):
     """A position report (AIS types 1, 2, 3, 4, 9, 18, 19, 21, 27)."""
 
     time: float | None
@@ -44,11 +47,10 @@ class Position:
     rot_raw: int | None = None
     altitude_m: int | None = None
     aid_type: int | None = None
-    receivers: list[str] = field(default_factory=list)
+    receivers: Sequence[str] = ()
 
 
-@dataclass(slots=True)
-class VesselStatic:
+class VesselStatic(NamedTuple):
     """Identity and voyage data (AIS types 5, 19, 21, 24 A/B); absent fields are None."""
 
     time: float | None
@@ -71,7 +73,7 @@ class VesselStatic:
     source: str = ""
     # Type 24 part ("A" or "B"); None for the other types.
     part: str | None = None
-    receivers: list[str] = field(default_factory=list)
+    receivers: Sequence[str] = ()
 
 
 Record: TypeAlias = Position | VesselStatic

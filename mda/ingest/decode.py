@@ -46,6 +46,8 @@ from mda.model import (
 )
 
 FAST_TYPES: Final = frozenset(LAYOUT_BITS)
+# First payload character of each type the batch decoder takes.
+_VECTOR_FIRST_CHAR: Final = {ARMOUR[t]: t for t in VECTOR_TYPES}
 # Types whose payload has no time in it: the same vessel repeats the identical payload every few
 # minutes, so each distinct payload is decoded once and the result reused.
 CACHED_TYPES: Final = frozenset((5, 24))
@@ -71,42 +73,58 @@ class Decoder:
     def decode(self, messages: Iterable[AisMessage]) -> list[Record]:
         """Decode a batch; records keep the order of their messages."""
         batch = messages if isinstance(messages, list) else list(messages)
-        results: list[Record | list[Record] | None] = [None] * len(batch)
+        stats = self.stats
+        vector_first = _VECTOR_FIRST_CHAR if self._vectorise else {}
         vector_index: list[int] = []
         vector_types: list[int] = []
-        sixbit = SIXBIT_VALUE
-        vectorise = self._vectorise
+        scalar: dict[int, Record | list[Record]] = {}
         for i, m in enumerate(batch):
             payload = m.payload
-            if (
-                vectorise
-                and len(payload) == REPORT_CHARS
-                and m.fill == 0
-                and sixbit.get(payload[0]) in VECTOR_TYPES
-            ):
+            t = (
+                vector_first.get(payload[0])
+                if len(payload) == REPORT_CHARS and not m.fill
+                else None
+            )
+            if t is not None:
                 vector_index.append(i)
-                vector_types.append(sixbit[payload[0]])
-            else:
-                results[i] = self._decode_one(m)
-        stats = self.stats
+                vector_types.append(t)
+                continue
+            if m.decoded is not None:
+                scalar[i] = m.decoded
+                self._types.append(m.decoded.msg_type)
+                continue
+            result = self._decode_one(m)
+            if result is not None:
+                scalar[i] = result
+        out: list[Record] = []
         if vector_index:
             positions = decode_reports(
                 [batch[i] for i in vector_index], vector_types, stats.rejected_values
             )
-            for i, t, position in zip(vector_index, vector_types, positions, strict=True):
-                if position is None:
-                    stats.invalid_payload += 1
-                else:
-                    results[i] = position
-                    self._types.append(t)
-        out: list[Record] = []
-        for r in results:
-            if r is None:
-                continue
-            if isinstance(r, list):
-                out.extend(r)
+            invalid = positions.count(None)
+            if invalid:
+                stats.invalid_payload += invalid
+                vector_types = [t for t, p in zip(vector_types, positions, strict=True) if p]
+            self._types.extend(vector_types)
+            if not scalar and not invalid:
+                out = positions  # type: ignore[assignment]  # no None in it
             else:
-                out.append(r)
+                merged: dict[int, Record | list[Record] | None] = dict(
+                    zip(vector_index, positions, strict=True)
+                )
+                merged.update(scalar)
+                for i in sorted(merged):
+                    result = merged[i]
+                    if isinstance(result, list):
+                        out.extend(result)
+                    elif result is not None:
+                        out.append(result)
+        else:
+            for found in scalar.values():  # insertion order is message order
+                if isinstance(found, list):
+                    out.extend(found)
+                else:
+                    out.append(found)
         stats.by_type.update(self._types)
         self._types.clear()
         stats.records += len(out)
@@ -115,9 +133,6 @@ class Decoder:
     def _decode_one(self, m: AisMessage) -> Record | list[Record] | None:
         """Decode one message on the scalar paths (fast layouts or pyais)."""
         stats = self.stats
-        if m.decoded is not None:
-            self._types.append(m.decoded.msg_type)
-            return m.decoded
         payload = m.payload
         msg_type = SIXBIT_VALUE.get(payload[0]) if payload else None
         if msg_type is None:
@@ -507,10 +522,12 @@ def records_from_pyais(msg: Any, bv: Any, m: AisMessage, rejected: Counter[str])
             receivers=m.receivers,
         )  # fmt: skip
         if hasattr(msg, "to_bow"):  # auxiliary craft carry their mothership's MMSI instead
-            static.to_bow = n.positive_or_none(int(msg.to_bow))
-            static.to_stern = n.positive_or_none(int(msg.to_stern))
-            static.to_port = n.positive_or_none(int(msg.to_port))
-            static.to_starboard = n.positive_or_none(int(msg.to_starboard))
+            static = static._replace(
+                to_bow=n.positive_or_none(int(msg.to_bow)),
+                to_stern=n.positive_or_none(int(msg.to_stern)),
+                to_port=n.positive_or_none(int(msg.to_port)),
+                to_starboard=n.positive_or_none(int(msg.to_starboard)),
+            )
         return [static]
     return []
 

@@ -44,37 +44,45 @@ class DuplicateFilter:
         self._generation_start: float | None = None
         self._untimed = 0
 
-    def is_duplicate(self, message: AisMessage) -> bool:
-        """True if ``message`` repeats one seen within the window (and records who heard it)."""
-        key = message.payload
-        if not key:
-            return False  # an empty payload is invalid, not a copy of another
-        first = self._current.get(key)
-        if first is None:
-            first = self._previous.get(key)
-        t = message.time
-        if first is not None:
-            t0 = first.time
-            if t is None or t0 is None or abs(t - t0) <= self._window_s:
-                self._stats.duplicates += 1
-                if message.source not in first.receivers:
-                    first.receivers.append(message.source)
-                return True
-        current = self._current
-        current[key] = message
-        if t is None:
-            self._untimed += 1
-            if self._untimed >= self._untimed_window:
-                self._rotate(self._generation_start)
-        else:
-            start = self._generation_start
-            if start is None:
+    def unique(self, messages: list[AisMessage]) -> list[AisMessage]:
+        """The messages of a batch that are not copies of one seen within the window.
+
+        A copy is counted, and the receiver that heard it is added to the first copy's
+        ``receivers``.
+        """
+        out: list[AisMessage] = []
+        keep = out.append
+        window = self._window_s
+        current, previous = self._current, self._previous
+        duplicates = 0
+        for message in messages:
+            key = message.payload
+            if not key:  # an empty payload is invalid, not a copy of another
+                keep(message)
+                continue
+            first = current.get(key) or previous.get(key)
+            t = message.time
+            if first is not None:
+                t0 = first.time
+                if t is None or t0 is None or -window <= t - t0 <= window:
+                    duplicates += 1
+                    if message.source not in first.receivers:
+                        first.receivers.append(message.source)
+                    continue
+            current[key] = message
+            keep(message)
+            if t is None:
+                self._untimed += 1
+                if self._untimed >= self._untimed_window:
+                    self._rotate(self._generation_start)
+                    current, previous = self._current, self._previous
+            elif self._generation_start is None:
                 self._generation_start = t
-            elif t - start >= self._window_s:
+            elif t - self._generation_start >= window or len(current) > self.MAX_GENERATION:
                 self._rotate(t)
-        if len(current) > self.MAX_GENERATION:
-            self._rotate(self._generation_start)
-        return False
+                current, previous = self._current, self._previous
+        self._stats.duplicates += duplicates
+        return out
 
     def _rotate(self, start: float | None) -> None:
         self._previous = self._current

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
-from mda.ingest.checksum import verify_checksums
+from mda.ingest.scan import LineScan
 from mda.ingest.dedup import DuplicateFilter
 from mda.ingest.fragments import FragmentAssembler
 from mda.ingest.jsonfeeds import parse_json_line
@@ -35,6 +35,7 @@ from mda.ingest.stats import IngestStats
 MAX_LINE: Final = 1024  # NMEA allows 82 characters; tag blocks and trailing fields add some
 MAX_JSON_LINE: Final = 65_536
 _DIGIT: Final = {str(i).encode(): i for i in range(10)}
+_FILL_BITS: Final = {str(i).encode(): i for i in range(6)}
 _AIS_FORMATTERS: Final = frozenset((b"VDM", b"VDO"))
 _CHANNELS: Final = frozenset([b""] + [bytes([c]) for c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"])
 _BANG: Final = 0x21
@@ -48,8 +49,8 @@ class _FeedState:
     """What framing remembers about one feed between batches."""
 
     recorder_time: float | None = None
-    pending_time: float | None = None  # from a $PGHP or tag-block-only line, for the next one
-    pending_station: str | None = None
+    # (time, station) from a $PGHP or tag-block-only line, for the next sentence only
+    pending: tuple[float | None, str | None] | None = None
     sentences: int = 0
     newest: float | None = None
 
@@ -67,6 +68,7 @@ class Framer:
     ) -> None:
         self.stats = stats if stats is not None else IngestStats()
         self._feeds: dict[str, _FeedState] = {}
+        self._ais_heads: set[bytes] = set()  # sentence heads seen to be !--VDM / !--VDO
         self._fragments = FragmentAssembler(
             self.stats, timeout_s=fragment_timeout_s, max_held=max_held_fragments
         )
@@ -89,17 +91,26 @@ class Framer:
         if state is None:
             state = self._feeds[feed] = _FeedState()
         stripped = [line.strip() for line in lines]
-        checksum_ok = verify_checksums(stripped)
+        self.stats.lines += len(stripped)
+        out = self._frame_lines(stripped, state, feed, arrival)
+        self.stats.messages += len(out)
+        self._fragments.expire(feed, state.newest, state.sentences)
+        return out if self._dedup is None else self._dedup.unique(out)
+
+    def _frame_lines(
+        self, stripped: list[bytes], state: _FeedState, feed: str, arrival: float | None
+    ) -> list[AisMessage]:
+        """Complete messages of stripped lines (before duplicate suppression)."""
+        checksum_ok = LineScan(stripped).checksum_ok
         out: list[AisMessage] = []
         emit = out.append
         stats = self.stats
-        stats.lines += len(stripped)
-        is_duplicate = self._dedup.is_duplicate if self._dedup is not None else None
         add_fragment = self._fragments.add
-        digit = _DIGIT
-        formatters = _AIS_FORMATTERS
+        new_message = tuple.__new__
+        fill_bits = _FILL_BITS
         channels = _CHANNELS
-        sentences = messages = 0
+        ais_heads = self._ais_heads
+        sentences = 0
         for raw, ok in zip(stripped, checksum_ok, strict=True):
             if not raw:
                 stats.junk_lines += 1
@@ -125,26 +136,30 @@ class Framer:
                 continue
             star = line.rfind(b"*")
             fields = line[1:star].split(b",")
-            if (
-                not ok
-                or len(fields) < 7
-                or fields[0][2:] not in formatters
-                or len(fields[0]) != 5
-                or not line.isascii()
-            ):
+            if not ok or len(fields) < 7 or not line.isascii():
                 self._reject_sentence(line, ok)
                 continue
-            total = digit.get(fields[1])
-            num = digit.get(fields[2])
-            fill = digit.get(fields[6])
-            if (
-                total is None
-                or num is None
-                or fill is None
-                or fill > 5
-                or not 1 <= num <= total
-                or fields[4] not in channels
-            ):
+            head = fields[0]
+            if head not in ais_heads:
+                if len(head) != 5 or head[2:] not in _AIS_FORMATTERS:
+                    self._reject_sentence(line, ok)
+                    continue
+                ais_heads.add(head)  # talker + VDM/VDO: a handful per feed
+            if fields[1] == b"1" and fields[2] == b"1":
+                total = num = 1
+            else:
+                total_or_none = _DIGIT.get(fields[1])
+                num_or_none = _DIGIT.get(fields[2])
+                if (
+                    total_or_none is None
+                    or num_or_none is None
+                    or not 1 <= num_or_none <= total_or_none
+                ):
+                    stats.malformed_sentence += 1
+                    continue
+                total, num = total_or_none, num_or_none
+            fill = fill_bits.get(fields[6])
+            if fill is None or fields[4] not in channels:
                 stats.malformed_sentence += 1
                 continue
             sentences += 1
@@ -155,12 +170,13 @@ class Framer:
                 station = tag.station
             else:
                 time = station = None
-            if state.pending_time is not None or state.pending_station is not None:
+            if state.pending is not None:
+                pending_time, pending_station = state.pending
                 if time is None:
-                    time = state.pending_time
+                    time = pending_time
                 if station is None:
-                    station = state.pending_station
-                state.pending_time = state.pending_station = None
+                    station = pending_station
+                state.pending = None
             if len(line) > star + 3:
                 trailing = parse_trailing(line[star + 3 :])
                 if trailing.bad_time:
@@ -176,7 +192,9 @@ class Framer:
 
             if total == 1:
                 source = station or feed
-                message = AisMessage(time, source, fields[5], fill, [raw], [source])
+                message = new_message(
+                    AisMessage, (time, source, fields[5], fill, (raw,), [source], None)
+                )
             else:
                 group = tag.group if tag is not None else None
                 assembled = add_fragment(
@@ -203,18 +221,14 @@ class Framer:
                     source,
                     assembled.payload,
                     assembled.fill,
-                    assembled.raws,
+                    tuple(assembled.raws),
                     [source],
                 )
-            messages += 1
-            if is_duplicate is None or not is_duplicate(message):
-                emit(message)
-                if time is not None and (state.newest is None or time > state.newest):
-                    state.newest = time
+            emit(message)
+            if time is not None and (state.newest is None or time > state.newest):
+                state.newest = time
         stats.sentences += sentences
-        stats.messages += messages
         state.sentences += sentences
-        self._fragments.expire(feed, state.newest, state.sentences)
         return out
 
     def finish(self) -> None:
@@ -237,8 +251,7 @@ class Framer:
             stats.bad_time += 1
         rest = line[end + 1 :]
         if not rest:
-            state.pending_time = tag.time
-            state.pending_station = tag.station
+            state.pending = (tag.time, tag.station)
         return tag, rest
 
     def _reject_sentence(self, line: bytes, ok: bool) -> None:
@@ -291,14 +304,12 @@ class Framer:
                 body = b",".join(parts)
                 prefix = b"\\" + body + b"*%02X\\" % checksum(body)
             sentences = [prefix + s.strip() for s in parsed.sentences]
-            self.stats.lines -= len(sentences)  # counted as one line, the JSON object
-            out.extend(self.frame(sentences, feed, arrival))
+            out.extend(self._frame_lines(sentences, state, feed, arrival))
             return
         for record in parsed.records:
-            self.stats.messages += 1
             out.append(
                 AisMessage(
-                    record.time, record.source, b"", 0, [line], record.receivers, decoded=record
+                    record.time, record.source, b"", 0, (line,), list(record.receivers), record
                 )
             )
 
@@ -313,8 +324,7 @@ class Framer:
         fields = line[1:star].split(b",")
         head = fields[0]
         if head == b"PGHP":
-            state.pending_time = pghp_time(fields)
-            state.pending_station = None
+            state.pending = (pghp_time(fields), None)
             return
         kind = head[2:]
         if kind == b"RMC":

@@ -134,45 +134,46 @@ def gpsd_records(
                 f.raw("lon", 28, n.LON_NOT_AVAILABLE, signed=True, scale=600_000, name="position"),
                 rejected,
             )
-        position = Position(
-            time, mmsi, t, lat, lon, None, None, None, None, None,
-            bool(obj.get("accuracy", False)), source, receivers=receivers,
-        )  # fmt: skip
+        values: dict[str, Any] = {}
         if t in (1, 2, 3, 18, 19):
-            position.sog = n.speed_tenths(f.raw("speed", 10, 1023, scale=10, name="sog"))
-            position.cog = n.course_tenths(
+            values["sog"] = n.speed_tenths(f.raw("speed", 10, 1023, scale=10, name="sog"))
+            values["cog"] = n.course_tenths(
                 f.raw("course", 12, 3600, scale=10, name="cog"), rejected
             )
-            position.heading = n.heading(f.raw("heading", 9, 511), rejected)
-            position.second = n.utc_second(f.raw("second", 6, 60))
+            values["heading"] = n.heading(f.raw("heading", 9, 511), rejected)
+            values["second"] = n.utc_second(f.raw("second", 6, 60))
         if t in (1, 2, 3, 27):
-            position.nav_status = n.nav_status(f.raw("status", 4, 15, name="nav_status"))
+            values["nav_status"] = n.nav_status(f.raw("status", 4, 15, name="nav_status"))
         if t in (1, 2, 3):
-            _gpsd_turn(obj, f, position)
+            values["rot"], values["rot_raw"] = _gpsd_turn(obj, f)
         elif t == 27:
             speed = f.raw("speed", 6, 63, name="sog")
             course = f.raw("course", 9, 511, name="cog")
-            position.sog = None if speed == 63 else float(speed)
-            position.cog = float(course) if course < 360 else None
+            values["sog"] = None if speed == 63 else float(speed)
+            values["cog"] = float(course) if course < 360 else None
         elif t == 9:
             speed = f.raw("speed", 10, 1023, name="sog")
             alt = f.raw("alt", 12, 4095)
-            position.kind = SAR_AIRCRAFT
-            position.sog = None if speed == 1023 else float(speed)
-            position.cog = n.course_tenths(
+            values["kind"] = SAR_AIRCRAFT
+            values["sog"] = None if speed == 1023 else float(speed)
+            values["cog"] = n.course_tenths(
                 f.raw("course", 12, 3600, scale=10, name="cog"), rejected
             )
-            position.altitude_m = None if alt == 4095 else alt
-            position.second = n.utc_second(f.raw("second", 6, 60))
+            values["altitude_m"] = None if alt == 4095 else alt
+            values["second"] = n.utc_second(f.raw("second", 6, 60))
         elif t == 4:
-            position.kind = BASE_STATION
+            values["kind"] = BASE_STATION
             stamp = _text(obj.get("timestamp"))  # "2007-05-14T19:57:39Z"; years may be odd
             if stamp and stamp.endswith("Z") and stamp[-3:-1].isdigit():
-                position.second = n.utc_second(int(stamp[-3:-1]))
+                values["second"] = n.utc_second(int(stamp[-3:-1]))
         elif t == 21:
-            position.kind = AID_TO_NAVIGATION
-            position.aid_type = n.positive_or_none(f.raw("aid_type", 5, 0))
-            position.second = n.utc_second(f.raw("second", 6, 60))
+            values["kind"] = AID_TO_NAVIGATION
+            values["aid_type"] = n.positive_or_none(f.raw("aid_type", 5, 0))
+            values["second"] = n.utc_second(f.raw("second", 6, 60))
+        position = Position(
+            time, mmsi, t, lat, lon, None, None, None, None, None,
+            bool(obj.get("accuracy", False)), source, receivers=receivers,
+        )._replace(**values)  # fmt: skip
         records: list[Record] = [position]
         if t in (19, 21):
             records.append(_gpsd_static(obj, f, t, time, mmsi, source, receivers, rejected))
@@ -186,20 +187,20 @@ def gpsd_records(
 MAX_TURN_DEG_PER_MIN = 709.0
 
 
-def _gpsd_turn(obj: dict[str, Any], f: _Fields, position: Position) -> None:
+def _gpsd_turn(obj: dict[str, Any], f: _Fields) -> tuple[float | None, int | None]:
+    """Rate of turn (degrees a minute) and raw code from scaled or unscaled gpsd JSON."""
     turn = obj.get("turn")
     if not obj.get("scaled"):
         raw = f.raw("turn", 8, -128, signed=True, name="rot")
-        position.rot = n.rate_of_turn(raw)
-        position.rot_raw = n.rot_code(raw)
-    elif turn == "fastright":
-        position.rot_raw = 127
-    elif turn == "fastleft":
-        position.rot_raw = -127
-    else:
-        rate = _number(turn)
-        if rate is not None and abs(rate) <= MAX_TURN_DEG_PER_MIN:
-            position.rot = rate
+        return n.rate_of_turn(raw), n.rot_code(raw)
+    if turn == "fastright":
+        return None, 127
+    if turn == "fastleft":
+        return None, -127
+    rate = _number(turn)
+    if rate is not None and abs(rate) <= MAX_TURN_DEG_PER_MIN:
+        return rate, None
+    return None, None
 
 
 def _gpsd_static(
@@ -212,24 +213,25 @@ def _gpsd_static(
     receivers: list[str],
     rejected: Counter[str],
 ) -> VesselStatic:
-    static = VesselStatic(time, mmsi, t, source=source, receivers=receivers)
-    static.shipname = n.clean_text(_text(obj.get("shipname")) or _text(obj.get("name")))
-    static.callsign = n.clean_text(_text(obj.get("callsign")))
-    static.ship_type = n.positive_or_none(f.raw("shiptype", 8, 0, name="ship_type"))
-    static.epfd = n.positive_or_none(f.raw("epfd", 4, 0))
-    static.to_bow = n.positive_or_none(f.raw("to_bow", 9, 0, name="dimensions"))
-    static.to_stern = n.positive_or_none(f.raw("to_stern", 9, 0, name="dimensions"))
-    static.to_port = n.positive_or_none(f.raw("to_port", 6, 0, name="dimensions"))
-    static.to_starboard = n.positive_or_none(f.raw("to_starboard", 6, 0, name="dimensions"))
+    values: dict[str, Any] = {
+        "shipname": n.clean_text(_text(obj.get("shipname")) or _text(obj.get("name"))),
+        "callsign": n.clean_text(_text(obj.get("callsign"))),
+        "ship_type": n.positive_or_none(f.raw("shiptype", 8, 0, name="ship_type")),
+        "epfd": n.positive_or_none(f.raw("epfd", 4, 0)),
+        "to_bow": n.positive_or_none(f.raw("to_bow", 9, 0, name="dimensions")),
+        "to_stern": n.positive_or_none(f.raw("to_stern", 9, 0, name="dimensions")),
+        "to_port": n.positive_or_none(f.raw("to_port", 6, 0, name="dimensions")),
+        "to_starboard": n.positive_or_none(f.raw("to_starboard", 6, 0, name="dimensions")),
+    }
     if t == 5:
-        static.imo = n.imo_number(f.raw("imo", 30, 0), rejected)
-        static.draught = n.draught_tenths(f.raw("draught", 8, 0, scale=10))
-        static.destination = n.clean_text(_text(obj.get("destination")))
+        values["imo"] = n.imo_number(f.raw("imo", 30, 0), rejected)
+        values["draught"] = n.draught_tenths(f.raw("draught", 8, 0, scale=10))
+        values["destination"] = n.clean_text(_text(obj.get("destination")))
         eta = _text(obj.get("eta"))  # "MM-DDTHH:MMZ"
         if eta and len(eta) >= 11 and eta[2] == "-" and eta[5] == "T" and eta[8] == ":":
             month, day, hour, minute = eta[0:2], eta[3:5], eta[6:8], eta[9:11]
             if all(p.isdigit() for p in (month, day, hour, minute)):
-                static.eta = n.eta(int(month), int(day), int(hour), int(minute), rejected)
+                values["eta"] = n.eta(int(month), int(day), int(hour), int(minute), rejected)
     if t == 24 and "partno" in obj:
-        static.part = "A" if obj["partno"] == 0 else "B"
-    return static
+        values["part"] = "A" if obj["partno"] == 0 else "B"
+    return VesselStatic(time, mmsi, t, source=source, receivers=receivers, **values)

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from mda.model import Record
 
 
-@dataclass(slots=True)
-class AisMessage:
-    """One complete AIS message: payload, event time, and who heard it."""
+class AisMessage(NamedTuple):
+    """One complete AIS message: payload, event time, and who heard it.
+
+    A named tuple so that framing can build one per sentence with ``tuple.__new__`` in C.
+    """
 
     time: float | None
     source: str  # receiving station when the feed names one, else the feed
     payload: bytes
     fill: int
-    raws: list[bytes]  # the sentences exactly as received, tag blocks included
-    receivers: list[str] = field(default_factory=list)
+    raws: tuple[bytes, ...]  # the sentences exactly as received, tag blocks included
+    receivers: list[str]  # who heard it: the source, then receivers of suppressed copies
     # Set when the feed delivered an already decoded message (gpsd JSON) instead of NMEA.
     decoded: Record | None = None

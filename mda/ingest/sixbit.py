@@ -60,15 +60,21 @@ def payload_value(payload: bytes) -> int:
 
 
 # AIS text characters for six-bit values 0-63 ('@' is padding and ends the text).
-SIXBIT_TEXT: Final = "@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_ !\"#$%&'()*+,-./0123456789:;<=>?"
+SIXBIT_TEXT: Final = b"@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_ !\"#$%&'()*+,-./0123456789:;<=>?"
+_BASE64_TO_TEXT: Final = bytes.maketrans(_BASE64, SIXBIT_TEXT)
 
 
 def raw_text(value: int, nbits: int, offset: int, width: int) -> str:
     """The six-bit characters of ``width`` bits at ``offset`` of an ``nbits``-bit value.
 
-    Characters beyond the end of the value are absent, never padding read as text.
+    Characters beyond the end of the value are absent, never padding read as text. The bits
+    become text through base64 (one character per six bits) and a translation of alphabets.
     """
-    end = min(offset + width, nbits)
-    return "".join(
-        SIXBIT_TEXT[(value >> (nbits - start - 6)) & 0x3F] for start in range(offset, end - 5, 6)
-    )
+    chars = (min(offset + width, nbits) - offset) // 6
+    if chars <= 0:
+        return ""
+    bits = (value >> (nbits - offset - 6 * chars)) & ((1 << (6 * chars)) - 1)
+    pad = -chars % 4  # base64 works on groups of four characters (24 bits)
+    data = (bits << (6 * pad)).to_bytes((chars + pad) * 6 // 8, "big")
+    encoded = binascii.b2a_base64(data, newline=False)[:chars]
+    return encoded.translate(_BASE64_TO_TEXT).decode("ascii")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from itertools import repeat
+from operator import itemgetter
 from typing import Final
 
 import numpy as np
@@ -64,9 +66,97 @@ class _Words:
         return out
 
 
-def decodable(message: AisMessage) -> bool:
-    """Whether the batch decoder takes this message (one 168-bit report, no fill bits)."""
-    return len(message.payload) == REPORT_CHARS and message.fill == 0
+def sixbit_values(chars: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    """Six-bit values of armour characters; 255 marks a character outside the armour."""
+    values: npt.NDArray[np.uint8] = _SIXBIT[chars]
+    return values
+
+
+class ReportColumns:
+    """Every field of N 168-bit reports as Python lists, ready to become records.
+
+    ``valid`` is False for a report with a character outside the armour; its fields are
+    meaningless and nothing was counted for it. ``rejected`` names, per report, the values
+    rejected as out of range (empty for nearly all), to be counted when the record is kept.
+    """
+
+    def __init__(self, values: npt.NDArray[np.uint8], msg_types: Sequence[int]) -> None:
+        n = len(msg_types)
+        valid_mask = (values != 255).all(axis=1)
+        bits = _Words(np.where(values == 255, 0, values))
+        kinds = np.asarray(msg_types, dtype=np.int64)
+        class_a = kinds <= 3
+        class_b = kinds == 18
+
+        def pick(a: tuple[int, int], b: tuple[int, int], base: tuple[int, int]) -> I64:
+            """A field whose offset and width differ between class A, B and base station."""
+            fa = bits.field(*a)
+            fb = bits.field(*b)
+            fs = bits.field(*base)
+            return np.where(class_a, fa, np.where(class_b, fb, fs))
+
+        mmsi = bits.field(8, 30)
+        lon = np.where(
+            class_a,
+            bits.field(61, 28, True),
+            np.where(class_b, bits.field(57, 28, True), bits.field(79, 28, True)),
+        )
+        lat = np.where(
+            class_a,
+            bits.field(89, 27, True),
+            np.where(class_b, bits.field(85, 27, True), bits.field(107, 27, True)),
+        )
+        accuracy = pick((60, 1), (56, 1), (78, 1)).astype(bool)
+        second = pick((137, 6), (133, 6), (72, 6))
+        sog = np.where(class_a, bits.field(50, 10), bits.field(46, 10))
+        cog = np.where(class_a, bits.field(116, 12), bits.field(112, 12))
+        heading = np.where(class_a, bits.field(128, 9), bits.field(124, 9))
+        status = bits.field(38, 4)
+        rot = bits.field(42, 8, True)
+
+        # Positions: ITU "not available" (91, 181 degrees) becomes None silently; anything
+        # else outside the globe is rejected and counted.
+        lat_na = lat == 91 * 600_000
+        lon_na = lon == 181 * 600_000
+        in_range = (np.abs(lat) <= 90 * 600_000) & (np.abs(lon) <= 180 * 600_000)
+        has_position = in_range & ~lat_na & ~lon_na
+        moving = class_a | class_b
+        bad_position = ~in_range & ~lat_na & ~lon_na
+        bad_cog = moving & (cog > 3600)
+        bad_heading = moving & (heading >= 360) & (heading != 511)
+        rot_ok = class_a & (rot != -128) & (np.abs(rot) != 127)
+        rot_dpm = np.where(
+            rot == 0, 0.0, np.copysign(np.round((rot / 4.733) ** 2), rot.astype(np.float64))
+        )
+
+        self.valid: list[bool] = valid_mask.tolist()
+        self.any_invalid = not bool(valid_mask.all())
+        self.mmsi: list[int] = mmsi.tolist()
+        # degrees rounded to 6 decimals exactly as pyais does: round(raw * 5 / 3) / 1e6
+        self.lat = _none_where(~has_position, ((10 * lat + 3) // 6) / 1e6)
+        self.lon = _none_where(~has_position, ((10 * lon + 3) // 6) / 1e6)
+        self.sog = _none_where(~moving | (sog == 1023), sog / 10.0)
+        self.cog = _none_where(~moving | (cog >= 3600), cog / 10.0)
+        self.heading = _none_where(~moving | (heading >= 360), heading)
+        self.nav_status = _none_where(~class_a | (status == 15), status)
+        self.rot = _none_where(~rot_ok, rot_dpm)
+        self.rot_raw = _none_where(~class_a | (rot == -128), rot)
+        self.second = _none_where(second >= 60, second)
+        self.accuracy: list[bool] = accuracy.tolist()
+        self.kind: list[str] = np.where(kinds == 4, BASE_STATION, "vessel").tolist()
+        self.rejected: list[tuple[str, ...]] = [()] * n
+        self.any_rejected = bool((bad_position | bad_cog | bad_heading).any())
+        if self.any_rejected:
+            for i in np.flatnonzero(bad_position | bad_cog | bad_heading).tolist():
+                self.rejected[i] = tuple(
+                    name
+                    for name, mask in (
+                        ("position", bad_position),
+                        ("cog", bad_cog),
+                        ("heading", bad_heading),
+                    )
+                    if mask[i]
+                )
 
 
 def decode_reports(
@@ -74,108 +164,43 @@ def decode_reports(
 ) -> list[Position | None]:
     """Positions for 168-bit reports of types 1-3, 4 and 18; None where a payload is invalid."""
     n = len(messages)
-    chars = np.frombuffer(b"".join(m.payload for m in messages), dtype=np.uint8)
-    values = _SIXBIT[chars].reshape(n, REPORT_CHARS)
-    valid = (values != 255).all(axis=1)
-    bits = _Words(np.where(values == 255, 0, values))
-    kinds = np.asarray(msg_types, dtype=np.int64)
-    class_a = kinds <= 3
-    class_b = kinds == 18
-
-    def pick(a: tuple[int, int], b: tuple[int, int], base: tuple[int, int]) -> I64:
-        """A field whose offset and width differ between class A, class B and base station."""
-        fa = bits.field(*a)
-        fb = bits.field(*b)
-        fs = bits.field(*base)
-        return np.where(class_a, fa, np.where(class_b, fb, fs))
-
-    mmsi = bits.field(8, 30)
-    lon = np.where(
-        class_a,
-        bits.field(61, 28, True),
-        np.where(class_b, bits.field(57, 28, True), bits.field(79, 28, True)),
-    )
-    lat = np.where(
-        class_a,
-        bits.field(89, 27, True),
-        np.where(class_b, bits.field(85, 27, True), bits.field(107, 27, True)),
-    )
-    accuracy = pick((60, 1), (56, 1), (78, 1)).astype(bool)
-    second = pick((137, 6), (133, 6), (72, 6))
-    sog = np.where(class_a, bits.field(50, 10), bits.field(46, 10))
-    cog = np.where(class_a, bits.field(116, 12), bits.field(112, 12))
-    heading = np.where(class_a, bits.field(128, 9), bits.field(124, 9))
-    status = bits.field(38, 4)
-    rot = bits.field(42, 8, True)
-
-    # Positions: ITU "not available" (91, 181 degrees) becomes None silently; anything else
-    # outside the globe is rejected and counted.
-    lat_na = lat == 91 * 600_000
-    lon_na = lon == 181 * 600_000
-    in_range = (np.abs(lat) <= 90 * 600_000) & (np.abs(lon) <= 180 * 600_000)
-    has_position = in_range & ~lat_na & ~lon_na
-    bad_position = valid & ~in_range & ~lat_na & ~lon_na
-    # degrees rounded to 6 decimals exactly as pyais does: round(raw * 5 / 3) / 1e6
-    lat_deg = _none_where(~has_position, ((10 * lat + 3) // 6) / 1e6)
-    lon_deg = _none_where(~has_position, ((10 * lon + 3) // 6) / 1e6)
-
-    moving = class_a | class_b
-    sog_kn = _none_where(~moving | (sog == 1023), sog / 10.0)
-    bad_cog = moving & (cog > 3600)
-    cog_deg = _none_where(~moving | (cog >= 3600), cog / 10.0)
-    bad_heading = moving & (heading >= 360) & (heading != 511)
-    heading_deg = _none_where(~moving | (heading >= 360), heading)
-    status_code = _none_where(~class_a | (status == 15), status)
-    rot_ok = class_a & (rot != -128) & (np.abs(rot) != 127)
-    rot_dpm = np.where(
-        rot == 0, 0.0, np.copysign(np.round((rot / 4.733) ** 2), rot.astype(np.float64))
-    )
-    rot_value = _none_where(~rot_ok, rot_dpm)
-    rot_raw = _none_where(~class_a | (rot == -128), rot)
-    second_value = _none_where(second >= 60, second)
-
-    for name, mask in (
-        ("position", bad_position),
-        ("cog", valid & bad_cog),
-        ("heading", valid & bad_heading),
-    ):
-        count = int(mask.sum())
-        if count:
-            rejected[name] += count
-
-    kind = ["vessel" if t != 4 else BASE_STATION for t in msg_types]
-    positions = list(
+    chars = np.frombuffer(b"".join(map(_payload, messages)), dtype=np.uint8)
+    c = ReportColumns(sixbit_values(chars).reshape(n, REPORT_CHARS), msg_types)
+    none = repeat(None)
+    # tuple.__new__ builds each record in C from a row of the columns.
+    positions: list[Position | None] = list(
         map(
-            Position,
-            [m.time for m in messages],
-            mmsi.tolist(),
-            msg_types,
-            lat_deg,
-            lon_deg,
-            sog_kn,
-            cog_deg,
-            heading_deg,
-            status_code,
-            rot_value,
-            accuracy.tolist(),
-            [m.source for m in messages],
-            kind,
-            second_value,
-            rot_raw,
-            [None] * n,
-            [None] * n,
-            [m.receivers for m in messages],
+            tuple.__new__,
+            repeat(Position),
+            zip(
+                map(_time, messages), c.mmsi, msg_types, c.lat, c.lon, c.sog, c.cog,
+                c.heading, c.nav_status, c.rot, c.accuracy, map(_source, messages),
+                c.kind, c.second, c.rot_raw, none, none, map(_receivers, messages),
+            ),
         )
-    )
-    if valid.all():
-        return list(positions)
-    return [p if ok else None for p, ok in zip(positions, valid.tolist(), strict=True)]
+    )  # fmt: skip
+    if c.any_invalid or c.any_rejected:
+        for i, (ok, names) in enumerate(zip(c.valid, c.rejected, strict=True)):
+            if not ok:
+                positions[i] = None
+            elif names:
+                rejected.update(names)
+    return positions
+
+
+# AisMessage is a named tuple: its fields by index, for C-level maps.
+_time = itemgetter(0)
+_source = itemgetter(1)
+_payload = itemgetter(2)
+_receivers = itemgetter(5)
 
 
 def _none_where(mask: npt.NDArray[np.bool_], values: npt.NDArray[np.generic]) -> list[object]:
-    """``values`` as Python objects, with None where ``mask`` is set."""
-    out: list[object] = values.tolist()
-    if mask.any():
-        for i in np.flatnonzero(mask).tolist():
-            out[i] = None
+    """``values`` as Python objects, with None where ``mask`` is set (all in C)."""
+    if not mask.any():
+        plain: list[object] = values.tolist()
+        return plain
+    objects = values.astype(object)
+    objects[mask] = None
+    out: list[object] = objects.tolist()
     return out
