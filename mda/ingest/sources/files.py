@@ -1,0 +1,83 @@
+"""Recordings: plain or gzip files, globs, and standard input."""
+
+from __future__ import annotations
+
+import asyncio
+import glob
+import gzip
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import BinaryIO, cast
+
+from mda.errors import SourceError
+from mda.ingest.sources.base import BATCH_LINES, LineBatch, LineSplitter
+
+CHUNK_BYTES = 1 << 20
+
+
+def expand_paths(spec: str) -> list[Path]:
+    """Files named by a path or a glob; a glob matching nothing is an error."""
+    if spec == "-":
+        return [Path("-")]
+    if any(c in spec for c in "*?["):
+        matches = sorted(glob.glob(spec, recursive=True))
+        if not matches:
+            raise SourceError(f"no file matches {spec!r}")
+        return [Path(m) for m in matches if Path(m).is_file()]
+    path = Path(spec)
+    if not path.exists():
+        raise SourceError(f"cannot read {spec}: no such file")
+    if path.is_dir():
+        raise SourceError(f"cannot read {spec}: it is a directory")
+    return [path]
+
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _open(path: Path) -> BinaryIO:
+    """A binary handle on a file, decompressing gzip (recognised by content, not name)."""
+    if str(path) == "-":
+        return sys.stdin.buffer
+    try:
+        handle = path.open("rb")
+        if handle.peek(2)[:2] == GZIP_MAGIC:
+            return cast(BinaryIO, gzip.GzipFile(fileobj=handle))
+    except OSError as exc:
+        raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    return handle
+
+
+class FileSource:
+    """Lines of one or more recordings, read in chunks without blocking the event loop."""
+
+    def __init__(self, spec: str, batch_lines: int = BATCH_LINES) -> None:
+        self.name = spec
+        self._paths = expand_paths(spec)
+        self._batch_lines = batch_lines
+
+    async def batches(self) -> AsyncIterator[LineBatch]:
+        for path in self._paths:
+            feed = "stdin" if str(path) == "-" else str(path)
+            handle = _open(path)
+            splitter = LineSplitter()
+            pending: list[bytes] = []
+            try:
+                while True:
+                    try:
+                        chunk = await asyncio.to_thread(handle.read, CHUNK_BYTES)
+                    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+                        raise SourceError(f"cannot read {feed}: {exc}") from exc
+                    if not chunk:
+                        break
+                    pending.extend(splitter.feed(chunk))
+                    while len(pending) >= self._batch_lines:
+                        yield LineBatch(feed, None, pending[: self._batch_lines])
+                        del pending[: self._batch_lines]
+                pending.extend(splitter.flush())
+                if pending:
+                    yield LineBatch(feed, None, pending)
+            finally:
+                if handle is not sys.stdin.buffer:
+                    handle.close()

@@ -1,0 +1,61 @@
+"""UDP source: receivers that send NMEA datagrams (each sender is its own feed)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+from mda.errors import SourceError
+from mda.ingest.sources.base import LineBatch, log
+
+
+class _Protocol(asyncio.DatagramProtocol):
+    def __init__(self, source: UdpSource) -> None:
+        self._source = source
+
+    def datagram_received(self, data: bytes, addr: tuple[str | object, ...]) -> None:
+        self._source._received(data, addr)
+
+
+class UdpSource:
+    """Listens on ``host:port``. UDP cannot push back on a sender, so when the consumer falls
+    behind by ``queue_batches`` datagrams the newest are dropped, counted and logged."""
+
+    def __init__(self, host: str, port: int, *, queue_batches: int = 10_000) -> None:
+        self.name = f"udp://{host}:{port}"
+        self._host = host
+        self._port = port
+        self._queue: asyncio.Queue[LineBatch] = asyncio.Queue(queue_batches)
+        self.dropped_datagrams = 0
+        self.bound_port: int | None = None
+
+    def _received(self, data: bytes, addr: tuple[str | object, ...]) -> None:
+        feed = f"{self.name}/{addr[0]}:{addr[1]}"
+        try:
+            self._queue.put_nowait(LineBatch(feed, time.time(), data.split(b"\n")))
+        except asyncio.QueueFull:
+            self.dropped_datagrams += 1
+            if self.dropped_datagrams in (1, 10, 100) or self.dropped_datagrams % 1000 == 0:
+                log.error(
+                    "%s: consumer behind, %d datagrams dropped so far",
+                    self.name,
+                    self.dropped_datagrams,
+                )
+
+    async def batches(self) -> AsyncIterator[LineBatch]:
+        loop = asyncio.get_running_loop()
+        try:
+            transport, _ = await loop.create_datagram_endpoint(
+                lambda: _Protocol(self), local_addr=(self._host, self._port)
+            )
+        except OSError as exc:
+            raise SourceError(f"cannot listen on {self.name}: {exc}") from exc
+        self.bound_port = transport.get_extra_info("sockname")[1]
+        self.name = f"udp://{self._host}:{self.bound_port}"  # port 0: the one bound
+        log.info("listening on %s", self.name)
+        try:
+            while True:
+                yield await self._queue.get()
+        finally:
+            transport.close()

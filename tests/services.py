@@ -1,0 +1,22 @@
+"""The real services tests use, and a clear failure (never a skip) when one is missing."""
+
+from __future__ import annotations
+
+import os
+
+import aiomqtt
+
+MQTT_HOST = os.environ.get("MDA_TEST_MQTT_HOST", "127.0.0.1")
+MQTT_PORT = int(os.environ.get("MDA_TEST_MQTT_PORT", "1883"))
+
+
+async def require_mosquitto() -> None:
+    """Fail with a message naming the broker if Mosquitto does not answer."""
+    try:
+        async with aiomqtt.Client(MQTT_HOST, MQTT_PORT, timeout=5):
+            return
+    except aiomqtt.MqttError as exc:
+        raise AssertionError(
+            f"these tests need the Mosquitto broker at {MQTT_HOST}:{MQTT_PORT} "
+            f"(start it with 'mosquitto -d'): {exc}"
+        ) from exc
