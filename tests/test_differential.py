@@ -34,4 +34,3 @@ def test_the_comparison_covers_every_fast_type() -> None:
         total += len(records)
     assert {1, 2, 3, 4, 18, 27} <= types
     assert total > 60_000
-

@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
-from mda.ingest.scan import LineScan
 from mda.ingest.dedup import DuplicateFilter
 from mda.ingest.fragments import FragmentAssembler
 from mda.ingest.jsonfeeds import parse_json_line
@@ -30,6 +29,7 @@ from mda.ingest.nmea import (
     rmc_time,
     zda_time,
 )
+from mda.ingest.scan import LineScan
 from mda.ingest.stats import IngestStats
 
 MAX_LINE: Final = 1024  # NMEA allows 82 characters; tag blocks and trailing fields add some

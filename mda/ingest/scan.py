@@ -3,8 +3,7 @@
 XOR-ing every byte of every sentence is the one per-byte loop of framing; done line by line in
 Python it costs more than the rest of framing together. Here the batch is joined into one
 buffer and numpy finds each sentence's delimiter and ``*``, XORs the bytes between them and
-compares with the two hex digits after the ``*``, all in C. The arrays stay available to the
-fast lane, which frames plain position reports from them without a Python loop.
+compares with the two hex digits after the ``*``, all in C.
 """
 
 from __future__ import annotations

@@ -98,6 +98,7 @@ class TcpListenSource:
         self._port = port
         self._queue: asyncio.Queue[LineBatch] = asyncio.Queue(queue_batches)
         self.bound_port: int | None = None
+        self.ready = asyncio.Event()  # set once listening (then bound_port is known)
 
     async def batches(self) -> AsyncIterator[LineBatch]:
         try:
@@ -106,6 +107,7 @@ class TcpListenSource:
             raise SourceError(f"cannot listen on {self.name}: {exc}") from exc
         self.bound_port = server.sockets[0].getsockname()[1]
         self.name = f"tcp-listen://{self._host}:{self.bound_port}"  # port 0: the one bound
+        self.ready.set()
         log.info("listening on %s", self.name)
         async with server:
             while True:

@@ -29,6 +29,7 @@ class UdpSource:
         self._queue: asyncio.Queue[LineBatch] = asyncio.Queue(queue_batches)
         self.dropped_datagrams = 0
         self.bound_port: int | None = None
+        self.ready = asyncio.Event()  # set once listening (then bound_port is known)
 
     def _received(self, data: bytes, addr: tuple[str | object, ...]) -> None:
         feed = f"{self.name}/{addr[0]}:{addr[1]}"
@@ -53,6 +54,7 @@ class UdpSource:
             raise SourceError(f"cannot listen on {self.name}: {exc}") from exc
         self.bound_port = transport.get_extra_info("sockname")[1]
         self.name = f"udp://{self._host}:{self.bound_port}"  # port 0: the one bound
+        self.ready.set()
         log.info("listening on %s", self.name)
         try:
             while True:
