@@ -57,3 +57,25 @@ def three_part(mmsi: int = 366053209) -> list[bytes]:
     payload = b"8" + b"5M67FP" + b"0" * 60  # type 8, 66 characters
     parts = [payload[0:22], payload[22:44], payload[44:66]]
     return [checksummed(b"AIVDM,3,%d,7,A,%s,0" % (i + 1, p)) for i, p in enumerate(parts)]
+
+
+_ARMOUR = bytes(range(0x30, 0x58)) + bytes(range(0x60, 0x78))
+
+
+def patched(sentences: list[bytes], offset: int, width: int, value: int) -> list[bytes]:
+    """The same message with ``width`` bits at ``offset`` set to ``value`` (to write codes an
+    encoder would refuse, as a real transponder may send them)."""
+    fields = [s[1 : s.rindex(b"*")].split(b",") for s in sentences]
+    payload = b"".join(f[5] for f in fields)
+    nbits = 6 * len(payload)
+    v = 0
+    for c in payload:
+        v = (v << 6) | _ARMOUR.index(c)
+    shift = nbits - offset - width
+    v = (v & ~(((1 << width) - 1) << shift)) | (value << shift)
+    chars = bytes(_ARMOUR[(v >> (nbits - 6 * (i + 1))) & 0x3F] for i in range(len(payload)))
+    out, pos = [], 0
+    for f in fields:
+        f[5], pos = chars[pos : pos + len(f[5])], pos + len(f[5])
+        out.append(checksummed(b",".join(f)))
+    return out

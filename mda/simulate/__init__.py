@@ -1,0 +1,4 @@
+"""Synthetic AIS recordings with known ground truth, encoded with pyais.
+
+Deterministic: a seed gives the same recording byte for byte.
+"""

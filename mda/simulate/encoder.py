@@ -1,0 +1,50 @@
+"""AIS messages encoded as the sentences a shore station would emit, with NMEA 4.0 tag blocks."""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import xor
+from typing import Any
+
+from pyais.encode import encode_dict
+
+
+def _tag_block(params: list[str]) -> bytes:
+    body = ",".join(params).encode()
+    return b"\\" + body + b"*%02X\\" % reduce(xor, body, 0)
+
+
+class SentenceWriter:
+    """Encodes messages into tag-blocked sentences, numbering multi-sentence messages."""
+
+    def __init__(self, station: str = "sim") -> None:
+        self._station = station
+        self._sequence = 0  # sequence id of multi-sentence messages, 0-9
+        self._group = 0  # tag-block group id
+
+    def encode(
+        self, fields: dict[str, Any], time: float, channel: str = "A", station: str | None = None
+    ) -> list[bytes]:
+        """The sentences of one message received at ``time`` (epoch seconds)."""
+        seq = self._sequence
+        sentences = encode_dict(
+            fields, talker_id="AI", sentence_type="VDM", radio_channel=channel, seq_id=seq
+        )
+        source = station or self._station
+        stamp = f"c:{round(time)}"
+        if len(sentences) == 1:
+            # A single sentence carries no sequence id.
+            line = sentences[0].replace(f",1,1,{seq},", ",1,1,,", 1)
+            body = line[1 : line.rindex("*")].encode()
+            fixed = b"!" + body + b"*%02X" % reduce(xor, body, 0)
+            return [_tag_block([f"s:{source}", stamp]) + fixed]
+        self._sequence = (seq + 1) % 10
+        self._group += 1
+        total = len(sentences)
+        return [
+            _tag_block(
+                [f"g:{i + 1}-{total}-{self._group}"] + ([f"s:{source}", stamp] if i == 0 else [])
+            )
+            + s.encode()
+            for i, s in enumerate(sentences)
+        ]
