@@ -1,0 +1,18 @@
+"""Zones: seas, EEZs, ports, cable and pipeline corridors; loading them and fast membership."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mda.resources import default_folder
+from mda.zones.catalog import ZoneCatalog, ZoneError
+from mda.zones.index import Membership, ZoneIndex
+from mda.zones.model import Zone
+
+__all__ = ["Membership", "Zone", "ZoneCatalog", "ZoneError", "ZoneIndex", "load_zones"]
+
+
+def load_zones(folders: list[Path] | None = None, *, defaults: bool = True) -> ZoneCatalog:
+    """The default catalogue (unless ``defaults`` is False) overlaid with ``folders``."""
+    paths = ([default_folder("zones")] if defaults else []) + list(folders or [])
+    return ZoneCatalog.load(paths)
