@@ -13,6 +13,7 @@ import typer
 
 from mda import __version__
 from mda.errors import MdaError
+from mda.zones.commands import app as zones_app
 
 app = typer.Typer(
     name="mda",
@@ -21,6 +22,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+app.add_typer(zones_app, name="zones")
 
 
 def _version(value: bool) -> None:

@@ -13,7 +13,7 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from typing import Final
 
 import numpy as np
@@ -69,13 +69,28 @@ def _cell_box(cell: int) -> tuple[float, float, float, float]:
     return x0, y0, x0 + CELL_DEG, y0 + CELL_DEG
 
 
-def _cells_of(bounds: tuple[float, float, float, float], margin: float = 0.0) -> list[int]:
+def _cells_of(bounds: tuple[float, float, float, float], margin: float = 0.0) -> Ints:
+    """Ids of the cells a bounding box (widened by ``margin`` degrees) touches."""
     minx, miny, maxx, maxy = bounds
     x0 = max(0, math.floor((minx - margin + 180.0) / CELL_DEG))
     x1 = min(_NX - 1, math.floor((maxx + margin + 180.0) / CELL_DEG))
     y0 = max(0, math.floor((miny - margin + 90.0) / CELL_DEG))
     y1 = min(_NY - 1, math.floor((maxy + margin + 90.0) / CELL_DEG))
-    return [ix + _NX * iy for iy in range(y0, y1 + 1) for ix in range(x0, x1 + 1)]
+    ix, iy = np.meshgrid(np.arange(x0, x1 + 1), np.arange(y0, y1 + 1))
+    cells: Ints = (ix + _NX * iy).ravel().astype(np.int64)
+    return cells
+
+
+@lru_cache(maxsize=4)
+def _grid_boxes(margin: float) -> npt.NDArray[np.object_]:
+    """Every cell of the grid as a box geometry (widened by ``margin``), indexed by cell id."""
+    cell = np.arange(_NX * _NY)
+    x0 = (cell % _NX) * CELL_DEG - 180.0
+    y0 = (cell // _NX) * CELL_DEG - 90.0
+    boxes: npt.NDArray[np.object_] = shapely.box(
+        x0 - margin, y0 - margin, x0 + CELL_DEG + margin, y0 + CELL_DEG + margin
+    )
+    return boxes
 
 
 class ZoneIndex:
@@ -104,22 +119,26 @@ class ZoneIndex:
 
     def _add_area(self, zone: int, area: BaseGeometry) -> None:
         cells = _cells_of(area.bounds)
-        boxes = shapely.box(*np.array([_cell_box(c) for c in cells]).T)
+        boxes = _grid_boxes(0.0)[cells]
         shapely.prepare(area)
         touching = shapely.intersects(area, boxes)
         inside = shapely.contains_properly(area, boxes) & touching
-        for cell, touches, covered in zip(cells, touching.tolist(), inside.tolist(), strict=True):
+        for cell, covered in zip(cells[touching].tolist(), inside[touching].tolist(), strict=True):
             if covered:
                 self._cells[cell].full.append(zone)
-            elif touches:
-                piece = shapely.clip_by_rect(area, *_cell_box(cell))
-                if not piece.is_empty and piece.area > 0:
-                    shapely.prepare(piece)
-                    self._cells[cell].pieces.append((zone, piece))
+                continue
+            piece = shapely.clip_by_rect(area, *_cell_box(cell))
+            if not piece.is_empty and piece.area > 0:
+                shapely.prepare(piece)
+                self._cells[cell].pieces.append((zone, piece))
 
     def _add_line(self, zone: int, line: BaseGeometry) -> None:
         m = self.LINE_MARGIN_DEG
-        for cell in _cells_of(line.bounds, m):
+        cells = _cells_of(line.bounds, m)
+        # A long route's bounding box spans thousands of cells it never comes near: find the
+        # ones it does in one vectorised call before clipping it to each.
+        shapely.prepare(line)
+        for cell in cells[shapely.intersects(line, _grid_boxes(m)[cells])].tolist():
             x0, y0, x1, y1 = _cell_box(cell)
             near = shapely.clip_by_rect(line, x0 - m, y0 - m, x1 + m, y1 + m)
             if not near.is_empty:
