@@ -77,3 +77,51 @@ class VesselStatic(NamedTuple):
 
 
 Record: TypeAlias = Position | VesselStatic
+
+
+class ZoneEvent(NamedTuple):
+    """A vessel entering or leaving a zone, at the first position inside or outside."""
+
+    time: float
+    mmsi: int
+    zone_id: str
+    event: Literal["enter", "exit"]
+    lat: float | None
+    lon: float | None
+
+
+class ZoneHour(NamedTuple):
+    """A vessel present in a zone during an hour (first and last position time)."""
+
+    hour: float  # start of the hour, epoch seconds
+    zone_id: str
+    mmsi: int
+    first_time: float
+    last_time: float
+
+
+Severity: TypeAlias = Literal["alarm", "warning", "caution"]
+AlertState: TypeAlias = Literal["open", "acknowledged", "cleared", "retracted"]
+
+
+class Alert(NamedTuple):
+    """One state of an alert, as stored and published (the DESIGN alert contract).
+
+    ``body`` is the whole alert as published (vessel, position, zone, evidence, track ...);
+    the other fields are what the store indexes. ``actor`` and ``note`` record who changed the
+    state (an acknowledgement) and why.
+    """
+
+    alert_id: str
+    dedup_key: str
+    rule: str
+    severity: Severity
+    state: AlertState
+    start: float
+    updated: float
+    mmsi: int | None
+    zone_id: str | None
+    message: str
+    body: dict[str, object]
+    actor: str | None = None
+    note: str | None = None

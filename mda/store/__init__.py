@@ -1,0 +1,1 @@
+"""The store: positions, vessel identities, zone events and alerts in PostgreSQL / TimescaleDB."""

@@ -1,0 +1,27 @@
+"""What the store writes in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mda.model import Alert, Position, VesselStatic, ZoneEvent, ZoneHour
+
+
+@dataclass(slots=True)
+class StoreBatch:
+    """Records of one pipeline batch, written together or not at all."""
+
+    positions: list[Position] = field(default_factory=list)
+    statics: list[VesselStatic] = field(default_factory=list)
+    zone_events: list[ZoneEvent] = field(default_factory=list)
+    zone_hours: list[ZoneHour] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return (
+            len(self.positions)
+            + len(self.statics)
+            + len(self.zone_events)
+            + len(self.zone_hours)
+            + len(self.alerts)
+        )

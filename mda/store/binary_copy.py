@@ -1,0 +1,142 @@
+"""PostgreSQL binary COPY data for positions, built with numpy instead of row by row.
+
+The binary COPY format is a header, then per row a field count and, per field, a length and
+the value in network byte order (length -1 for NULL), then a trailer. Rows with the same NULL
+fields and the same source have the same layout: each such group is one numpy structured
+array, filled column by column and written with ``tobytes``. Row order within a COPY does not
+matter to the table, so groups are written one after the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+
+from mda.model import Position
+
+HEADER: Final = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
+TRAILER: Final = b"\xff\xff"
+PG_EPOCH_S: Final = 946_684_800.0  # 2000-01-01T00:00:00Z, the zero of PostgreSQL timestamps
+
+# Column order of positions (see schema), with the numpy type of each value.
+_COLUMNS: Final = (
+    ("time", ">i8"),
+    ("mmsi", ">i4"),
+    ("lat", ">f8"),
+    ("lon", ">f8"),
+    ("sog", ">f4"),
+    ("cog", ">f4"),
+    ("heading", ">i2"),
+    ("nav_status", ">i2"),
+    ("msg_type", ">i2"),
+    ("accuracy", "u1"),
+)
+# Position tuple index of each column.
+_INDEX: Final = {
+    "time": 0, "mmsi": 1, "msg_type": 2, "lat": 3, "lon": 4, "sog": 5, "cog": 6,
+    "heading": 7, "nav_status": 8, "accuracy": 10, "source": 11,
+}  # fmt: skip
+_NULLABLE: Final = ("lat", "lon", "sog", "cog", "heading", "nav_status", "accuracy")
+
+
+def _nullable(values: Sequence[Any], dtype: str) -> tuple[npt.NDArray[Any], npt.NDArray[np.bool_]]:
+    objects = np.array(values, dtype=object)
+    null: npt.NDArray[np.bool_] = objects == None  # noqa: E711 - elementwise, not identity
+    if null.any():
+        objects[null] = 0
+    return objects.astype(dtype), null
+
+
+def positions_copy(positions: Sequence[Position]) -> tuple[bytes, int, float, float]:
+    """COPY data (header and trailer included) for positions with a time, one per
+    (mmsi, time) - the first of duplicates - with their count and time range (epoch s)."""
+    data, count, first, last = positions_rows_data(positions)
+    return HEADER + data + TRAILER, count, first, last
+
+
+def chunks(positions: Sequence[Position], size: int = 1_000) -> Iterator[bytes]:
+    """The COPY data of ``positions`` in pieces of ``size`` rows, header first and trailer
+    last, so that the server ingests one piece while the next is built. (Duplicates within a
+    piece are dropped; across pieces the unique index catches them.)"""
+    yield HEADER
+    for start in range(0, len(positions), size):
+        data, _, _, _ = positions_rows_data(positions[start : start + size])
+        yield data
+    yield TRAILER
+
+
+def time_range(positions: Sequence[Position]) -> tuple[int, float, float]:
+    """How many positions have a time, and the first and last of those times."""
+    times = [p.time for p in positions if p.time is not None]
+    return (len(times), min(times), max(times)) if times else (0, 0.0, 0.0)
+
+
+def positions_rows_data(positions: Sequence[Position]) -> tuple[bytes, int, float, float]:
+    """The row part of COPY data (no header or trailer), with count and time range."""
+    timed = [p for p in positions if p.time is not None]
+    if not timed:
+        return b"", 0, 0.0, 0.0
+    columns = list(zip(*timed, strict=True))
+    time_s = np.array(columns[_INDEX["time"]], dtype=np.float64)
+    mmsi = np.array(columns[_INDEX["mmsi"]], dtype=np.int64)
+    # Keep the first of rows sharing (mmsi, time): lexsort is stable.
+    order = np.lexsort((time_s, mmsi))
+    repeat = np.zeros(len(order), dtype=bool)
+    repeat[1:] = (mmsi[order][1:] == mmsi[order][:-1]) & (time_s[order][1:] == time_s[order][:-1])
+    keep = np.sort(order[~repeat])
+
+    values: dict[str, npt.NDArray[Any]] = {
+        "time": np.round((time_s - PG_EPOCH_S) * 1e6).astype(">i8"),
+        "mmsi": mmsi.astype(">i4"),
+        "msg_type": np.array(columns[_INDEX["msg_type"]], dtype=">i2"),
+    }
+    nulls: dict[str, npt.NDArray[np.bool_]] = {}
+    types = dict(_COLUMNS)
+    for name in _NULLABLE:
+        values[name], nulls[name] = _nullable(columns[_INDEX[name]], types[name])
+    index: dict[str, int] = {}
+    source_id = np.array(
+        [index.setdefault(s, len(index)) for s in columns[_INDEX["source"]]], dtype=np.int64
+    )
+    names = list(index)
+    pattern = np.zeros(len(timed), dtype=np.int64)
+    for bit, name in enumerate(_NULLABLE):
+        pattern |= nulls[name].astype(np.int64) << bit
+    group = pattern * len(names) + source_id
+
+    parts = []
+    kept = np.zeros(len(timed), dtype=bool)
+    kept[keep] = True
+    for key in np.unique(group[keep]).tolist():
+        rows = np.flatnonzero((group == key) & kept)
+        null_bits = key // len(names)
+        source = str(names[key % len(names)]).encode()
+        parts.append(_group_bytes(values, rows, null_bits, source))
+    return b"".join(parts), len(keep), float(time_s.min()), float(time_s.max())
+
+
+def _group_bytes(
+    values: dict[str, npt.NDArray[Any]], rows: npt.NDArray[np.intp], null_bits: int, source: bytes
+) -> bytes:
+    fields: list[tuple[str, str]] = [("count", ">i2")]
+    for name, dtype in _COLUMNS:
+        fields.append((f"{name}_len", ">i4"))
+        present = name not in _NULLABLE or not (null_bits >> _NULLABLE.index(name)) & 1
+        if present:
+            fields.append((name, dtype))
+    fields += [("source_len", ">i4"), ("source", f"S{len(source)}" if source else "S0")]
+    out = np.zeros(len(rows), dtype=fields)
+    out["count"] = len(_COLUMNS) + 1
+    for name, dtype in _COLUMNS:
+        if name in out.dtype.names:  # type: ignore[operator]
+            out[f"{name}_len"] = np.dtype(dtype).itemsize
+            out[name] = values[name][rows]
+        else:
+            out[f"{name}_len"] = -1
+    out["source_len"] = len(source)
+    if source:
+        out["source"] = source
+    return out.tobytes()
