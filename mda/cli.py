@@ -14,6 +14,7 @@ import typer
 from mda import __version__
 from mda.errors import MdaError
 from mda.store.commands import app as db_app
+from mda.store.query_command import app as query_app
 from mda.zones.commands import app as zones_app
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ app = typer.Typer(
 
 app.add_typer(zones_app, name="zones")
 app.add_typer(db_app, name="db")
+app.add_typer(query_app, name="query")
 
 
 def _version(value: bool) -> None:

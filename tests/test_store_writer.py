@@ -239,3 +239,21 @@ async def test_unreachable_database_at_start_is_one_clear_line() -> None:
         match=r"cannot reach the database at postgresql://mda@127\.0\.0\.1:1/nothing",
     ):
         await writer.start()
+
+
+async def test_a_stray_old_time_creates_one_partition_not_one_per_day(
+    plain_database: str,
+) -> None:
+    writer = StoreWriter(plain_database)
+    await writer.start()
+    t0 = 1_767_225_600.0  # 2026-01-01
+    stray = t0 - 5 * 365 * 86_400.0  # a receiver clock five years off
+    batch = [Position(t, 211000001, 1, 54.0, 10.0, 5.0, 90.0, 90, 0, 0.0, True, "rx")
+             for t in (t0, t0 + 60, stray)]  # fmt: skip
+    await writer.write(StoreBatch(positions=batch))
+    async with await psycopg.AsyncConnection.connect(plain_database) as conn:
+        cur = await conn.execute(
+            "SELECT count(*) FROM pg_inherits WHERE inhparent = 'positions'::regclass"
+        )
+        assert await cur.fetchone() == (2,)
+    await writer.close()

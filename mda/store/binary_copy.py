@@ -68,10 +68,11 @@ def chunks(positions: Sequence[Position], size: int = 1_000) -> Iterator[bytes]:
     yield TRAILER
 
 
-def time_range(positions: Sequence[Position]) -> tuple[int, float, float]:
-    """How many positions have a time, and the first and last of those times."""
+def timed_days(positions: Sequence[Position]) -> tuple[int, set[int]]:
+    """How many positions have a time, and the days (since the epoch, UTC) they fall on."""
     times = [p.time for p in positions if p.time is not None]
-    return (len(times), min(times), max(times)) if times else (0, 0.0, 0.0)
+    days = set((np.array(times) // 86_400.0).astype(np.int64).tolist()) if times else set()
+    return len(times), days
 
 
 def positions_rows_data(positions: Sequence[Position]) -> tuple[bytes, int, float, float]:

@@ -22,7 +22,7 @@ from psycopg.types.json import Jsonb
 from mda.ingest.flags import flag_of
 from mda.model import Position
 from mda.store.batch import StoreBatch
-from mda.store.binary_copy import chunks, time_range
+from mda.store.binary_copy import chunks, timed_days
 from mda.store.levels import StoreLevel
 
 Connection = psycopg.AsyncConnection[tuple[Any, ...]]
@@ -40,7 +40,7 @@ _STAGING = """
 CREATE TEMP TABLE IF NOT EXISTS incoming_positions (LIKE positions) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS incoming_latest (
     mmsi integer, time timestamptz, lat double precision, lon double precision, sog real,
-    cog real) ON COMMIT DELETE ROWS;
+    cog real, flag text) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS incoming_statics (
     mmsi integer, time timestamptz, shipname text, callsign text, imo integer,
     ship_type smallint, flag text, to_bow smallint, to_stern smallint, to_port smallint,
@@ -52,9 +52,10 @@ CREATE TEMP TABLE IF NOT EXISTS incoming_alert_history (LIKE alert_history) ON C
 """
 
 _LATEST = """
-INSERT INTO vessels AS v (mmsi, last_time, last_lat, last_lon, last_sog, last_cog)
-SELECT mmsi, time, lat, lon, sog, cog FROM incoming_latest
+INSERT INTO vessels AS v (mmsi, flag, last_time, last_lat, last_lon, last_sog, last_cog)
+SELECT mmsi, flag, time, lat, lon, sog, cog FROM incoming_latest
 ON CONFLICT (mmsi) DO UPDATE SET last_time = EXCLUDED.last_time,
+    flag = coalesce(v.flag, EXCLUDED.flag),
     last_lat = EXCLUDED.last_lat, last_lon = EXCLUDED.last_lon,
     last_sog = EXCLUDED.last_sog, last_cog = EXCLUDED.last_cog
 WHERE v.last_time IS NULL OR EXCLUDED.last_time > v.last_time
@@ -178,12 +179,15 @@ async def write_batch(
     """Write a batch in one transaction, with ``latest`` positions of vessels to record as
     their last known; returns the positions the batch carried (duplicates of stored ones
     included: they are stored once)."""
-    stored, first, last = time_range(batch.positions)
+    stored, day_numbers = timed_days(batch.positions)
     created: set[date] = set()
     async with conn.transaction():
         if stored:
             if level is StoreLevel.POSTGRES:
-                created = await ensure_partitions(conn, _days(first, last) - partitions)
+                # Only the days that occur: one stray old time must not create a partition for
+                # every day since.
+                days = {_EPOCH_DAY + timedelta(days=d) for d in day_numbers}
+                created = await ensure_partitions(conn, days - partitions)
             await _write_positions(conn, batch.positions)
         if latest:
             await _write_latest(conn, latest)
@@ -213,13 +217,7 @@ async def write_batch(
     return stored
 
 
-def _days(first: float, last: float) -> set[date]:
-    day, end = _ts(first).date(), _ts(last).date()
-    days = set()
-    while day <= end:
-        days.add(day)
-        day += timedelta(days=1)
-    return days
+_EPOCH_DAY: Final = date(1970, 1, 1)
 
 
 async def copy_data(
@@ -264,9 +262,9 @@ def newest_positions(positions: Sequence[Position], into: dict[int, Position]) -
 
 async def _write_latest(conn: Connection, latest: list[Position]) -> None:
     await copy_rows(
-        conn, "incoming_latest", ("mmsi", "time", "lat", "lon", "sog", "cog"),
-        ("int4", "timestamptz", "float8", "float8", "float4", "float4"),
-        ((p.mmsi, _ts(p.time), p.lat, p.lon, p.sog, p.cog)  # type: ignore[arg-type]
+        conn, "incoming_latest", ("mmsi", "time", "lat", "lon", "sog", "cog", "flag"),
+        ("int4", "timestamptz", "float8", "float8", "float4", "float4", "text"),
+        ((p.mmsi, _ts(p.time), p.lat, p.lon, p.sog, p.cog, flag_of(p.mmsi))  # type: ignore[arg-type]
          for p in latest),
     )  # fmt: skip
     await conn.execute(_LATEST.encode())

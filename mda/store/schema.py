@@ -136,7 +136,7 @@ SELECT time_bucket(INTERVAL '1 hour', hour) AS hour, zone_id,
 FROM zone_hours GROUP BY 1, 2
 """
 # The same without TimescaleDB (date_trunc of an hour is time_bucket of an hour).
-PLAIN_TIME_BUCKET = "date_trunc('hour', {column})"
+PLAIN_TIME_BUCKET = "date_trunc('hour', {column}, 'UTC')"  # hours of UTC, whatever the session
 
 
 def _plain(select: str, column: str) -> str:

@@ -83,7 +83,7 @@ class StoreWriter:
             conn = await self._connect()
         except psycopg.OperationalError as exc:
             raise ServiceUnavailableError(
-                f"cannot reach the database at {_safe(self.url)}: {_first_line(exc)}"
+                f"cannot reach the database at {redact_url(self.url)}: {_first_line(exc)}"
             ) from exc
         self.level = await detect_level(conn)
         applied = await migrate(conn, self.level, self.settings)
@@ -122,8 +122,8 @@ class StoreWriter:
                 self._lost(exc)
         if self.spool is None:
             raise ServiceUnavailableError(
-                f"the database at {_safe(self.url)} is unreachable and no spool is configured: "
-                f"{self.counts.last_error}"
+                f"the database at {redact_url(self.url)} is unreachable and no spool is "
+                f"configured: {self.counts.last_error}"
             )
         await self._wait_for_room()
         self.spool.append(batch)
@@ -156,7 +156,7 @@ class StoreWriter:
         self.counts.last_error = _first_line(exc)
         log.error(
             "database at %s unreachable (%s): spooling batches until it is back",
-            _safe(self.url),
+            redact_url(self.url),
             self.counts.last_error,
         )
         if self._conn is not None:
@@ -176,7 +176,7 @@ class StoreWriter:
                     "is back",
                     status.batches,
                     status.bytes / 1e6,
-                    _safe(self.url),
+                    redact_url(self.url),
                 )
                 warned = now
             self._start_replay()
@@ -198,7 +198,9 @@ class StoreWriter:
                         await prepare_connection(conn)
                         self._conn = conn
                         self.counts.reconnects += 1
-                        log.warning("database at %s is back: replaying the spool", _safe(self.url))
+                        log.warning(
+                            "database at %s is back: replaying the spool", redact_url(self.url)
+                        )
                     except psycopg.OperationalError as exc:
                         self.counts.last_error = _first_line(exc)
                         await asyncio.sleep(delay)
@@ -245,7 +247,7 @@ class StoreWriter:
     def connection(self) -> Connection:
         """The writer's connection (maintenance and tests)."""
         if self._conn is None:
-            raise ServiceUnavailableError(f"not connected to {_safe(self.url)}")
+            raise ServiceUnavailableError(f"not connected to {redact_url(self.url)}")
         return self._conn
 
 
@@ -254,7 +256,7 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _safe(url: str) -> str:
+def redact_url(url: str) -> str:
     """A database URL without its password, for messages."""
     head, sep, tail = url.partition("://")
     if not sep or "@" not in tail:

@@ -1,0 +1,236 @@
+"""Positions and tracks out of mda: CSV, GeoJSON, Parquet and OGC Moving Features JSON.
+
+Times are ISO 8601 UTC with a ``Z`` (milliseconds) everywhere but Parquet, which keeps them
+typed. A track is cut into segments at its gaps (the ``segment`` column the queries add), and
+no line or moving feature ever joins two segments: interpolating across hours of silence
+would invent positions.
+
+MF-JSON follows OGC 19-045r3 (Moving Features Encoding Extension - JSON 1.0): a
+MovingFeatureCollection is encoded as a GeoJSON ``FeatureCollection`` and each
+MovingFeature as a ``Feature`` with a ``temporalGeometry`` (``MovingPoint``, ``Linear``
+interpolation) and ``temporalProperties`` (speed, course, heading). The bare type names
+``MovingFeature``/``MovingFeatureCollection`` were those of the 2017 draft (OGC 16-140r1).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, Final, Literal, TypeAlias
+
+import numpy as np
+import polars as pl
+
+from mda.errors import ConfigError, MdaError
+from mda.store.track_shapes import with_segments
+
+ExportFormat: TypeAlias = Literal["table", "csv", "geojson", "parquet", "mfjson"]
+FORMATS: Final = ("table", "csv", "geojson", "parquet", "mfjson")
+ISO_Z: Final = "%Y-%m-%dT%H:%M:%S%.3fZ"
+
+# Per-fix values carried along a moving feature: column, MF-JSON name, unit of measure
+# (UN/CEFACT code or a URI, as 19-045r3 allows for a Measure's "form").
+_TEMPORAL: Final = (
+    ("sog", "speed_over_ground", "KNT"),
+    ("cog", "course_over_ground", "http://qudt.org/vocab/unit/DEG"),
+    ("heading", "heading", "http://qudt.org/vocab/unit/DEG"),
+)
+# Columns that describe a vessel, not a fix: properties of its features.
+_IDENTITY: Final = ("shipname", "callsign", "imo", "ship_type", "flag")
+_CRS: Final = {"type": "Name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}
+_TRS: Final = {
+    "type": "Link",
+    "properties": {
+        "type": "OGCDEF",
+        "href": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian",
+    },
+}
+
+
+def plain_columns(frame: pl.DataFrame) -> pl.DataFrame:
+    """Times as ISO strings, and 32-bit floats as the decimals they were written with
+    (12.3 rather than 12.300000190734863), for text formats."""
+    times = []
+    for name, dtype in frame.schema.items():
+        if isinstance(dtype, pl.Datetime):
+            column = pl.col(name)
+            utc = (
+                column.dt.replace_time_zone("UTC")  # naive times are UTC in mda
+                if dtype.time_zone is None
+                else column.dt.convert_time_zone("UTC")
+            )
+            times.append(utc.dt.strftime(ISO_Z))
+    return frame.with_columns(*times, pl.col(pl.Float32).cast(pl.String).cast(pl.Float64))
+
+
+def to_csv(frame: pl.DataFrame) -> str:
+    """CSV with a header line; empty cells for nulls."""
+    return plain_columns(frame).write_csv()
+
+
+def to_table(frame: pl.DataFrame, max_rows: int = 1000) -> str:
+    """An aligned text table for a terminal (at most ``max_rows`` rows)."""
+    with pl.Config(
+        tbl_formatting="NOTHING",
+        tbl_hide_column_data_types=True,
+        tbl_hide_dataframe_shape=True,
+        tbl_hide_dtype_separator=True,
+        tbl_rows=max_rows,
+        tbl_cols=-1,
+        tbl_width_chars=1000,
+        fmt_str_lengths=60,
+    ):
+        return str(plain_columns(frame.head(max_rows)))
+
+
+def to_geojson(frame: pl.DataFrame, *, lines: bool = False) -> dict[str, Any]:
+    """A FeatureCollection: one Point per position, or (``lines``) one LineString per vessel
+    and segment with its times in ``properties.times`` (a Point when the segment has a
+    single fix)."""
+    _require(frame, ("lon", "lat"), "GeoJSON")
+    if not lines:
+        return {"type": "FeatureCollection", "features": list(_points(frame))}
+    features = []
+    for part in _segments(frame):
+        coords, times = part["coordinates"], part["times"]
+        geometry = _path(coords)
+        properties = {**part["properties"], "start": times[0], "end": times[-1],
+                      "points": len(times), "times": times}  # fmt: skip
+        features.append({"type": "Feature", "geometry": geometry, "properties": properties})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def to_mfjson(frame: pl.DataFrame) -> dict[str, Any]:
+    """An OGC MF-JSON MovingFeatureCollection: one MovingFeature per vessel and segment.
+
+    A segment of a single fix has one instant and ``Discrete`` interpolation (there is
+    nothing to interpolate; 19-045r3's schema asks for two instants, so strict readers may
+    skip such features)."""
+    _require(frame, ("lon", "lat", "time", "mmsi"), "MF-JSON")
+    features = []
+    for part in _segments(frame):
+        coords, times = part["coordinates"], part["times"]
+        lon = [c[0] for c in coords]
+        lat = [c[1] for c in coords]
+        temporal: dict[str, Any] = {"datetimes": times}
+        for column, name, unit in _TEMPORAL:
+            if column in part["values"]:
+                temporal[name] = {
+                    "type": "Measure",
+                    "form": unit,
+                    "values": part["values"][column],
+                    "interpolation": "Linear",
+                }
+        properties = part["properties"]
+        features.append(
+            {
+                "type": "Feature",
+                "id": f"{properties['mmsi']}-{properties.get('segment', 0)}",
+                "properties": properties,
+                "temporalGeometry": {
+                    "type": "MovingPoint",
+                    "coordinates": coords,
+                    "datetimes": times,
+                    "interpolation": "Linear" if len(times) > 1 else "Discrete",
+                },
+                "temporalProperties": [temporal],
+                # The path as plain GeoJSON too, so GeoJSON readers draw it (as 19-045r3's
+                # examples do).
+                "geometry": _path(coords),
+                "time": [times[0], times[-1]],
+                "bbox": [min(lon), min(lat), max(lon), max(lat)],
+            }
+        )
+    collection: dict[str, Any] = {"type": "FeatureCollection", "crs": _CRS, "trs": _TRS}
+    if features:
+        collection["time"] = [min(f["time"][0] for f in features),
+                              max(f["time"][1] for f in features)]  # fmt: skip
+        boxes = np.array([f["bbox"] for f in features])
+        low, high = boxes[:, :2].min(axis=0), boxes[:, 2:].max(axis=0)
+        collection["bbox"] = [*low.tolist(), *high.tolist()]
+    collection["features"] = features
+    return collection
+
+
+def render(
+    frame: pl.DataFrame, fmt: ExportFormat, out: Path | None, *, lines: bool = False
+) -> str | None:
+    """Write ``frame`` in ``fmt`` to ``out``; with no ``out``, return the text for stdout
+    (Parquet, being binary, needs ``out``)."""
+    if fmt == "parquet":
+        if out is None:
+            raise ConfigError("--format parquet needs --out FILE (Parquet is binary)")
+        _write(out, frame.write_parquet)
+        return None
+    if fmt == "table":
+        text = to_table(frame) + "\n"
+    elif fmt == "csv":
+        text = to_csv(frame)
+    elif fmt == "geojson":
+        text = json.dumps(to_geojson(frame, lines=lines), allow_nan=False) + "\n"
+    elif fmt == "mfjson":
+        text = json.dumps(to_mfjson(frame), allow_nan=False) + "\n"
+    else:
+        raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    if out is None:
+        return text
+    _write(out, lambda path: path.write_text(text, encoding="utf-8"))
+    return None
+
+
+def _path(coords: list[list[float]]) -> dict[str, Any]:
+    """A LineString through the fixes, or a Point for a single fix."""
+    if len(coords) > 1:
+        return {"type": "LineString", "coordinates": coords}
+    return {"type": "Point", "coordinates": coords[0]}
+
+
+def _write(out: Path, write: Callable[[Path], object]) -> None:
+    try:
+        write(out)
+    except OSError as exc:
+        raise MdaError(f"cannot write {out}: {exc.strerror or exc}") from exc
+
+
+def _require(frame: pl.DataFrame, columns: tuple[str, ...], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ConfigError(f"{what} needs positions (no {', '.join(missing)} column)")
+
+
+def _points(frame: pl.DataFrame) -> Iterator[dict[str, Any]]:
+    plain = plain_columns(frame)
+    for row in plain.iter_rows(named=True):
+        lon, lat = row["lon"], row["lat"]
+        point = None if lon is None or lat is None else {"type": "Point", "coordinates": [lon, lat]}
+        properties = {k: v for k, v in row.items() if k not in ("lon", "lat")}
+        yield {"type": "Feature", "geometry": point, "properties": properties}
+
+
+def _segments(frame: pl.DataFrame) -> Iterator[dict[str, Any]]:
+    """Each vessel's segments, in order: coordinates, ISO times, per-fix values and the
+    properties common to the segment."""
+    if "segment" not in frame.columns:
+        frame = with_segments(frame, 1800.0)
+    frame = frame.filter(pl.col("lon").is_not_null() & pl.col("lat").is_not_null())
+    frame = plain_columns(frame.sort("mmsi", "segment", "time"))
+    if not len(frame):
+        return
+    mmsi = frame["mmsi"].to_numpy()
+    segment = frame["segment"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, (mmsi[1:] != mmsi[:-1]) | (segment[1:] != segment[:-1])])
+    bounds = np.r_[starts, len(frame)].tolist()
+    lon, lat, times = frame["lon"].to_list(), frame["lat"].to_list(), frame["time"].to_list()
+    values = {c: frame[c].to_list() for c, _, _ in _TEMPORAL if c in frame.columns}
+    identity = [c for c in _IDENTITY if c in frame.columns]
+    for a, b in itertools.pairwise(bounds):
+        properties: dict[str, Any] = {"mmsi": int(mmsi[a]), "segment": int(segment[a])}
+        properties |= {c: frame[c][a] for c in identity}
+        yield {
+            "coordinates": [[x, y] for x, y in zip(lon[a:b], lat[a:b], strict=True)],
+            "times": times[a:b],
+            "values": {c: v[a:b] for c, v in values.items()},
+            "properties": properties,
+        }

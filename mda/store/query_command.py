@@ -1,0 +1,241 @@
+"""``mda query``: tracks, positions in an area, zone events, alerts and zone traffic from the
+store, as a table or exported (CSV, GeoJSON, Parquet, MF-JSON).
+
+Times take ISO 8601, a date, ``now`` or ``-6h``/``-2d`` ago; the window defaults to the last
+24 hours. Results go to stdout (or ``--out``); a one-line summary goes to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, cast
+
+import polars as pl
+import typer
+
+from mda.errors import ConfigError
+from mda.store.exports import FORMATS, ExportFormat, render
+from mda.store.queries import Queries
+from mda.store.timeargs import parse_duration, parse_window
+from mda.zones import load_zones
+
+app = typer.Typer(
+    help="Query the store: vessel tracks, positions in an area, zone events, alerts, traffic.",
+    no_args_is_help=True,
+)
+
+Database = Annotated[
+    str | None,
+    typer.Option(
+        "--database", "-d", envvar="MDA_DATABASE_URL", show_envvar=True,
+        help="PostgreSQL URL of the store.",
+    ),
+]  # fmt: skip
+From = Annotated[
+    str | None,
+    typer.Option(
+        "--from", help="Start: ISO 8601 (naive = UTC), a date, now, or -30m/-6h/-2d/-1w "
+        "(default: 24 h before --to).",
+    ),
+]  # fmt: skip
+To = Annotated[str | None, typer.Option("--to", help="End, excluded (default: now).")]
+Format = Annotated[
+    str, typer.Option("--format", "-f", help="table, csv, geojson, parquet or mfjson.")
+]
+Out = Annotated[Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.")]
+Geometry = Annotated[
+    str | None,
+    typer.Option(help="GeoJSON as 'points' or 'lines' (one line per vessel and segment)."),
+]
+Zones = Annotated[
+    list[Path] | None,
+    typer.Option("--zones", "-z", help="Zone files or folders on top of the defaults."),
+]
+TABLE_ROWS = 1000
+# Columns too wide for a terminal; they stay in the exports.
+_NOT_IN_TABLE = ("body", "dedup_key", "source")
+
+
+def _open(database: str | None, zones: list[Path] | None = None) -> Queries:
+    if not database:
+        raise ConfigError("no database: give --database URL or set MDA_DATABASE_URL")
+    return Queries(database, zones=load_zones(zones) if zones else None)
+
+
+def _window(start: str | None, end: str | None) -> tuple[datetime, datetime]:
+    return parse_window(start, end, now=datetime.now(UTC))
+
+
+def _format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> ExportFormat:
+    if fmt not in allowed:
+        raise ConfigError(f"--format must be one of {', '.join(allowed)}, not {fmt!r}")
+    return cast(ExportFormat, fmt)
+
+
+def _lines(geometry: str | None, default: str) -> bool:
+    choice = geometry or default
+    if choice not in ("points", "lines"):
+        raise ConfigError(f"--geometry must be points or lines, not {choice!r}")
+    return choice == "lines"
+
+
+def _emit(
+    frame: pl.DataFrame, fmt: ExportFormat, out: Path | None, summary: str, *, lines: bool = False
+) -> None:
+    if fmt == "table":
+        frame = frame.drop([c for c in _NOT_IN_TABLE if c in frame.columns])
+        if len(frame) > TABLE_ROWS:
+            summary += f" (the table shows the first {TABLE_ROWS}; export for all)"
+    text = render(frame, fmt, out, lines=lines)
+    if text is not None:
+        sys.stdout.write(text)
+    typer.echo(summary + (f", written to {out}" if out is not None else ""), err=True)
+
+
+@app.command()
+def track(
+    vessel: Annotated[str, typer.Argument(help="MMSI, IMO ('IMO 9320738') or ship name.")],
+    database: Database = None,
+    start: From = None,
+    end: To = None,
+    fmt: Format = "table",
+    out: Out = None,
+    resolution: Annotated[
+        str | None,
+        typer.Option(help="Thin to about one fix per this long (e.g. 5m), turns kept."),
+    ] = None,
+    gap: Annotated[str, typer.Option(help="A silence this long starts a new segment.")] = "30m",
+    geometry: Geometry = None,
+) -> None:
+    """A vessel's track, cut into segments at gaps."""
+    chosen = _format(fmt)
+    since, until = _window(start, end)
+    gap_s = parse_duration(gap, name="--gap")
+    resolution_s = parse_duration(resolution, name="--resolution") if resolution else None
+    with _open(database) as queries:
+        frame = queries.track(vessel, since, until, resolution_s=resolution_s, gap_s=gap_s)
+    segments = frame["segment"].n_unique() if len(frame) else 0
+    mmsis = ", ".join(map(str, frame["mmsi"].unique().sort().to_list())) or "none"
+    summary = f"{len(frame)} positions in {segments} segments (MMSI {mmsis})"
+    _emit(frame, chosen, out, summary, lines=_lines(geometry, "lines"))
+
+
+@app.command()
+def zone(
+    zone_id: Annotated[str | None, typer.Argument(help="A zone id (see mda zones list).")] = None,
+    bbox: Annotated[
+        str | None,
+        typer.Option(help="West,south,east,north in degrees (west > east: across 180)."),
+    ] = None,
+    geojson: Annotated[
+        Path | None,
+        typer.Option(help="A GeoJSON file of the area (lines and points read as zones are)."),
+    ] = None,
+    zones: Zones = None,
+    vessels: Annotated[
+        bool, typer.Option("--vessels", help="One row per vessel instead of every position.")
+    ] = False,
+    database: Database = None,
+    start: From = None,
+    end: To = None,
+    fmt: Format = "table",
+    out: Out = None,
+    geometry: Geometry = None,
+) -> None:
+    """Positions (or vessels) inside a zone, a bbox or a GeoJSON area (at most 31 days)."""
+    given = [a for a in (zone_id, bbox, geojson) if a is not None]
+    if len(given) != 1:
+        raise ConfigError("give exactly one area: a ZONE_ID, --bbox or --geojson")
+    if bbox is not None and len(bbox.split(",")) != 4:
+        raise ConfigError(f"--bbox {bbox!r}: give west,south,east,north in degrees")
+    area: Any = zone_id if zone_id is not None else bbox
+    if geojson is not None:
+        area = _read_geojson(geojson)
+    chosen = _format(fmt, ("table", "csv", "parquet") if vessels else FORMATS)
+    since, until = _window(start, end)
+    with _open(database, zones) as queries:
+        if vessels:
+            frame = queries.vessels_in(area, since, until)
+            _emit(frame, chosen, out, f"{len(frame)} vessels")
+            return
+        frame = queries.positions_in(area, since, until)
+    summary = f"{len(frame)} positions of {frame['mmsi'].n_unique()} vessels"
+    _emit(frame, chosen, out, summary, lines=_lines(geometry, "points"))
+
+
+@app.command()
+def events(
+    zone_id: Annotated[str | None, typer.Option("--zone", help="Only this zone.")] = None,
+    vessel: Annotated[str | None, typer.Option(help="Only this vessel (MMSI, IMO, name).")] = None,
+    event: Annotated[str | None, typer.Option(help="enter or exit.")] = None,
+    database: Database = None,
+    start: From = None,
+    end: To = None,
+    fmt: Format = "table",
+    out: Out = None,
+) -> None:
+    """Zone entries and exits."""
+    chosen = _format(fmt, ("table", "csv", "geojson", "parquet"))
+    since, until = _window(start, end)
+    with _open(database) as queries:
+        frame = queries.zone_events(since, until, vessel=vessel, zone=zone_id, event=event)
+    _emit(frame, chosen, out, f"{len(frame)} zone events")
+
+
+@app.command()
+def alerts(
+    vessel: Annotated[str | None, typer.Option(help="Only this vessel (MMSI, IMO, name).")] = None,
+    zone_id: Annotated[str | None, typer.Option("--zone", help="Only this zone.")] = None,
+    rule: Annotated[list[str] | None, typer.Option(help="Only these rules (repeatable).")] = None,
+    severity: Annotated[
+        list[str] | None, typer.Option(help="alarm, warning or caution (repeatable).")
+    ] = None,
+    state: Annotated[
+        list[str] | None,
+        typer.Option(help="open, acknowledged, cleared or retracted (repeatable)."),
+    ] = None,
+    database: Database = None,
+    start: From = None,
+    end: To = None,
+    fmt: Format = "table",
+    out: Out = None,
+) -> None:
+    """Alerts alive in the window, most recently updated first."""
+    chosen = _format(fmt, ("table", "csv", "parquet"))
+    since, until = _window(start, end)
+    with _open(database) as queries:
+        frame = queries.alerts(since, until, vessel=vessel, zone=zone_id, rule=rule,
+                               severity=severity, state=state)  # fmt: skip
+    _emit(frame, chosen, out, f"{len(frame)} alerts")
+
+
+@app.command()
+def traffic(
+    zone_id: Annotated[str, typer.Argument(help="The zone id.")],
+    zones: Zones = None,
+    database: Database = None,
+    start: From = None,
+    end: To = None,
+    fmt: Format = "table",
+    out: Out = None,
+) -> None:
+    """Vessels present in a zone, hour by hour (UTC)."""
+    chosen = _format(fmt, ("table", "csv", "parquet"))
+    since, until = _window(start, end)
+    with _open(database, zones) as queries:
+        frame = queries.traffic(zone_id, since, until)
+    busiest = frame["vessels"].cast(pl.Int64).fill_null(0).to_list()
+    summary = f"{len(frame)} hours, at most {max(busiest, default=0)} vessels in an hour"
+    _emit(frame, chosen, out, summary)
+
+
+def _read_geojson(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"--geojson: cannot read {path}: {exc.strerror or exc}") from exc
+    except ValueError as exc:
+        raise ConfigError(f"--geojson: {path} is not JSON ({exc})") from exc
