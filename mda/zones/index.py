@@ -111,6 +111,8 @@ class ZoneIndex:
             if zone.line is not None:
                 self._add_line(i, densify(zone.line))
         self.shore = -1  # pseudo-zone index of the coastline
+        self.coastline = [g.boundary if g.area else g for g in coastline]
+        self._shore_tree: shapely.STRtree | None = None
         if coastline:
             self.shore = len(self.zones)
             for geometry in coastline:
@@ -217,9 +219,29 @@ class ZoneIndex:
             out[i] = min(out[i], d)
         return out
 
+    def shore_distance_m(self, lon: float, lat: float) -> float | None:
+        """Metres from one position to the nearest coastline at any range (None without a
+        coastline). Slower than ``distance_to_shore_m``: for single positions, such as where
+        a vessel went silent."""
+        if not self.coastline:
+            return None
+        if self._shore_tree is None:
+            self._shore_tree = shapely.STRtree(self.coastline)
+        tree = self._shore_tree
+        point = shapely.Point(lon, lat)
+        nearest = tree.nearest(point)
+        # Nearest in degrees is not nearest on the ellipsoid: measure every line within the
+        # degree distance of the nearest, widened for the shrinking of longitude degrees.
+        reach = float(shapely.distance(point, self.coastline[int(nearest)]))
+        reach /= max(math.cos(math.radians(min(abs(lat) + reach, 89.0))), 0.05)
+        candidates = tree.query(point.buffer(reach + 1e-6)).tolist()
+        return min(point_to_line_m(lon, lat, self.coastline[i]) for i in candidates)
+
 
 def _by_cell(x: Floats, y: Floats) -> list[tuple[int, Ints]]:
     """Positions grouped by grid cell: (cell id, indices). Positions without a fix are skipped."""
+    if not len(x):
+        return []
     valid = np.isfinite(x) & np.isfinite(y)
     cells = np.where(valid, _cell_ids(np.nan_to_num(x), np.nan_to_num(y)), -1)
     order = np.argsort(cells, kind="stable")

@@ -1,0 +1,110 @@
+"""Zone presence: vessels entering and leaving zones, and hours spent in each.
+
+Each fix's set of zones gets a signature (the XOR of a fixed 64-bit code per zone), so the
+fixes whose zones differ from the previous fix of the same vessel are found with one
+vectorised comparison; only those few are looked at one by one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from mda.model import ZoneEvent, ZoneHour
+from mda.tracks import TrackBatch, Tracks
+from mda.zones.index import Membership
+
+HOUR_S = 3600.0
+
+
+class ZonePresence:
+    """Turns batches of located fixes into zone events and zone hours."""
+
+    def __init__(self, zone_ids: list[str]) -> None:
+        self.zone_ids = zone_ids
+        # Fixed codes (a seeded generator: the same on every run, so output is reproducible).
+        self.codes = np.random.default_rng(0x6D6461).integers(
+            1, 2**63, size=len(zone_ids), dtype=np.uint64
+        )
+        # Vessels in the same waters share one set object rather than a copy each.
+        self._sets: dict[frozenset[int], frozenset[int]] = {}
+
+    def update(
+        self, fx: TrackBatch, membership: Membership, tracks: Tracks
+    ) -> tuple[list[ZoneEvent], list[ZoneHour]]:
+        """Events and hours of a batch; updates each vessel's current zones."""
+        if not len(fx):
+            return [], []
+        usable = np.flatnonzero(~fx.late)
+        sig = np.zeros(len(fx), dtype=np.uint64)
+        np.bitwise_xor.at(sig, membership.point, self.codes[membership.zone])
+        return self._events(fx, membership, tracks, usable, sig), self._hours(fx, membership)
+
+    def _events(
+        self, fx: TrackBatch, membership: Membership, tracks: Tracks,
+        usable: npt.NDArray[np.int64], sig: npt.NDArray[np.uint64],
+    ) -> list[ZoneEvent]:  # fmt: skip
+        mmsi = fx.mmsi[usable]
+        s = sig[usable]
+        first = np.ones(len(usable), dtype=bool)
+        first[1:] = mmsi[1:] != mmsi[:-1]
+        prev = np.empty_like(s)
+        prev[1:] = s[:-1]
+        starts = np.flatnonzero(first)
+        vessels = tracks.vessels
+        prev[starts] = [vessels[m].zone_sig for m in mmsi[starts].tolist()]
+        changed = np.flatnonzero(s != prev)
+        if not len(changed):
+            return []
+        events: list[ZoneEvent] = []
+        point, zone = membership.point, membership.zone
+        current: dict[int, frozenset[int]] = {}
+        for k in changed.tolist():
+            row = int(usable[k])
+            m = int(mmsi[k])
+            before = current.get(m)
+            if before is None:
+                before = vessels[m].zones
+            lo, hi = np.searchsorted(point, [row, row + 1])
+            now = frozenset(zone[lo:hi].tolist())
+            now = self._sets.setdefault(now, now)
+            t = float(fx.time[row])
+            lat, lon = float(fx.lat[row]), float(fx.lon[row])
+            for z in sorted(now - before):
+                events.append(ZoneEvent(t, m, self.zone_ids[z], "enter", lat, lon))
+            for z in sorted(before - now):
+                events.append(ZoneEvent(t, m, self.zone_ids[z], "exit", lat, lon))
+            current[m] = now
+        # Vessels whose zones changed keep the zones (and signature) of their last fix: no
+        # change follows the last changed fix, so its zones are the last fix's.
+        ends = np.r_[starts[1:], len(usable)] - 1
+        for m, k in zip(mmsi[ends].tolist(), ends.tolist(), strict=True):
+            if m in current:
+                state = vessels[m]
+                state.zones = current[m]
+                state.zone_sig = int(s[k])
+        return events
+
+    def _hours(self, fx: TrackBatch, membership: Membership) -> list[ZoneHour]:
+        rows = membership.point
+        keep = ~fx.late[rows]
+        rows, zones = rows[keep], membership.zone[keep]
+        if not len(rows):
+            return []
+        mmsi = fx.mmsi[rows]
+        time = fx.time[rows]
+        hour = (time // HOUR_S).astype(np.int64)
+        order = np.lexsort((time, hour, zones, mmsi))
+        mmsi, zones, hour, time = mmsi[order], zones[order], hour[order], time[order]
+        change = np.ones(len(order), dtype=bool)
+        change[1:] = (mmsi[1:] != mmsi[:-1]) | (zones[1:] != zones[:-1]) | (hour[1:] != hour[:-1])
+        starts = np.flatnonzero(change)
+        ends = np.r_[starts[1:], len(order)] - 1
+        ids = self.zone_ids
+        return [
+            ZoneHour(h * HOUR_S, ids[z], m, t0, t1)
+            for h, z, m, t0, t1 in zip(
+                hour[starts].tolist(), zones[starts].tolist(), mmsi[starts].tolist(),
+                time[starts].tolist(), time[ends].tolist(), strict=True,
+            )
+        ]  # fmt: skip
