@@ -1,0 +1,231 @@
+"""What every rule shares: detections, the batch as rules see it, and how rules are scoped.
+
+A rule looks at a batch of fixes (as arrays, with the zones each fix is in) and says, for a
+vessel and maybe a zone, that a condition holds (``active``) or has ended. The alert
+lifecycle turns those detections into alerts. Rules keep their own small per-vessel state and
+touch only the vessels a batch gives them reason to: most positions of most vessels cost a
+rule one vectorised comparison.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING, Any, Final, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from mda.errors import ConfigError
+from mda.model import Position, Severity, VesselStatic, ZoneEvent
+from mda.tracks import TrackBatch, Tracks, VesselState
+from mda.zones.index import Membership, ZoneIndex
+from mda.zones.model import ZONE_KINDS, Zone
+
+if TYPE_CHECKING:
+    from mda.rules.settings import Scope
+
+Mask = npt.NDArray[np.bool_]
+Ints = npt.NDArray[np.int64]
+
+# Navigational status codes (ITU-R M.1371).
+AT_ANCHOR: Final = 1
+MOORED: Final = 5
+AGROUND: Final = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """A rule's finding about a vessel (and a zone): its condition holds, or has ended."""
+
+    rule: str
+    mmsi: int
+    zone_id: str | None
+    time: float  # event time of the fix (or watermark) it is based on
+    active: bool
+    severity: Severity
+    started: float  # when the condition began
+    message: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    lat: float | None = None
+    lon: float | None = None
+    # Late data showed the condition never held (an alert on it is retracted, not cleared).
+    disproved: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ShipTypes:
+    """Which AIS ship types a rule applies to (empty: all; unknown type passes ``unknown``)."""
+
+    ranges: tuple[tuple[int, int], ...] = ()
+    unknown: bool = True
+
+    def admits(self, ship_type: int | None) -> bool:
+        """Whether a vessel of this type is in scope."""
+        if not self.ranges:
+            return True
+        if ship_type is None:
+            return self.unknown
+        return any(lo <= ship_type <= hi for lo, hi in self.ranges)
+
+
+class BatchView:
+    """A batch of fixes with what rules ask of it, computed once and shared."""
+
+    def __init__(
+        self,
+        fixes: TrackBatch,
+        positions: Sequence[Position],
+        membership: Membership,
+        index: ZoneIndex,
+        tracks: Tracks,
+        watermark: float,
+        statics: Sequence[VesselStatic] = (),
+        zone_events: Sequence[ZoneEvent] = (),
+    ) -> None:
+        self.fixes = fixes
+        self.positions = positions
+        self.membership = membership
+        self.index = index
+        self.tracks = tracks
+        self.watermark = watermark
+        self.statics = statics
+        self.zone_events = zone_events
+        self._masks: dict[frozenset[int], Mask] = {}
+        self._groups: dict[float, tuple[Ints, Ints]] = {}
+
+    def __len__(self) -> int:
+        return len(self.fixes)
+
+    def vessels(self) -> Iterator[tuple[int, int, int]]:
+        """(mmsi, first row, end row) of each vessel of the batch (rows are contiguous)."""
+        starts = np.flatnonzero(self.fixes.first_of_vessel).tolist()
+        ends = [*starts[1:], len(self.fixes)]
+        mmsi = self.fixes.mmsi
+        for s, e in zip(starts, ends, strict=True):
+            yield int(mmsi[s]), s, e
+
+    def in_zones(self, zones: frozenset[int]) -> Mask:
+        """Which fixes are in any of the zones (by index in ``index.zones``)."""
+        mask = self._masks.get(zones)
+        if mask is None:
+            mask = np.zeros(len(self.fixes), dtype=bool)
+            if zones:
+                hit = _zone_lookup(zones, len(self.index.zones))[self.membership.zone]
+                mask[self.membership.point[hit]] = True
+            self._masks[zones] = mask
+        return mask
+
+    def in_scope(self, zones: frozenset[int], exclude: frozenset[int]) -> Mask:
+        """Fixes in any of ``zones`` and none of ``exclude``, late fixes left out."""
+        mask = self.in_zones(zones) & ~self.fixes.late
+        if exclude:
+            mask &= ~self.in_zones(exclude)
+        return mask
+
+    def groups(self, bucket_s: float) -> tuple[Ints, Ints]:
+        """Rows grouped by vessel and time bucket: (first row of each group, bucket number).
+
+        A group ends where the vessel or the bucket changes (rows are in vessel-time order).
+        """
+        cached = self._groups.get(bucket_s)
+        if cached is None:
+            bucket = (self.fixes.time // bucket_s).astype(np.int64)
+            change = self.fixes.first_of_vessel.copy()
+            change[1:] |= bucket[1:] != bucket[:-1]
+            starts = np.flatnonzero(change)
+            cached = self._groups[bucket_s] = (starts, bucket[starts])
+        return cached
+
+    def zone_in(self, row: int, zones: frozenset[int]) -> int | None:
+        """The first of ``zones`` (by index) that a fix is in."""
+        lo, hi = np.searchsorted(self.membership.point, [row, row + 1])
+        for z in self.membership.zone[lo:hi].tolist():
+            if z in zones:
+                return int(z)
+        return None
+
+    def zones_of(self, row: int) -> list[Zone]:
+        """The zones one fix is in."""
+        lo, hi = np.searchsorted(self.membership.point, [row, row + 1])
+        return [self.index.zones[z] for z in self.membership.zone[lo:hi].tolist()]
+
+    @cached_property
+    def rows_of_vessel(self) -> dict[int, tuple[int, int]]:
+        """mmsi -> (first row, end row)."""
+        return {m: (s, e) for m, s, e in self.vessels()}
+
+    def state(self, mmsi: int) -> VesselState:
+        """A vessel's state (it exists: the batch has its fixes)."""
+        return self.tracks.vessels[mmsi]
+
+    def point(self, row: int) -> tuple[float, float]:
+        """(lat, lon) of a fix."""
+        return float(self.fixes.lat[row]), float(self.fixes.lon[row])
+
+
+@lru_cache(maxsize=256)
+def _zone_lookup(zones: frozenset[int], count: int) -> Mask:
+    """A boolean per zone index: is it one of ``zones``."""
+    lookup = np.zeros(count + 1, dtype=bool)  # +1: the coastline's pseudo-zone
+    lookup[list(zones)] = True
+    return lookup
+
+
+class Rule(Protocol):
+    """A detector with its settings: sees batches and the advancing watermark."""
+
+    scope: Scope
+
+    def observe(self, view: BatchView) -> list[Detection]:
+        """Detections from a batch of fixes."""
+        ...
+
+    def tick(self, watermark: float, tracks: Tracks) -> list[Detection]:
+        """Detections due by event time alone (silence, dwell), as the watermark advances."""
+        ...
+
+    def forget(self, mmsis: Iterable[int]) -> None:
+        """Drop the state of evicted vessels."""
+        ...
+
+
+def zone_indices(index: ZoneIndex, selectors: Sequence[str], where: str = "") -> frozenset[int]:
+    """Zones named by id, or by kind as ``kind:cable``; ``*`` is every zone.
+
+    An id that names no loaded zone, or an unknown kind, is a configuration error: a typo must
+    not quietly leave a rule watching nothing.
+    """
+    out: set[int] = set()
+    for selector in selectors:
+        if selector == "*":
+            out.update(range(len(index.zones)))
+        elif selector.startswith("kind:"):
+            kind = selector[5:]
+            if kind not in ZONE_KINDS:
+                raise ConfigError(f"{where} zones: unknown zone kind {kind!r}")
+            out.update(i for i, z in enumerate(index.zones) if z.kind == kind)
+        else:
+            found = [i for i, z in enumerate(index.zones) if z.id == selector]
+            if not found:
+                raise ConfigError(f"{where} zones: no loaded zone has the id {selector!r}")
+            out.update(found)
+    return frozenset(out)
+
+
+def admits(scope: Scope, state: VesselState) -> bool:
+    """Whether a vessel's type and flag put it in a rule's scope."""
+    return scope.ship_types.admits(state.ship_type) and scope.admits_flag(state.flag)
+
+
+def vessel_label(state: VesselState) -> str:
+    """How a message names a vessel: its name and MMSI."""
+    name = state.shipname or "unnamed vessel"
+    return f"{name} (MMSI {state.mmsi})"
+
+
+def mean_finite(values: npt.NDArray[np.float64]) -> float | None:
+    """Mean of the finite values, or None."""
+    finite = values[np.isfinite(values)]
+    return float(finite.mean()) if len(finite) else None

@@ -1,0 +1,160 @@
+"""Watch list: any sighting of a listed vessel, by MMSI, IMO number or name.
+
+A vessel is listed by its MMSI, or becomes listed when its static report gives a listed IMO
+number or name (names compared in upper case with runs of spaces folded, as AIS sends them).
+The alert opens at the first sighting and clears when the vessel has not been heard for
+``clear_after_hours``; the next sighting is a new alert.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mda.errors import ConfigError
+from mda.rules.base import BatchView, Detection, admits, vessel_label
+from mda.rules.settings import RuleSpec, detector_params
+from mda.tracks import Tracks
+from mda.zones.index import ZoneIndex
+
+
+def normal_name(name: str) -> str:
+    """A vessel name as compared: upper case, single spaces, no padding."""
+    return " ".join(name.upper().split())
+
+
+@dataclass(frozen=True, slots=True)
+class WatchParams:
+    """The list (inline and/or a CSV file with columns mmsi, imo, name, reason)."""
+
+    mmsi: tuple[int, ...] = ()
+    imo: tuple[int, ...] = ()
+    names: tuple[str, ...] = ()
+    file: str = ""
+    clear_after_hours: float = 6.0
+
+
+class WatchList:
+    """Listed MMSIs, IMO numbers and names, with why each is listed."""
+
+    def __init__(self, mmsi: Iterable[int] = (), imo: Iterable[int] = (),
+                 names: Iterable[str] = ()) -> None:  # fmt: skip
+        self.mmsi: dict[int, str] = dict.fromkeys(mmsi, "")
+        self.imo: dict[int, str] = dict.fromkeys(imo, "")
+        self.names: dict[str, str] = {normal_name(n): "" for n in names}
+
+    def __len__(self) -> int:
+        return len(self.mmsi) + len(self.imo) + len(self.names)
+
+    def load_csv(self, path: Path) -> None:
+        """Add the entries of a CSV file (header: any of mmsi, imo, name, reason)."""
+        try:
+            with path.open(newline="", encoding="utf-8") as f:
+                for n, row in enumerate(csv.DictReader(f), start=2):
+                    self._add_row(row, f"{path}:{n}")
+        except OSError as exc:
+            raise ConfigError(f"watch list {path}: cannot read: {exc.strerror or exc}") from exc
+
+    def _add_row(self, row: dict[str, str], where: str) -> None:
+        reason = (row.get("reason") or "").strip()
+        added = False
+        for key, table in (("mmsi", self.mmsi), ("imo", self.imo)):
+            value = (row.get(key) or "").strip()
+            if value:
+                if not value.isdigit():
+                    raise ConfigError(f"watch list {where}: {key} {value!r} is not a number")
+                table[int(value)] = reason
+                added = True
+        name = (row.get("name") or "").strip()
+        if name:
+            self.names[normal_name(name)] = reason
+            added = True
+        if not added:
+            raise ConfigError(f"watch list {where}: a row needs an mmsi, imo or name")
+
+
+class WatchListRule:
+    """Detects sightings of listed vessels; ``detector = "watch_list"``."""
+
+    def __init__(self, spec: RuleSpec, index: ZoneIndex) -> None:
+        self.scope = spec.scope
+        self.params = p = detector_params(WatchParams, spec)
+        self.watch_list = WatchList(p.mmsi, p.imo, p.names)
+        if p.file:
+            self.watch_list.load_csv(spec.folder / p.file)
+        self.listed = dict(self.watch_list.mmsi)  # MMSI -> what it is listed by
+        for m in self.listed:
+            self.listed[m] = f"MMSI {m}"
+        self.seen: dict[int, float] = {}  # listed vessels with an open sighting: last time
+
+    def observe(self, view: BatchView) -> list[Detection]:
+        """List vessels by their statics, then report first sightings."""
+        for s in view.statics:
+            if s.mmsi in self.listed:
+                continue
+            if s.imo is not None and s.imo in self.watch_list.imo:
+                self.listed[s.mmsi] = f"IMO {s.imo}"
+            elif s.shipname is not None and normal_name(s.shipname) in self.watch_list.names:
+                self.listed[s.mmsi] = f"name {normal_name(s.shipname)}"
+        fx = view.fixes
+        if not self.listed or not len(fx):
+            return []
+        listed = np.fromiter(self.listed, dtype=np.int64, count=len(self.listed))
+        rows = np.flatnonzero(np.isin(fx.mmsi, listed) & ~fx.late)
+        out: list[Detection] = []
+        for row in rows.tolist():
+            m, t = int(fx.mmsi[row]), float(fx.time[row])
+            first = m not in self.seen
+            self.seen[m] = t
+            if first and admits(self.scope, view.state(m)):
+                out.append(self._sighting(m, row, view))
+        return out
+
+    def _sighting(self, m: int, row: int, view: BatchView) -> Detection:
+        t = float(view.fixes.time[row])
+        lat, lon = view.point(row)
+        by = self.listed[m]
+        reason = self._reason(m, view)
+        zones = [z.name for z in view.zones_of(row) if z.kind in ("sea", "eez", "custom")]
+        where = f" in {zones[0]}" if zones else ""
+        return Detection(
+            rule=self.scope.name, mmsi=m, zone_id=None, time=t, active=True,
+            severity=self.scope.severity, started=t,
+            message=f"watch-listed {vessel_label(view.state(m))} sighted{where} (listed by {by})",
+            evidence={"listed_by": by, "reason": reason, "zones": zones},
+            lat=lat, lon=lon,
+        )  # fmt: skip
+
+    def _reason(self, m: int, view: BatchView) -> str:
+        state = view.state(m)
+        wl = self.watch_list
+        for reason in (
+            wl.mmsi.get(m),
+            wl.imo.get(state.imo) if state.imo is not None else None,
+            wl.names.get(normal_name(state.shipname)) if state.shipname else None,
+        ):
+            if reason:
+                return reason
+        return ""
+
+    def tick(self, watermark: float, tracks: Tracks) -> list[Detection]:
+        """A listed vessel unheard for a while: its sighting ends."""
+        horizon = watermark - self.params.clear_after_hours * 3600.0
+        out = []
+        for m in [m for m, t in self.seen.items() if t < horizon]:
+            started = self.seen.pop(m)
+            out.append(
+                Detection(
+                    rule=self.scope.name, mmsi=m, zone_id=None, time=watermark, active=False,
+                    severity=self.scope.severity, started=started,
+                    message="watch-listed vessel no longer heard",
+                )
+            )  # fmt: skip
+        return out
+
+    def forget(self, mmsis: Iterable[int]) -> None:
+        """Evicted vessels keep their listing (it comes from the list, not from state)."""
