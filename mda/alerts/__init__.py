@@ -1,0 +1,1 @@
+"""Alerts: the lifecycle that turns detections into alerts, and the publishers."""

@@ -1,0 +1,58 @@
+"""Alerts to a JSON-lines file and to the console."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import IO
+
+from mda.errors import MdaError
+from mda.model import Alert
+from mda.timefmt import iso
+
+
+class JsonlAlertWriter:
+    """Appends every alert state change as one JSON object per line."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self._file: IO[str] = path.open("w", encoding="utf-8")
+        except OSError as exc:
+            raise MdaError(f"cannot write alerts to {path}: {exc.strerror or exc}") from exc
+        self.written = 0
+
+    def publish(self, alerts: list[Alert]) -> None:
+        """Write a batch of alerts and flush them to the file."""
+        if not alerts:
+            return
+        self._file.write("".join(json.dumps(a.body, default=str) + "\n" for a in alerts))
+        self._file.flush()
+        self.written += len(alerts)
+
+    def close(self) -> None:
+        """Close the file."""
+        self._file.close()
+
+
+def alert_line(alert: Alert) -> str:
+    """One line a watch officer reads: when, how serious, what state, what happened."""
+    return (
+        f"{iso(alert.updated)}  {alert.severity.upper():<7}  {alert.state:<12}  "
+        f"{alert.rule:<16} {alert.message}  [{alert.alert_id[:8]}]"
+    )
+
+
+class ConsoleAlertPrinter:
+    """Prints alert state changes as they happen."""
+
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        self.stream = stream or sys.stdout
+        self.printed = 0
+
+    def publish(self, alerts: list[Alert]) -> None:
+        """Print a batch of alerts."""
+        for alert in alerts:
+            print(alert_line(alert), file=self.stream, flush=True)
+        self.printed += len(alerts)
