@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from mda.ingest.decode import Decoder
 from mda.ingest.framing import Framer
@@ -25,6 +25,22 @@ class Ingestor:
     ) -> list[Record]:
         """Records decoded from a batch of lines of one feed."""
         return self.decoder.decode(self.framer.frame(lines, feed, arrival))
+
+    def ingest_chunks(
+        self, chunks: Sequence[tuple[Iterable[bytes], str, float | None]]
+    ) -> list[Record]:
+        """Records of several chunks (lines, feed, arrival) in one pass: consecutive chunks of
+        a feed are framed together, each line with its own chunk's arrival time."""
+        messages = []
+        i = 0
+        while i < len(chunks):
+            feed = chunks[i][1]
+            j = i
+            while j < len(chunks) and chunks[j][1] == feed:
+                j += 1
+            messages += self.framer.frame_chunks([(c[0], c[2]) for c in chunks[i:j]], feed)
+            i = j
+        return self.decoder.decode(messages)
 
     def finish(self) -> None:
         """End of input: count what can no longer complete (held fragments)."""

@@ -11,7 +11,7 @@ Time precedence for a sentence: its tag block ``c:``, a preceding tag-block-only
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -87,19 +87,32 @@ class Framer:
         self, lines: Iterable[bytes], feed: str, arrival: float | None = None
     ) -> list[AisMessage]:
         """Frame a batch of lines from one feed, all stamped with the same arrival time."""
+        return self.frame_chunks([(lines, arrival)], feed)
+
+    def frame_chunks(
+        self, chunks: Sequence[tuple[Iterable[bytes], float | None]], feed: str
+    ) -> list[AisMessage]:
+        """Frame consecutive chunks of one feed in one pass, each line keeping its own
+        chunk's arrival time (a live source stamps every read)."""
         state = self._feeds.get(feed)
         if state is None:
             state = self._feeds[feed] = _FeedState()
-        stripped = [line.strip() for line in lines]
+        stripped: list[bytes] = []
+        arrivals: list[float | None] = []
+        for lines, arrival in chunks:
+            before = len(stripped)
+            stripped += [line.strip() for line in lines]
+            arrivals += [arrival] * (len(stripped) - before)
         self.stats.lines += len(stripped)
-        out = self._frame_lines(stripped, state, feed, arrival)
+        out = self._frame_lines(stripped, state, feed, arrivals)
         self.stats.messages += len(out)
         self._fragments.expire(feed, state.newest, state.sentences)
         return out if self._dedup is None else self._dedup.unique(out)
 
     def _frame_lines(
-        self, stripped: list[bytes], state: _FeedState, feed: str, arrival: float | None
-    ) -> list[AisMessage]:
+        self, stripped: list[bytes], state: _FeedState, feed: str,
+        arrivals: list[float | None],
+    ) -> list[AisMessage]:  # fmt: skip
         """Complete messages of stripped lines (before duplicate suppression)."""
         checksum_ok = LineScan(stripped).checksum_ok
         out: list[AisMessage] = []
@@ -111,7 +124,7 @@ class Framer:
         channels = _CHANNELS
         ais_heads = self._ais_heads
         sentences = 0
-        for raw, ok in zip(stripped, checksum_ok, strict=True):
+        for raw, ok, arrival in zip(stripped, checksum_ok, arrivals, strict=True):
             if not raw:
                 stats.junk_lines += 1
                 continue
@@ -304,7 +317,7 @@ class Framer:
                 body = b",".join(parts)
                 prefix = b"\\" + body + b"*%02X\\" % checksum(body)
             sentences = [prefix + s.strip() for s in parsed.sentences]
-            out.extend(self._frame_lines(sentences, state, feed, arrival))
+            out.extend(self._frame_lines(sentences, state, feed, [arrival] * len(sentences)))
             return
         for record in parsed.records:
             out.append(

@@ -17,6 +17,16 @@ class StoreBatch:
     zone_hours: list[ZoneHour] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
 
+    def joined(self, other: StoreBatch) -> StoreBatch:
+        """This batch followed by ``other``, as one."""
+        return StoreBatch(
+            self.positions + other.positions,
+            self.statics + other.statics,
+            self.zone_events + other.zone_events,
+            self.zone_hours + other.zone_hours,
+            self.alerts + other.alerts,
+        )
+
     def __len__(self) -> int:
         return (
             len(self.positions)

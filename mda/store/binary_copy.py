@@ -68,6 +68,30 @@ def chunks(positions: Sequence[Position], size: int = 1_000) -> Iterator[bytes]:
     yield TRAILER
 
 
+def distinct_positions(
+    positions: Sequence[Position], latest: dict[int, float]
+) -> tuple[list[Position], int, dict[int, float]]:
+    """Timed positions without repeats of (mmsi, time) - the store keeps the first - within
+    the list and against ``latest`` (each vessel's newest time already written), so that the
+    COPY rarely meets the unique index. Returns them, how many were dropped, and the newest
+    time of each vessel among them (for ``latest`` once they are committed)."""
+    timed = [p for p in positions if p.time is not None]
+    if not timed:
+        return [], 0, {}
+    mmsi = np.fromiter((p.mmsi for p in timed), np.int64, len(timed))
+    time_s = np.fromiter((p.time for p in timed), np.float64, len(timed))
+    order = np.lexsort((time_s, mmsi))
+    repeat = np.zeros(len(order), dtype=bool)
+    repeat[1:] = (mmsi[order][1:] == mmsi[order][:-1]) & (time_s[order][1:] == time_s[order][:-1])
+    keep = np.sort(order[~repeat])
+    before = np.array([latest.get(m, -1.0) for m in mmsi[keep].tolist()])
+    keep = keep[time_s[keep] != before]
+    last = np.ones(len(order), dtype=bool)
+    last[:-1] = mmsi[order][1:] != mmsi[order][:-1]
+    newest = dict(zip(mmsi[order][last].tolist(), time_s[order][last].tolist(), strict=True))
+    return [timed[i] for i in keep.tolist()], len(timed) - len(keep), newest
+
+
 def timed_days(positions: Sequence[Position]) -> tuple[int, set[int]]:
     """How many positions have a time, and the days (since the epoch, UTC) they fall on."""
     times = [p.time for p in positions if p.time is not None]

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ import psycopg
 from mda.errors import ServiceUnavailableError
 from mda.model import Position
 from mda.store.batch import StoreBatch
+from mda.store.binary_copy import distinct_positions
 from mda.store.copy import newest_positions, prepare_connection, write_batch
 from mda.store.levels import StoreLevel, detect_level
 from mda.store.schema import StoreSettings, migrate
@@ -41,6 +42,9 @@ class WriterCounts:
     spooled_batches: int = 0
     replayed_batches: int = 0
     reconnects: int = 0
+    # A vessel's second report with the same time (the store keeps one position per vessel
+    # and second); counted, as every dropped record is.
+    same_second_repeats: int = 0
     write_seconds: float = 0.0
     last_error: str | None = None
     levels: list[str] = field(default_factory=list)
@@ -75,6 +79,8 @@ class StoreWriter:
         self._unsettled: list[list[Position]] = []  # positions written since the last update
         self._latest_interval_s = latest_interval_s
         self._latest_written = time.monotonic()
+        # Each vessel's newest stored position time: a repeat of it is not written again.
+        self._newest_time: dict[int, float] = {}
 
     async def start(self) -> StoreLevel:
         """Connect, detect the level, apply migrations; fails with one clear line if the
@@ -134,6 +140,8 @@ class StoreWriter:
         assert self._conn is not None
         assert self.level is not None
         start = time.perf_counter()
+        positions, repeats, newest = distinct_positions(batch.positions, self._newest_time)
+        batch = replace(batch, positions=positions)
         # Vessels' last positions are worked out once per interval, not per batch.
         self._unsettled.append(batch.positions)
         due = final or time.monotonic() - self._latest_written >= self._latest_interval_s
@@ -144,6 +152,12 @@ class StoreWriter:
             latest = list(self._latest.values())
         async with self._lock:
             stored = await write_batch(self._conn, batch, self.level, self._partitions, latest)
+        # Committed: only now may later repeats of these times be left out (a batch that
+        # failed goes to the spool whole and is filtered again when replayed).
+        self.counts.same_second_repeats += repeats
+        for m, t in newest.items():
+            if t > self._newest_time.get(m, -1.0):
+                self._newest_time[m] = t
         if due:
             self._latest.clear()
             self._unsettled.clear()
