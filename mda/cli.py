@@ -12,7 +12,10 @@ from typing import Annotated
 import typer
 
 from mda import __version__
+from mda.alerts.commands import app as alerts_app
+from mda.demo import demo_command
 from mda.errors import MdaError
+from mda.service_commands import replay_command, run_command
 from mda.store.commands import app as db_app
 from mda.store.query_command import app as query_app
 from mda.zones.commands import app as zones_app
@@ -29,6 +32,10 @@ app = typer.Typer(
 app.add_typer(zones_app, name="zones")
 app.add_typer(db_app, name="db")
 app.add_typer(query_app, name="query")
+app.add_typer(alerts_app, name="alerts")
+app.command("demo")(demo_command)
+app.command("run")(run_command)
+app.command("replay")(replay_command)
 
 
 def _version(value: bool) -> None:
@@ -98,30 +105,53 @@ def decode(
 
 @app.command()
 def simulate(
-    scenario: Annotated[str, typer.Argument(help="What to simulate: 'traffic'.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="The recording to write (NMEA).")],
+    scenario: Annotated[
+        str,
+        typer.Argument(
+            help="What to simulate: 'traffic' (plain Red Sea traffic) or a scenario with ground "
+            "truth: cable-loitering, anchor-drag, dark-tanker, gulf-of-aden-stop, watchlist, "
+            "background."
+        ),
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="The recording to write (NMEA; .gz compresses).")
+    ],
     seed: Annotated[int, typer.Option(help="Same seed, same recording.")] = 1,
-    vessels: Annotated[int, typer.Option(help="Vessels of ordinary traffic.")] = 20,
-    minutes: Annotated[float, typer.Option(help="Length of the recording.")] = 20.0,
+    vessels: Annotated[
+        int | None,
+        typer.Option(help="Vessels of ordinary traffic (default: 20 for traffic, 200 else)."),
+    ] = None,
+    minutes: Annotated[float, typer.Option(help="Length of a 'traffic' recording.")] = 20.0,
     start: Annotated[str, typer.Option(help="Start time, ISO 8601 UTC.")] = "2026-01-01T00:00:00Z",
 ) -> None:
-    """Write a synthetic AIS recording (NMEA with tag-block times), deterministic by seed."""
+    """Write a synthetic AIS recording (NMEA with tag-block times), deterministic by seed.
+
+    Scenarios also write FILE.truth.json next to the recording: the alerts a correct pipeline
+    raises, with the window of event time in which each is due.
+    """
     from datetime import datetime
 
+    from mda.simulate.scenarios import SCENARIOS, write
+    from mda.simulate.scenarios import simulate as simulate_scenario
     from mda.simulate.traffic import simulate_traffic
 
-    if scenario != "traffic":
-        raise MdaError(f"unknown scenario {scenario!r} (known: traffic)")
     try:
         t0 = datetime.fromisoformat(start.replace("Z", "+00:00")).timestamp()
     except ValueError as exc:
         raise MdaError(f"--start: not an ISO 8601 time: {start!r}") from exc
-    lines = simulate_traffic(seed, vessels, t0, minutes * 60.0)
-    try:
-        out.write_bytes(b"\n".join(lines) + b"\n")
-    except OSError as exc:
-        raise MdaError(f"cannot write {out}: {exc.strerror or exc}") from exc
-    typer.echo(f"wrote {len(lines)} lines to {out}", err=True)
+    if scenario == "traffic":
+        lines = simulate_traffic(seed, 20 if vessels is None else vessels, t0, minutes * 60.0)
+        try:
+            out.write_bytes(b"\n".join(lines) + b"\n")
+        except OSError as exc:
+            raise MdaError(f"cannot write {out}: {exc.strerror or exc}") from exc
+        typer.echo(f"wrote {len(lines)} lines to {out}", err=True)
+        return
+    if scenario not in SCENARIOS:
+        raise MdaError(f"unknown scenario {scenario!r} (known: traffic, {', '.join(SCENARIOS)})")
+    sim = simulate_scenario(scenario, seed, t0, 200 if vessels is None else vessels)
+    truth = write(sim, out)
+    typer.echo(f"wrote {len(sim.lines)} lines to {out} and the ground truth to {truth}", err=True)
 
 
 def main() -> None:

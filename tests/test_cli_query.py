@@ -198,8 +198,9 @@ def test_bad_arguments_are_one_line_each(plain_database: str) -> None:
         assert expected in one_line_error(mda(*args)), args
 
 
-def test_no_database_and_an_unreachable_one_are_one_line() -> None:
-    assert "no database: give --database" in one_line_error(mda("track", "1", *DAY))
+def test_no_database_means_the_embedded_one_and_an_unreachable_one_is_one_line() -> None:
+    embedded = mda("track", "1", *DAY)
+    assert "using mda's embedded PostgreSQL" in embedded.stderr
     unreachable = mda("track", "1", "-d", "postgresql://postgres@127.0.0.1:1/none", *DAY)
     assert "cannot reach the database at postgresql://postgres@127.0.0.1:1/none" in one_line_error(
         unreachable

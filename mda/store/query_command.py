@@ -17,6 +17,7 @@ import polars as pl
 import typer
 
 from mda.errors import ConfigError
+from mda.store.commands import resolve_database
 from mda.store.exports import FORMATS, ExportFormat, render
 from mda.store.queries import Queries
 from mda.store.timeargs import parse_duration, parse_window
@@ -31,7 +32,7 @@ Database = Annotated[
     str | None,
     typer.Option(
         "--database", "-d", envvar="MDA_DATABASE_URL", show_envvar=True,
-        help="PostgreSQL URL of the store.",
+        help="PostgreSQL URL of the store (default: mda's embedded server).",
     ),
 ]  # fmt: skip
 From = Annotated[
@@ -60,9 +61,10 @@ _NOT_IN_TABLE = ("body", "dedup_key", "source")
 
 
 def _open(database: str | None, zones: list[Path] | None = None) -> Queries:
-    if not database:
-        raise ConfigError("no database: give --database URL or set MDA_DATABASE_URL")
-    return Queries(database, zones=load_zones(zones) if zones else None)
+    # No database given: mda's embedded server, where `mda demo` and `mda replay -d embedded`
+    # store, as `mda db` does.
+    url = resolve_database(database)
+    return Queries(url, zones=load_zones(zones) if zones else None)
 
 
 def _window(start: str | None, end: str | None) -> tuple[datetime, datetime]:

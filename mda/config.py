@@ -1,0 +1,224 @@
+"""Service configuration: one TOML file, with environment variables over it.
+
+::
+
+    [[sources]]
+    url = "tcp://192.0.2.10:4001"
+
+    [database]
+    url = "postgresql://mda@db/mda"       # or "embedded"; leave out to store nothing
+    spool_dir = "/var/lib/mda/spool"
+
+    [mqtt]
+    url = "mqtts://mda:secret@broker:8883"
+    ca_file = "/etc/mda/ca.pem"
+
+    [zones]
+    folders = ["/etc/mda/zones"]           # read after mda's default zones
+
+    [alerts]
+    folders = ["/etc/mda/alerts"]          # rule tables overriding the defaults
+    jsonl = "/var/log/mda/alerts.jsonl"
+
+    [http]
+    listen = "127.0.0.1:9108"              # /metrics and /healthz
+
+Every scalar setting can be overridden by ``MDA_<SECTION>_<KEY>`` (``MDA_DATABASE_URL``,
+``MDA_MQTT_PASSWORD`` ...); ``MDA_SOURCES`` is a comma-separated list of source URLs. A
+mistake gets one message that names the file and key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from mda.alerts.broker import BrokerSettings, parse_broker_url
+from mda.errors import ConfigError
+from mda.resources import default_folder
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSettings:
+    """One input: a URL or path as ``mda decode`` takes them."""
+
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything ``mda run`` needs."""
+
+    sources: tuple[SourceSettings, ...] = ()
+    database_url: str | None = None  # "embedded" for mda's own server; None stores nothing
+    spool_dir: Path | None = None
+    spool_max_mb: int = 1024
+    broker: BrokerSettings | None = None
+    zone_folders: tuple[Path, ...] = ()
+    alert_folders: tuple[Path, ...] = ()
+    alerts_jsonl: Path | None = None
+    console: bool = False
+    http_listen: str | None = "127.0.0.1:9108"
+    batch_lines: int = 5000
+    batch_ms: float = 200.0
+    duplicate_window_s: float = 10.0
+    queue_batches: int = 8
+    where: str = "defaults"
+
+    def zone_paths(self) -> list[Path]:
+        """mda's default zones, then the user's folders."""
+        return [default_folder("zones"), *self.zone_folders]
+
+    def rule_paths(self) -> list[Path]:
+        """mda's default rule sets, then the user's (which override by rule name)."""
+        return [default_folder("alerts"), *self.alert_folders]
+
+
+# section -> key -> type; lists are lists of strings
+_SCHEMA: dict[str, dict[str, type]] = {
+    "database": {"url": str, "spool_dir": str, "spool_max_mb": int},
+    "mqtt": {"url": str, "username": str, "password": str, "ca_file": str, "cert_file": str,
+             "key_file": str, "client_id": str, "topic_prefix": str, "session_expiry_s": int},
+    "zones": {"folders": list},
+    "alerts": {"folders": list, "jsonl": str, "console": bool},
+    "http": {"listen": str},
+    "pipeline": {"batch_lines": int, "batch_ms": float, "duplicate_window_s": float,
+                 "queue_batches": int},
+}  # fmt: skip
+
+
+def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Config:
+    """The configuration of a file (or none) with the environment's overrides."""
+    env = os.environ if env is None else env
+    document: dict[str, Any] = {}
+    where = "environment"
+    if path is not None:
+        where = str(path)
+        try:
+            document = tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    base = path.parent if path is not None else Path.cwd()
+    sections = _check(document, where)
+    _apply_env(sections, env)
+    return _build(sections, document.get("sources", []), env, base, where)
+
+
+def _check(document: dict[str, Any], where: str) -> dict[str, dict[str, Any]]:
+    sections: dict[str, dict[str, Any]] = {name: {} for name in _SCHEMA}
+    for name, table in document.items():
+        if name == "sources":
+            continue
+        if name not in _SCHEMA:
+            known = ", ".join(["sources", *_SCHEMA])
+            raise ConfigError(f"{where}: unknown section [{name}] (known: {known})")
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where}: [{name}] must be a table")
+        for key, value in table.items():
+            kind = _SCHEMA[name].get(key)
+            if kind is None:
+                known = ", ".join(_SCHEMA[name])
+                raise ConfigError(f"{where}: {name}.{key}: unknown setting (known: {known})")
+            sections[name][key] = _typed(value, kind, f"{where}: {name}.{key}")
+    return sections
+
+
+def _typed(value: Any, kind: type, label: str) -> Any:
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if kind is list:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{label}: expected a list of strings")
+        return value
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        names = {str: "a string", int: "a whole number", float: "a number", bool: "true or false"}
+        raise ConfigError(f"{label}: expected {names[kind]}, got {value!r}")
+    return value
+
+
+def _apply_env(sections: dict[str, dict[str, Any]], env: Mapping[str, str]) -> None:
+    for name, keys in _SCHEMA.items():
+        for key, kind in keys.items():
+            raw = env.get(f"MDA_{name.upper()}_{key.upper()}")
+            if raw is None:
+                continue
+            label = f"MDA_{name.upper()}_{key.upper()}"
+            sections[name][key] = _from_text(raw, kind, label)
+
+
+def _from_text(raw: str, kind: type, label: str) -> Any:
+    try:
+        if kind is bool:
+            if raw.lower() not in ("1", "0", "true", "false", "yes", "no"):
+                raise ValueError(raw)
+            return raw.lower() in ("1", "true", "yes")
+        if kind is list:
+            return [part.strip() for part in raw.split(",") if part.strip()]
+        return kind(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{label}: {raw!r} is not {kind.__name__}") from exc
+
+
+def _build(
+    s: dict[str, dict[str, Any]], sources: Any, env: Mapping[str, str], base: Path, where: str
+) -> Config:
+    urls: list[str] = []
+    if env.get("MDA_SOURCES"):
+        urls = [u.strip() for u in env["MDA_SOURCES"].split(",") if u.strip()]
+    else:
+        if not isinstance(sources, list):
+            raise ConfigError(f"{where}: sources must be an array of tables ([[sources]])")
+        for i, table in enumerate(sources):
+            if not isinstance(table, dict) or not isinstance(table.get("url"), str):
+                raise ConfigError(f"{where}: sources[{i}].url: expected a string")
+            extra = set(table) - {"url"}
+            if extra:
+                raise ConfigError(f"{where}: sources[{i}].{sorted(extra)[0]}: unknown setting")
+            urls.append(table["url"])
+
+    def path(value: str | None) -> Path | None:
+        return None if value is None else (base / value).expanduser()
+
+    broker = None
+    mqtt = s["mqtt"]
+    if "url" in mqtt:
+        options = {k: mqtt[k] for k in ("username", "password", "ca_file", "cert_file",
+                                         "key_file", "client_id", "topic_prefix",
+                                         "session_expiry_s") if k in mqtt}  # fmt: skip
+        try:
+            broker = parse_broker_url(mqtt["url"], **options)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: mqtt.url: {exc}") from exc
+    elif len(mqtt):
+        raise ConfigError(f"{where}: mqtt.url: required when [mqtt] has settings")
+    db = s["database"]
+    pipeline = s["pipeline"]
+    listen = s["http"].get("listen", "127.0.0.1:9108")
+    return Config(
+        sources=tuple(SourceSettings(u) for u in urls),
+        database_url=db.get("url"),
+        spool_dir=path(db.get("spool_dir")),
+        spool_max_mb=db.get("spool_max_mb", 1024),
+        broker=broker,
+        zone_folders=tuple(p for p in map(path, s["zones"].get("folders", [])) if p),
+        alert_folders=tuple(p for p in map(path, s["alerts"].get("folders", [])) if p),
+        alerts_jsonl=path(s["alerts"].get("jsonl")),
+        console=s["alerts"].get("console", False),
+        http_listen=listen or None,
+        batch_lines=pipeline.get("batch_lines", 5000),
+        batch_ms=pipeline.get("batch_ms", 200.0),
+        duplicate_window_s=pipeline.get("duplicate_window_s", 10.0),
+        queue_batches=pipeline.get("queue_batches", 8),
+        where=where,
+    )
+
+
+def with_overrides(config: Config, **changes: Any) -> Config:
+    """A copy with command-line options applied."""
+    return replace(config, **{k: v for k, v in changes.items() if v is not None})

@@ -1,0 +1,303 @@
+"""The service: sources -> pipeline -> store and alert publishers, joined by bounded queues.
+
+The pipeline is pure and runs on the event loop one batch at a time; the shells around it are
+async tasks. A full queue holds back the one before it (the store holds the pipeline, which
+holds the sources), so a slow database slows reading rather than losing lines; with a dead
+database the store writer spools to disk. Shutdown (end of a recording, or a signal in live
+mode) drains every queue, writes what is left and publishes every alert before returning.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from mda.alerts.lifecycle import AlertNotFoundError
+from mda.alerts.mqtt import MqttAlertPublisher
+from mda.config import Config
+from mda.ingest.pacing import EventPacer
+from mda.ingest.sources import LineBatch, Source
+from mda.ingest.stream import merged_batches
+from mda.metrics import ServiceFigures, StatusServer
+from mda.model import Alert
+from mda.pipeline import Pipeline
+from mda.store.batch import StoreBatch
+from mda.store.writer import StoreWriter
+
+log = logging.getLogger("mda.service")
+
+# Replays paced by event time are cut finer, so alerts come out as they fire.
+PACED_BATCH_LINES = 500
+INBOX_CHUNKS = 128
+STORE_JOIN_ROWS = 20_000
+
+
+class AlertSink(Protocol):
+    """Anything alerts are handed to (MQTT, a JSON-lines file, the console)."""
+
+    def publish(self, alerts: list[Alert]) -> None:
+        """Take a batch of alert state changes; must not block."""
+        ...
+
+
+@dataclass(slots=True)
+class ServiceReport:
+    """What a run did, for the closing summary."""
+
+    lines: int
+    positions: int
+    alerts: int
+    alerts_by_rule_state: dict[tuple[str, str], int]
+    ingest_summary: str
+    stored_batches: int
+    spooled_batches: int
+    published: int
+
+
+class Service:
+    """One running instance: its pipeline, sources, store writer and alert sinks."""
+
+    def __init__(
+        self,
+        config: Config,
+        pipeline: Pipeline,
+        sources: Sequence[Source],
+        *,
+        writer: StoreWriter | None = None,
+        sinks: Sequence[AlertSink] = (),
+        live: bool = True,
+        speed: float | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config
+        self.pipeline = pipeline
+        self.sources = list(sources)
+        self.writer = writer
+        self.sinks: list[AlertSink] = list(sinks)
+        self.live = live
+        self.pacer = EventPacer(speed) if speed else None
+        self.clock = clock
+        self.publisher: MqttAlertPublisher | None = None
+        if config.broker is not None:
+            self.publisher = MqttAlertPublisher(config.broker, on_ack=self.acknowledge)
+            self.sinks.append(self.publisher)
+        # Live sources hand over small read chunks: the inbox holds many, so that a worker
+        # that fell behind can join them into one step.
+        self.inbox: asyncio.Queue[LineBatch | None] = asyncio.Queue(INBOX_CHUNKS)
+        self.outbox: asyncio.Queue[StoreBatch | None] = asyncio.Queue(config.queue_batches)
+        self.figures = ServiceFigures()
+        self._background: set[asyncio.Task[None]] = set()
+        self._failure: Exception | None = None
+        self._core = asyncio.Lock()  # the pipeline is one state: one caller at a time
+        self._wire_figures()
+        self.status: StatusServer | None = None
+        if config.http_listen:
+            self.status = StatusServer(config.http_listen, self.figures, time.monotonic)
+
+    def _wire_figures(self) -> None:
+        f = self.figures
+        f.queue_depths = {"input": self.inbox.qsize, "store": self.outbox.qsize}
+        f.ingest = self.pipeline.stats.as_dict
+        pipeline, clock = self.pipeline, self.clock
+        if self.live:
+            f.lag_s = lambda: (
+                round(clock() - pipeline.watermark, 3) if pipeline.watermark > 0 else None
+            )
+        writer = self.writer
+        if writer is not None:
+            f.store_connected = lambda: writer.connected
+            f.spool_batches = lambda: len(writer.spool) if writer.spool is not None else 0
+        publisher = self.publisher
+        if publisher is not None:
+            f.broker_connected = lambda: publisher.connected
+            f.alerts_waiting_for_broker = lambda: publisher.queued
+
+    # -- alerts ---------------------------------------------------------------------------------
+
+    def _emit(self, alerts: list[Alert]) -> None:
+        if not alerts:
+            return
+        counts = self.figures.alerts_by_rule_state
+        for a in alerts:
+            counts[(a.rule, a.state)] = counts.get((a.rule, a.state), 0) + 1
+        for sink in self.sinks:
+            sink.publish(alerts)
+
+    def acknowledge(self, alert_id: str, by: str, note: str | None) -> None:
+        """An acknowledgement from a console: stored and published like any state change.
+        (Called by the MQTT task; applied when the core is free.)"""
+        task = asyncio.get_running_loop().create_task(self._acknowledge(alert_id, by, note))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _acknowledge(self, alert_id: str, by: str, note: str | None) -> None:
+        async with self._core:
+            try:
+                alert = self.pipeline.acknowledge(alert_id, by, self.clock(), note)
+            except AlertNotFoundError as exc:
+                log.warning("acknowledgement by %s: %s", by, exc)
+                return
+        log.info("alert %s acknowledged by %s", alert.alert_id, by)
+        self._emit([alert])
+        if self.writer is not None:
+            await self.outbox.put(StoreBatch(alerts=[alert]))
+
+    # -- running --------------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event | None = None) -> ServiceReport:
+        """Run until the sources end (recordings) or ``stop`` is set; then drain and close."""
+        stop = stop or asyncio.Event()
+        tasks: list[asyncio.Task[None]] = []
+        if self.status is not None:
+            await self.status.start()
+            log.info("metrics and health on http://%s:%d/", self.status.host, self.status.port)
+        if self.publisher is not None:
+            tasks.append(asyncio.create_task(self.publisher.run(), name="mqtt"))
+        if self.live:
+            tasks.append(asyncio.create_task(self._tick(), name="clock"))
+        reader = asyncio.create_task(self._read(), name="sources")
+        storer = asyncio.create_task(self._store(), name="store")
+        worker = asyncio.create_task(self._work(), name="pipeline")
+        stopper = asyncio.create_task(stop.wait(), name="stop")
+        try:
+            await asyncio.wait({worker, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            if stopper.done() and not worker.done():
+                log.info("stopping: draining queues")
+                reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reader
+                await self.inbox.put(None)
+            await worker  # re-raises a pipeline failure
+        finally:
+            stopper.cancel()
+            reader.cancel()
+            await self._close(storer, tasks)
+        if self._failure is not None:
+            raise self._failure
+        return self._report()
+
+    async def _read(self) -> None:
+        try:
+            async for batch in merged_batches(self.sources, queue_size=INBOX_CHUNKS):
+                if self.pacer is not None:
+                    step = PACED_BATCH_LINES
+                    for i in range(0, len(batch.lines), step):
+                        await self.inbox.put(
+                            LineBatch(batch.feed, batch.arrival, batch.lines[i : i + step])
+                        )
+                else:
+                    await self.inbox.put(batch)
+        except Exception as exc:  # a source failed: drain what came in, then report it
+            self._failure = exc
+        finally:
+            self.figures.sources_done = True
+        await self.inbox.put(None)  # not reached when cancelled: run() ends the input then
+
+    async def _work(self) -> None:
+        pipeline, f = self.pipeline, self.figures
+        ended = False
+        while not ended:
+            batch = await self.inbox.get()
+            if batch is None:
+                break
+            # Join what else is waiting (a live service that fell behind), up to one batch's
+            # worth of lines: fewer, larger steps for the core and the store. Nothing waits
+            # for more to arrive, so latency does not grow.
+            group = [batch]
+            lines = len(batch.lines)
+            while lines < self.config.batch_lines and not self.inbox.empty():
+                more = self.inbox.get_nowait()
+                if more is None:
+                    ended = True
+                    break
+                group.append(more)
+                lines += len(more.lines)
+            # On the event loop, not in a thread: the core is pure Python and numpy, and a
+            # thread only adds contention for the interpreter (measured: slower overall).
+            async with self._core:
+                out = pipeline.process_batches([(b.lines, b.feed, b.arrival) for b in group])
+            f.lines += lines
+            f.batches += 1
+            f.positions += len(out.positions)
+            f.statics += len(out.statics)
+            f.zone_events += len(out.zone_events)
+            f.last_batch_monotonic = time.monotonic()
+            if self.pacer is not None and out.positions:
+                latest = max((p.time for p in out.positions if p.time is not None), default=None)
+                await self.pacer.wait_for(latest)
+            self._emit(out.alerts)
+            if self.writer is not None:
+                await self.outbox.put(out.store_batch())  # waits when the store is behind
+            await asyncio.sleep(0)  # a put into a queue with room does not yield
+        pipeline.finish()
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            async with self._core:
+                alerts = self.pipeline.tick(self.clock())
+            self._emit(alerts)
+            if alerts and self.writer is not None:
+                await self.outbox.put(StoreBatch(alerts=alerts))
+
+    async def _store(self) -> None:
+        while True:
+            batch = await self.outbox.get()
+            if batch is None:
+                return
+            # Batches that queued up while the last one was written go in one transaction.
+            done = False
+            while len(batch) < STORE_JOIN_ROWS and not self.outbox.empty():
+                more = self.outbox.get_nowait()
+                if more is None:
+                    done = True
+                    break
+                batch = batch.joined(more)
+            if self.writer is not None:
+                await self.writer.write(batch)
+            if done:
+                return
+
+    async def _close(self, storer: asyncio.Task[None], tasks: list[asyncio.Task[None]]) -> None:
+        for task in tasks:
+            if task.get_name() == "clock":
+                task.cancel()
+        await self.outbox.put(None)
+        try:
+            await storer
+        finally:
+            if self.writer is not None:
+                if not await self.writer.flush(timeout_s=30.0):
+                    log.warning("the database is still away: the spool keeps what is left")
+                await self.writer.close()
+            if self.publisher is not None and not await self.publisher.flush(10.0):
+                log.warning(
+                    "MQTT broker %s unreachable: %d alerts were not published (they are in "
+                    "the store)", self.publisher.broker.url, self.publisher.queued,
+                )  # fmt: skip
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            if self.status is not None:
+                await self.status.stop()
+
+    def _report(self) -> ServiceReport:
+        f = self.figures
+        counts = self.writer.counts if self.writer is not None else None
+        return ServiceReport(
+            lines=f.lines,
+            positions=f.positions,
+            alerts=sum(f.alerts_by_rule_state.values()),
+            alerts_by_rule_state=dict(f.alerts_by_rule_state),
+            ingest_summary=self.pipeline.stats.summary(),
+            stored_batches=counts.batches if counts else 0,
+            spooled_batches=counts.spooled_batches if counts else 0,
+            published=self.publisher.published if self.publisher else 0,
+        )

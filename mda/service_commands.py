@@ -1,0 +1,178 @@
+"""``mda run`` and ``mda replay``: the service from the command line."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mda.alerts.broker import parse_broker_url
+from mda.alerts.sinks import ConsoleAlertPrinter, JsonlAlertWriter
+from mda.config import Config, SourceSettings, load_config
+from mda.errors import ConfigError
+from mda.ingest.sources import open_source
+from mda.pipeline import Pipeline, build_pipeline
+from mda.service import AlertSink, Service, ServiceReport
+from mda.store.embedded import EmbeddedPostgres, data_directory
+from mda.store.writer import StoreWriter, redact_url
+
+log = logging.getLogger("mda.service")
+
+
+def resolve_store_url(config: Config) -> str | None:
+    """The database URL to write to: the configured one, mda's embedded server, or None."""
+    url = config.database_url
+    if url is None:
+        return None
+    if url == "embedded":
+        embedded = EmbeddedPostgres()
+        typer.echo(f"mda: using the embedded PostgreSQL in {embedded.pgdata}", err=True)
+        return embedded.start()
+    return url
+
+
+def make_pipeline(config: Config) -> Pipeline:
+    """The pipeline for a configuration (zones, rules; land zones give the coastline)."""
+    return build_pipeline(
+        config.zone_paths(), config.rule_paths(), duplicate_window_s=config.duplicate_window_s
+    )
+
+
+async def start_service(
+    config: Config,
+    *,
+    live: bool,
+    speed: float | None = None,
+    sinks: Sequence[AlertSink] = (),
+    pipeline: Pipeline | None = None,
+) -> Service:
+    """A service ready to run: sources opened, store connected and migrated."""
+    if not config.sources:
+        raise ConfigError(f"{config.where}: no sources configured ([[sources]] url = ...)")
+    sources = [open_source(s.url, fail_fast=not live) for s in config.sources]
+    pipeline = pipeline or make_pipeline(config)
+    writer = None
+    url = await asyncio.to_thread(resolve_store_url, config)
+    if url is not None:
+        spool = config.spool_dir or data_directory().parent / "spool"
+        writer = StoreWriter(url, spool_dir=spool, spool_max_bytes=config.spool_max_mb << 20)
+        level = await writer.start()
+        typer.echo(f"mda: storing in {redact_url(url)} ({level.describe()})", err=True)
+    all_sinks = list(sinks)
+    if config.alerts_jsonl is not None:
+        all_sinks.append(JsonlAlertWriter(config.alerts_jsonl))
+    if config.console:
+        all_sinks.append(ConsoleAlertPrinter())
+    return Service(config, pipeline, sources, writer=writer, sinks=all_sinks, live=live,
+                   speed=speed)  # fmt: skip
+
+
+async def run_until_signal(service: Service) -> ServiceReport:
+    """Run a live service until SIGINT or SIGTERM, then shut down cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        return await service.run(stop)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+def print_report(report: ServiceReport) -> None:
+    """The summary a user reads after a run (stderr, so stdout stays data)."""
+    typer.echo(f"mda: {report.ingest_summary}", err=True)
+    typer.echo(
+        f"mda: {report.lines} lines, {report.positions} positions, "
+        f"{report.alerts} alert state changes", err=True,
+    )  # fmt: skip
+    for (rule, state), n in sorted(report.alerts_by_rule_state.items()):
+        typer.echo(f"mda:   {rule} {state}: {n}", err=True)
+    if report.stored_batches or report.spooled_batches:
+        typer.echo(
+            f"mda: stored {report.stored_batches} batches"
+            + (f", {report.spooled_batches} spooled" if report.spooled_batches else ""),
+            err=True,
+        )
+    if report.published:
+        typer.echo(f"mda: published {report.published} alert messages", err=True)
+
+
+def run_command(
+    config_path: Annotated[Path, typer.Option("--config", "-c", help="The service's TOML file.")],
+) -> None:
+    """Run the live service: sources, pipeline, store, alerts, metrics (until Ctrl-C)."""
+    config = load_config(config_path)
+
+    async def main() -> ServiceReport:
+        service = await start_service(config, live=True)
+        return await run_until_signal(service)
+
+    print_report(asyncio.run(main()))
+
+
+def replay_command(
+    recordings: Annotated[
+        list[str], typer.Argument(metavar="FILE...", help="Recordings to replay.")
+    ],
+    speed: Annotated[
+        float | None,
+        typer.Option(help="Pace by event time, N times faster than real time (default: flat out)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write alerts here (JSON lines).")
+    ] = None,
+    config_path: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="Zones, rules, database and broker from this file."),
+    ] = None,
+    database: Annotated[
+        str | None,
+        typer.Option(
+            "--database", "-d", help="Store into this PostgreSQL URL ('embedded': mda's own)."
+        ),
+    ] = None,
+    mqtt: Annotated[
+        str | None, typer.Option(help="Publish alerts to this broker (mqtt://host:port).")
+    ] = None,
+    rules: Annotated[
+        list[Path] | None, typer.Option("--rules", help="More rule files or folders.")
+    ] = None,
+    zones: Annotated[
+        list[Path] | None, typer.Option("--zones", help="More zone files or folders.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not print alerts.")] = False,
+) -> None:
+    """Replay recordings through the whole pipeline: alerts as they fire, stored if asked."""
+    config = load_config(config_path)
+    config = replace(
+        config,
+        sources=tuple(SourceSettings(r) for r in recordings),
+        zone_folders=config.zone_folders + tuple(zones or ()),
+        alert_folders=config.alert_folders + tuple(rules or ()),
+        alerts_jsonl=out or config.alerts_jsonl,
+        console=not quiet,
+        http_listen=None,
+    )
+    if database is not None:
+        config = replace(config, database_url=database)
+    if mqtt is not None:
+        config = replace(config, broker=parse_broker_url(mqtt))
+
+    async def main() -> ServiceReport:
+        service = await start_service(config, live=False, speed=speed)
+        return await service.run()
+
+    report = asyncio.run(main())
+    print_report(report)
+    if out is not None:
+        typer.echo(f"mda: alerts written to {out}", err=True)
+    sys.stdout.flush()

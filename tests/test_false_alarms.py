@@ -1,0 +1,52 @@
+"""False alarms on the real recordings: every default rule, measured per 1,000 vessel-hours."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mda.model import VESSEL, Alert
+from mda.pipeline import build_pipeline
+from mda.resources import default_folder
+from tests.data import AIS, NMEA_RECORDINGS, read_lines
+
+
+def replay(rel: str, rules: list[Path]) -> tuple[list[Alert], set[tuple[int, int]]]:
+    """Alerts of one recording, and its vessel-hours (vessel and clock hour with a fix)."""
+    p = build_pipeline([default_folder("zones")], rules)
+    lines = [line.strip() for line in read_lines(AIS / rel)]
+    alerts: list[Alert] = []
+    hours: set[tuple[int, int]] = set()
+    for i in range(0, len(lines), 5000):
+        out = p.process(lines[i : i + 5000], rel)
+        alerts += out.alerts
+        hours.update((q.mmsi, int(q.time // 3600)) for q in out.positions
+                     if q.time is not None and q.lat is not None and q.kind == VESSEL)  # fmt: skip
+    return alerts, hours
+
+
+def rate(rules: list[Path]) -> tuple[int, int]:
+    alerts: list[Alert] = []
+    vessel_hours = 0
+    for rel in NMEA_RECORDINGS:
+        found, hours = replay(rel, rules)
+        alerts += [a for a in found if a.state == "open"]
+        vessel_hours += len(hours)
+    return len(alerts), vessel_hours
+
+
+def test_default_rules_raise_no_alarm_on_the_real_recordings() -> None:
+    opened, vessel_hours = rate([default_folder("alerts")])
+    print(f"{opened} alerts in {vessel_hours} vessel-hours "
+          f"({1000 * opened / vessel_hours:.2f} per 1,000 vessel-hours)")  # fmt: skip
+    assert vessel_hours > 5000  # the recordings' timed fixes, not an empty run
+    assert opened == 0
+
+
+def test_silence_and_stop_rules_watching_every_sea_stay_quiet_too(tmp_path: Path) -> None:
+    (tmp_path / "everywhere.toml").write_text(
+        '[going_dark]\nzones = ["*"]\n[unexpected_stop]\nzones = ["*"]\n'
+    )
+    opened, vessel_hours = rate([default_folder("alerts"), tmp_path])
+    print(f"{opened} alerts in {vessel_hours} vessel-hours with going_dark and "
+          "unexpected_stop watching every zone")  # fmt: skip
+    assert opened == 0
