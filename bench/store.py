@@ -86,8 +86,11 @@ async def writer_copy(url: str, positions: list[Position], batch: int) -> float:
     return time.perf_counter() - start
 
 
+BIG_VESSELS = 2_000
+
+
 async def fill_big_table(url: str, rows: int) -> None:
-    vessels = 2_000
+    vessels = BIG_VESSELS
     per_vessel = rows // vessels
     async with await psycopg.AsyncConnection.connect(url) as conn:
         for first in range(0, vessels, 100):
@@ -100,28 +103,35 @@ async def fill_big_table(url: str, rows: int) -> None:
         await conn.commit()
 
 
-def query_latencies(url: str, repeats: int = 20) -> tuple[list[float], list[float], int, int]:
+def query_latencies(
+    url: str, span_s: float, repeats: int = 20
+) -> tuple[list[float], list[float], float, float]:
+    """Latencies of the two queries, on windows inside the ``span_s`` the table covers, and
+    the mean rows each returned."""
     import adbc_driver_postgresql.dbapi as adbc
     import polars as pl
 
     track_s: list[float] = []
     box_s: list[float] = []
-    track_rows = box_rows = 0
+    track_rows: list[int] = []
+    box_rows: list[int] = []
+    days = max(1, int(span_s // 86_400))
+    hours = max(1, int(span_s // 3_600))
     with adbc.connect(url) as conn, conn.cursor() as cur:
         cur.execute("SELECT DISTINCT mmsi FROM positions LIMIT 200")
         mmsis = [row[0] for row in cur.fetchall()]
         rng = np.random.default_rng(3)
         for i in range(repeats):
-            day = datetime.fromtimestamp(T0 + 86_400 * int(rng.integers(0, 6)), UTC)
+            day = datetime.fromtimestamp(T0 + 86_400 * int(rng.integers(0, days)), UTC)
             start = time.perf_counter()
             cur.execute(
                 "SELECT time, lat, lon, sog, cog FROM positions WHERE mmsi = $1 "
                 "AND time >= $2 AND time < $2 + interval '1 day' ORDER BY time",
                 parameters=(mmsis[i % len(mmsis)], day),
             )
-            track_rows = len(pl.from_arrow(cur.fetch_arrow_table()))
+            track_rows.append(len(pl.from_arrow(cur.fetch_arrow_table())))
             track_s.append(time.perf_counter() - start)
-            hour = datetime.fromtimestamp(T0 + 3_600 * int(rng.integers(0, 160)), UTC)
+            hour = datetime.fromtimestamp(T0 + 3_600 * int(rng.integers(0, hours)), UTC)
             lat0, lon0 = float(rng.uniform(31, 39)), float(rng.uniform(11, 19))
             start = time.perf_counter()
             cur.execute(
@@ -130,9 +140,9 @@ def query_latencies(url: str, repeats: int = 20) -> tuple[list[float], list[floa
                 "AND lon BETWEEN $4 AND $5",
                 parameters=(hour, lat0, lat0 + 1, lon0, lon0 + 1),
             )
-            box_rows = len(pl.from_arrow(cur.fetch_arrow_table()))
+            box_rows.append(len(pl.from_arrow(cur.fetch_arrow_table())))
             box_s.append(time.perf_counter() - start)
-    return track_s, box_s, track_rows, box_rows
+    return track_s, box_s, statistics.mean(track_rows), statistics.mean(box_rows)
 
 
 def main() -> None:
@@ -187,14 +197,17 @@ async def run(url: str, args: argparse.Namespace) -> None:
         print(
             f"big table: {args.big_rows:,} positions loaded in {time.perf_counter() - start:.0f} s"
         )
-        track_s, box_s, track_rows, box_rows = await asyncio.to_thread(query_latencies, url)
+        span_s = args.big_rows // BIG_VESSELS * 120.0
+        track_s, box_s, track_rows, box_rows = await asyncio.to_thread(query_latencies, url, span_s)
         for label, seconds, got in (
             ("one vessel, one day track", track_s, track_rows),
             ("one hour, 1 x 1 degree box", box_s, box_rows),
         ):
             p50 = statistics.median(seconds) * 1e3
             p95 = sorted(seconds)[int(0.95 * (len(seconds) - 1))] * 1e3
-            print(f"  {label:<28} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  ({got} rows)")
+            print(
+                f"  {label:<28} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  ({got:,.0f} rows on average)"
+            )
 
 
 if __name__ == "__main__":

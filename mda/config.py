@@ -31,15 +31,15 @@ mistake gets one message that names the file and key.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mda.alerts.broker import BrokerSettings, parse_broker_url
 from mda.errors import ConfigError
 from mda.resources import default_folder
+from mda.tomlfile import read_toml
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +64,6 @@ class Config:
     console: bool = False
     http_listen: str | None = "127.0.0.1:9108"
     batch_lines: int = 5000
-    batch_ms: float = 200.0
     duplicate_window_s: float = 10.0
     queue_batches: int = 8
     where: str = "defaults"
@@ -86,8 +85,7 @@ _SCHEMA: dict[str, dict[str, type]] = {
     "zones": {"folders": list},
     "alerts": {"folders": list, "jsonl": str, "console": bool},
     "http": {"listen": str},
-    "pipeline": {"batch_lines": int, "batch_ms": float, "duplicate_window_s": float,
-                 "queue_batches": int},
+    "pipeline": {"batch_lines": int, "duplicate_window_s": float, "queue_batches": int},
 }  # fmt: skip
 
 
@@ -98,12 +96,7 @@ def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Conf
     where = "environment"
     if path is not None:
         where = str(path)
-        try:
-            document = tomllib.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+        document = read_toml(path)
     base = path.parent if path is not None else Path.cwd()
     sections = _check(document, where)
     _apply_env(sections, env)
@@ -212,13 +205,7 @@ def _build(
         console=s["alerts"].get("console", False),
         http_listen=listen or None,
         batch_lines=pipeline.get("batch_lines", 5000),
-        batch_ms=pipeline.get("batch_ms", 200.0),
         duplicate_window_s=pipeline.get("duplicate_window_s", 10.0),
         queue_batches=pipeline.get("queue_batches", 8),
         where=where,
     )
-
-
-def with_overrides(config: Config, **changes: Any) -> Config:
-    """A copy with command-line options applied."""
-    return replace(config, **{k: v for k, v in changes.items() if v is not None})

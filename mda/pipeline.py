@@ -126,9 +126,8 @@ class Pipeline:
         zone_events, zone_hours = self.presence.update(fixes, membership, self.tracks)
         self._advance(fixes.time[~fixes.late], arrival)
         view = BatchView(
-            fixes, vessels, membership, self.index, self.tracks, self.watermark, statics,
-            zone_events,
-        )  # fmt: skip
+            fixes, membership, self.index, self.tracks, self.watermark, statics, zone_events
+        )
         alerts = self.book.apply(self.engine.observe(view))
         if self.watermark >= self._next_tick:
             alerts += self._timers()

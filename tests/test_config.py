@@ -61,13 +61,13 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
         "MDA_DATABASE_URL": "postgresql://other/db",
         "MDA_MQTT_PASSWORD": "from-env",
         "MDA_SOURCES": "udp://:10110, tcp://192.0.2.1:5631",
-        "MDA_PIPELINE_BATCH_MS": "50",
+        "MDA_PIPELINE_BATCH_LINES": "500",
     }
     c = load_config(write(tmp_path, GOOD), env=env)
     assert c.database_url == "postgresql://other/db"
     assert c.broker is not None and c.broker.password == "from-env"
     assert [s.url for s in c.sources] == ["udp://:10110", "tcp://192.0.2.1:5631"]
-    assert c.batch_ms == 50.0
+    assert c.batch_lines == 500
 
 
 def test_no_file_at_all_is_the_environment_alone() -> None:

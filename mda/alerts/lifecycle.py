@@ -217,10 +217,6 @@ class AlertBook:
         e.ack = {"acknowledged_by": by, "acknowledged_at": iso(at), "note": note}
         return self._record(e, "acknowledged", at, actor=by, note=note)
 
-    def open_alerts(self) -> list[str]:
-        """Ids of the alerts open or acknowledged now."""
-        return list(self.by_id)
-
     # -- records -------------------------------------------------------------------------------
 
     def _record(

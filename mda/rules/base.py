@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mda.errors import ConfigError
-from mda.model import Position, Severity, VesselStatic, ZoneEvent
+from mda.model import Severity, VesselStatic, ZoneEvent
 from mda.tracks import TrackBatch, Tracks, VesselState
 from mda.zones.index import Membership, ZoneIndex
 from mda.zones.model import ZONE_KINDS, Zone
@@ -32,7 +32,6 @@ Ints = npt.NDArray[np.int64]
 # Navigational status codes (ITU-R M.1371).
 AT_ANCHOR: Final = 1
 MOORED: Final = 5
-AGROUND: Final = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +75,6 @@ class BatchView:
     def __init__(
         self,
         fixes: TrackBatch,
-        positions: Sequence[Position],
         membership: Membership,
         index: ZoneIndex,
         tracks: Tracks,
@@ -85,7 +83,6 @@ class BatchView:
         zone_events: Sequence[ZoneEvent] = (),
     ) -> None:
         self.fixes = fixes
-        self.positions = positions
         self.membership = membership
         self.index = index
         self.tracks = tracks
@@ -223,9 +220,3 @@ def vessel_label(state: VesselState) -> str:
     """How a message names a vessel: its name and MMSI."""
     name = state.shipname or "unnamed vessel"
     return f"{name} (MMSI {state.mmsi})"
-
-
-def mean_finite(values: npt.NDArray[np.float64]) -> float | None:
-    """Mean of the finite values, or None."""
-    finite = values[np.isfinite(values)]
-    return float(finite.mean()) if len(finite) else None

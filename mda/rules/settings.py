@@ -17,7 +17,6 @@ default.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any, TypeVar, get_type_hints
 from mda.errors import ConfigError
 from mda.model import Severity
 from mda.rules.base import ShipTypes
+from mda.tomlfile import read_toml
 
 SEVERITIES: tuple[Severity, ...] = ("alarm", "warning", "caution")
 
@@ -89,12 +89,7 @@ def load_rule_files(paths: Iterable[Path]) -> list[RuleSpec]:
 
 
 def _load_file(file: Path) -> list[RuleSpec]:
-    try:
-        document = tomllib.loads(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{file}: cannot read: {exc.strerror or exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{file}: not valid TOML: {exc}") from exc
+    document = read_toml(file)
     out = []
     for name, table in document.items():
         where = f"{file.name}: [{name}]"

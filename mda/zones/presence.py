@@ -7,6 +7,8 @@ vectorised comparison; only those few are looked at one by one.
 
 from __future__ import annotations
 
+from hashlib import blake2b
+
 import numpy as np
 import numpy.typing as npt
 
@@ -22,10 +24,12 @@ class ZonePresence:
 
     def __init__(self, zone_ids: list[str]) -> None:
         self.zone_ids = zone_ids
-        # Fixed codes (a seeded generator: the same on every run, so output is reproducible).
-        self.codes = np.random.default_rng(0x6D6461).integers(
-            1, 2**63, size=len(zone_ids), dtype=np.uint64
-        )
+        # A code per zone from its id: the same on every run and for any order of the zones.
+        self.codes = np.array(
+            [int.from_bytes(blake2b(z.encode(), digest_size=8).digest(), "big") | 1
+             for z in zone_ids],
+            dtype=np.uint64,
+        )  # fmt: skip
         # Vessels in the same waters share one set object rather than a copy each.
         self._sets: dict[frozenset[int], frozenset[int]] = {}
 
