@@ -20,21 +20,26 @@ _LAT_MAX: Final = n.LAT_LIMIT
 _LON_MAX: Final = n.LON_LIMIT
 
 
-def class_a(v: int, msg_type: int, m: AisMessage, rejected: Counter[str]) -> Position:
-    """Class A position report (types 1-3) from its 168-bit value."""
-    # Offsets from the 168-bit end: field at bit o of width w is (v >> (168 - o - w)) & mask.
-    lon = (v >> 79) & 0xFFFFFFF
+def _degrees(
+    v: int, lon_shift: int, lat_shift: int, rejected: Counter[str]
+) -> tuple[float | None, float | None]:
+    """Latitude and longitude (signed 27 and 28 bits, 1/10000 minute) of a report's value."""
+    lon = (v >> lon_shift) & 0xFFFFFFF
     if lon & 0x8000000:
         lon -= 0x10000000
-    lat = (v >> 52) & 0x7FFFFFF
+    lat = (v >> lat_shift) & 0x7FFFFFF
     if lat & 0x4000000:
         lat -= 0x8000000
     if -_LAT_MAX <= lat <= _LAT_MAX and -_LON_MAX <= lon <= _LON_MAX:
         # degrees rounded to 6 decimals exactly as pyais does: round(raw * 5 / 3) / 1e6
-        lat_deg: float | None = ((10 * lat + 3) // 6) / 1e6
-        lon_deg: float | None = ((10 * lon + 3) // 6) / 1e6
-    else:
-        lat_deg, lon_deg = n.latlon(lat, lon, rejected)
+        return ((10 * lat + 3) // 6) / 1e6, ((10 * lon + 3) // 6) / 1e6
+    return n.latlon(lat, lon, rejected)
+
+
+def class_a(v: int, msg_type: int, m: AisMessage, rejected: Counter[str]) -> Position:
+    """Class A position report (types 1-3) from its 168-bit value."""
+    # Offsets from the 168-bit end: field at bit o of width w is (v >> (168 - o - w)) & mask.
+    lat_deg, lon_deg = _degrees(v, 79, 52, rejected)
     rot = (v >> 118) & 0xFF
     sog = (v >> 108) & 0x3FF
     cog = (v >> 40) & 0xFFF
@@ -65,17 +70,7 @@ def class_a(v: int, msg_type: int, m: AisMessage, rejected: Counter[str]) -> Pos
 
 def class_b(v: int, m: AisMessage, rejected: Counter[str]) -> Position:
     """Class B position report (type 18) from its 168-bit value."""
-    lon = (v >> 83) & 0xFFFFFFF
-    if lon & 0x8000000:
-        lon -= 0x10000000
-    lat = (v >> 56) & 0x7FFFFFF
-    if lat & 0x4000000:
-        lat -= 0x8000000
-    if -_LAT_MAX <= lat <= _LAT_MAX and -_LON_MAX <= lon <= _LON_MAX:
-        lat_deg: float | None = ((10 * lat + 3) // 6) / 1e6
-        lon_deg: float | None = ((10 * lon + 3) // 6) / 1e6
-    else:
-        lat_deg, lon_deg = n.latlon(lat, lon, rejected)
+    lat_deg, lon_deg = _degrees(v, 83, 56, rejected)
     sog = (v >> 112) & 0x3FF
     cog = (v >> 44) & 0xFFF
     hdg = (v >> 35) & 0x1FF
@@ -104,13 +99,7 @@ def class_b(v: int, m: AisMessage, rejected: Counter[str]) -> Position:
 
 def base_station(v: int, m: AisMessage, rejected: Counter[str]) -> Position:
     """Base station report (type 4) from its 168-bit value."""
-    lon = (v >> 61) & 0xFFFFFFF
-    if lon & 0x8000000:
-        lon -= 0x10000000
-    lat = (v >> 34) & 0x7FFFFFF
-    if lat & 0x4000000:
-        lat -= 0x8000000
-    lat_deg, lon_deg = n.latlon(lat, lon, rejected)
+    lat_deg, lon_deg = _degrees(v, 61, 34, rejected)
     second = (v >> 90) & 0x3F
     return Position(
         m.time,
