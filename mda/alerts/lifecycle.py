@@ -39,9 +39,10 @@ class AlertNotFoundError(MdaError):
     """No open alert has this id."""
 
 
-def dedup_key(rule: str, mmsi: int, zone_id: str | None) -> str:
+def dedup_key(rule: str, mmsi: int, zone_id: str | None, other_mmsi: int | None = None) -> str:
     """What makes two detections the same alert."""
-    return f"{rule}:{mmsi}:{zone_id or '-'}"
+    key = f"{rule}:{mmsi}:{zone_id or '-'}"
+    return key if other_mmsi is None else f"{key}:{other_mmsi}"
 
 
 @dataclass(slots=True)
@@ -99,7 +100,7 @@ class AlertBook:
         return out
 
     def _apply(self, d: Detection) -> list[Alert]:
-        key = dedup_key(d.rule, d.mmsi, d.zone_id)
+        key = dedup_key(d.rule, d.mmsi, d.zone_id, d.other_mmsi)
         e = self.entries.get(key)
         if d.disproved:
             if e is None or e.phase == "idle":
@@ -247,6 +248,8 @@ class AlertBook:
             "updated": iso(time),
             "mmsi": d.mmsi,
             "vessel": vessel,
+            **({} if d.other_mmsi is None else {
+                "other_mmsi": d.other_mmsi, "other_vessel": self.vessel(d.other_mmsi)}),
             "position": None if d.lat is None else {
                 "lat": round(d.lat, 6), "lon": None if d.lon is None else round(d.lon, 6),
                 "time": iso(d.time),

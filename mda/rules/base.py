@@ -51,6 +51,9 @@ class Detection:
     lon: float | None = None
     # Late data showed the condition never held (an alert on it is retracted, not cleared).
     disproved: bool = False
+    # The other vessel of a two-vessel condition (an encounter): part of the alert's identity,
+    # so one vessel's meetings with two others are two alerts.
+    other_mmsi: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
