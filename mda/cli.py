@@ -15,6 +15,7 @@ from mda import __version__
 from mda.alerts.commands import app as alerts_app
 from mda.demo import demo_command
 from mda.errors import MdaError
+from mda.feeds.commands import app as feeds_app
 from mda.service_commands import replay_command, run_command
 from mda.store.commands import app as db_app
 from mda.store.query_command import app as query_app
@@ -33,6 +34,7 @@ app.add_typer(zones_app, name="zones")
 app.add_typer(db_app, name="db")
 app.add_typer(query_app, name="query")
 app.add_typer(alerts_app, name="alerts")
+app.add_typer(feeds_app, name="feeds")
 app.command("demo")(demo_command)
 app.command("run")(run_command)
 app.command("replay")(replay_command)

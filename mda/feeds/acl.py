@@ -1,0 +1,158 @@
+"""Mosquitto access for partner feeds: a password file and an ACL file from the feeds config.
+
+Each partner is a broker user named like its feed and may only *read* its own
+``{prefix}/feeds/{partner}/#``: it cannot subscribe to anything else with effect, and cannot
+publish at all. mda's service user may write under ``{prefix}/#`` and read acknowledgements
+(``service_read``). With ``allow_anonymous false``, nobody else gets in.
+
+Passwords are stored as Mosquitto 2's PBKDF2-SHA512 entries,
+``user:$7$<iterations>$<base64 salt>$<base64 hash>`` (a 12-byte salt and a 64-byte hash, as
+``mosquitto_passwd`` writes them), computed here so no Mosquitto tools are needed. A password
+comes from the secrets file when it names the user; otherwise an entry already in the output
+password file is kept; otherwise a random one is made and returned to be shown once, never
+written in clear anywhere.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+from mda.errors import ConfigError
+from mda.feeds.spec import PARTNER_NAME, FeedsConfig
+from mda.tomlfile import read_toml
+
+PBKDF2_ITERATIONS: Final = 10_000
+SALT_BYTES: Final = 12
+HASH_BYTES: Final = 64
+PASSWORD_FILE: Final = "passwd"
+ACL_FILE: Final = "acl"
+
+
+def password_entry(
+    user: str, password: str, *, iterations: int = PBKDF2_ITERATIONS, salt: bytes | None = None
+) -> str:
+    """One line of a Mosquitto password file (without the newline)."""
+    salt = secrets.token_bytes(SALT_BYTES) if salt is None else salt
+    digest = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, iterations, HASH_BYTES)
+    b64 = base64.b64encode
+    return f"{user}:$7${iterations}${b64(salt).decode()}${b64(digest).decode()}"
+
+
+def entry_matches(entry: str, password: str) -> bool:
+    """Whether a password-file line holds this password (PBKDF2 entries only)."""
+    _, _, hashed = entry.partition(":")
+    parts = hashed.split("$")
+    if len(parts) != 5 or parts[1] != "7" or not parts[2].isdigit():
+        return False
+    salt, expected = base64.b64decode(parts[3]), base64.b64decode(parts[4])
+    digest = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, int(parts[2]), len(expected))
+    return hmac.compare_digest(digest, expected)
+
+
+def acl_text(config: FeedsConfig) -> str:
+    """The Mosquitto ACL file."""
+    prefix = config.topic_prefix
+    lines = [
+        f"# Mosquitto ACL for mda's partner feeds, written by `mda feeds acl` from {config.where}.",
+        "# Each partner reads its own feed and nothing else; only mda's service user publishes.",
+        "",
+        f"user {config.service_user}",
+        f"topic write {prefix}/#",
+        *(f"topic read {topic}" for topic in config.service_read),
+    ]
+    for spec in config.feeds:
+        lines += ["", f"user {spec.partner}", f"topic read {prefix}/feeds/{spec.partner}/#"]
+    return "\n".join(lines) + "\n"
+
+
+def users(config: FeedsConfig) -> list[str]:
+    """Broker users the files are for: the service, then each partner."""
+    return [config.service_user, *(spec.partner for spec in config.feeds)]
+
+
+def read_secrets(path: Path) -> dict[str, str]:
+    """Passwords of a secrets file: a TOML ``[passwords]`` table, user = "password"."""
+    document = read_toml(path)
+    table = document.get("passwords")
+    if not isinstance(table, dict) or set(document) != {"passwords"}:
+        raise ConfigError(f'{path}: expected one [passwords] table of user = "password"')
+    for user, password in table.items():
+        if not isinstance(password, str) or len(password) < 12:
+            raise ConfigError(f"{path}: [passwords] {user}: expected a password of 12 or more "
+                              "characters")  # fmt: skip
+    return dict(table)
+
+
+def read_password_file(path: Path) -> dict[str, str]:
+    """Entries of an existing password file by user (none if there is no file)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    out = {}
+    for line in text.splitlines():
+        user, sep, _ = line.partition(":")
+        if sep and PARTNER_NAME.fullmatch(user):
+            out[user] = line
+    return out
+
+
+@dataclass(slots=True)
+class BrokerFiles:
+    """The two files, and the passwords made for users that had none."""
+
+    passwd: str
+    acl: str
+    generated: dict[str, str] = field(default_factory=dict)
+    kept: list[str] = field(default_factory=list)  # users whose existing entry was kept
+    removed: list[str] = field(default_factory=list)  # users no longer in the config
+
+
+def broker_files(
+    config: FeedsConfig, passwords: dict[str, str], existing: dict[str, str], *,
+    rotate: bool = False, iterations: int = PBKDF2_ITERATIONS,
+) -> BrokerFiles:  # fmt: skip
+    """Password and ACL files for the configured users. ``rotate`` makes new passwords for
+    users the secrets file does not name, instead of keeping their existing entries."""
+    wanted = users(config)
+    unknown = sorted(set(passwords) - set(wanted))
+    if unknown:
+        raise ConfigError(f"the secrets name users that have no feed: {', '.join(unknown)}")
+    files = BrokerFiles(passwd="", acl=acl_text(config))
+    entries = []
+    for user in wanted:
+        if user in passwords:
+            entries.append(password_entry(user, passwords[user], iterations=iterations))
+        elif user in existing and not rotate:
+            entries.append(existing[user])
+            files.kept.append(user)
+        else:
+            password = secrets.token_urlsafe(24)
+            files.generated[user] = password
+            entries.append(password_entry(user, password, iterations=iterations))
+    files.removed = sorted(set(existing) - set(wanted))
+    files.passwd = "\n".join(entries) + "\n"
+    return files
+
+
+def write_broker_files(folder: Path, files: BrokerFiles) -> tuple[Path, Path]:
+    """Write ``passwd`` (owner and group only: it holds hashes) and ``acl`` into ``folder``."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        passwd, acl = folder / PASSWORD_FILE, folder / ACL_FILE
+        passwd.touch(mode=0o640)
+        passwd.chmod(0o640)
+        passwd.write_text(files.passwd, encoding="utf-8")
+        acl.write_text(files.acl, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot write the broker files in {folder}: "
+                          f"{exc.strerror or exc}") from exc  # fmt: skip
+    return passwd, acl

@@ -1,0 +1,339 @@
+"""Partner feed definitions: one ``[feeds.<partner>]`` table per partner navy.
+
+The tables live in a ``feeds.toml`` of their own or in the service configuration; both read
+the same way. Settings that are not tables in ``[feeds]`` are shared by every feed::
+
+    [feeds]
+    topic_prefix = "mda"              # MQTT topics: {prefix}/feeds/{partner}/...
+    service_user = "mda"              # the broker user mda publishes as (for `mda feeds acl`)
+
+    [feeds.navy-a]
+    formats = ["mqtt", "cot"]
+    zone_kinds = ["cable"]
+    bbox = [32.0, 11.0, 44.0, 30.0]   # west, south, east, north (degrees)
+    ship_types = ["70-89"]
+    never_share = { mmsi = [211000001] }
+    rules = ["cable_threat"]
+    round_m = 500
+    delay_minutes = 15
+
+Every mistake is one :class:`ConfigError` naming the file, the table and the key. Anything
+left out shares less, never more: no ``rules`` means no alerts, ``ship_types`` admits only the
+listed types (vessels of unknown type only with ``"unknown"``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from pathlib import Path
+from typing import Any, Final
+
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from mda.errors import ConfigError, MdaError
+from mda.feeds.spec import (
+    AFFILIATIONS,
+    FORMATS,
+    PARTNER_NAME,
+    FeedsConfig,
+    FeedSpec,
+    Precision,
+    ShipTypeFilter,
+    TakServer,
+    VesselList,
+)
+from mda.tomlfile import read_toml
+from mda.zones.catalog import load_file
+from mda.zones.model import ZONE_KINDS
+
+MAX_DECIMALS: Final = 6  # the alert contract's precision: rounding to more changes nothing
+_SHARED_KEYS: Final = ("file", "topic_prefix", "service_user", "service_read")
+_PARTNER_KEYS: Final = (
+    "formats", "zones", "zone_kinds", "bbox", "area", "ship_types", "never_share",
+    "always_share", "rules", "round_decimals", "round_m", "delay_minutes", "affiliation",
+    "alert_strip", "cot",
+)  # fmt: skip
+_COT_KEYS: Final = ("url", "ca_file", "cert_file", "key_file", "server_hostname")
+
+
+def load_feeds(path: Path) -> FeedsConfig:
+    """The feeds of a TOML file with ``[feeds.<partner>]`` tables (a feeds.toml, or the
+    service configuration)."""
+    document = read_toml(path)
+    return parse_feeds(document.get("feeds", {}), str(path), path.parent)
+
+
+def parse_feeds(table: Any, where: str, base: Path) -> FeedsConfig:
+    """Feeds from the ``feeds`` table of a parsed document; ``where`` names the file in errors
+    and ``base`` is the folder relative paths (areas, TLS files) start from.
+
+    ``[feeds] file = "feeds.toml"`` (in the service configuration) reads the feeds from a file
+    of their own instead."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: [feeds] must be a table")
+    shared = {k: v for k, v in table.items() if not isinstance(v, dict)}
+    for key in shared:
+        if key not in _SHARED_KEYS:
+            raise ConfigError(
+                f"{where}: [feeds] {key}: unknown setting (known: {', '.join(_SHARED_KEYS)}; "
+                "a partner's feed is a table, [feeds.<partner>])"
+            )
+    if "file" in shared:
+        if len(table) > 1:
+            raise ConfigError(f"{where}: [feeds] file: the feeds are in that file; nothing else "
+                              "goes in [feeds] beside it")  # fmt: skip
+        path = base / _string(shared["file"], where, "[feeds]", "file")
+        inner = read_toml(path).get("feeds")
+        if not isinstance(inner, dict) or "file" in inner:
+            raise ConfigError(f"{where}: [feeds] file: {path} must hold [feeds.<partner>] tables")
+        return parse_feeds(inner, str(path), path.parent)
+    prefix = _string(shared.get("topic_prefix", "mda"), where, "[feeds]", "topic_prefix")
+    if not prefix or any(c in prefix for c in "+#") or prefix.startswith("/"):
+        raise ConfigError(f"{where}: [feeds] topic_prefix: {prefix!r} is not a topic prefix")
+    service_user = _string(shared.get("service_user", "mda"), where, "[feeds]", "service_user")
+    if not PARTNER_NAME.fullmatch(service_user):
+        raise ConfigError(f"{where}: [feeds] service_user: {service_user!r} is not a user name")
+    read = _strings(shared.get("service_read", [f"{prefix}/ack/#"]), where, "[feeds]",
+                    "service_read")  # fmt: skip
+    feeds = []
+    for partner, spec in table.items():
+        if not isinstance(spec, dict):
+            continue
+        if not PARTNER_NAME.fullmatch(partner):
+            raise ConfigError(
+                f"{where}: [feeds.{partner}]: a partner name is letters, digits, '-' and '_'"
+            )
+        if partner == service_user:
+            raise ConfigError(f"{where}: [feeds.{partner}]: the name of the service user")
+        feeds.append(_feed(partner, spec, where, base))
+    return FeedsConfig(tuple(feeds), prefix, service_user, tuple(read), where)
+
+
+def _feed(partner: str, table: dict[str, Any], where: str, base: Path) -> FeedSpec:
+    label = f"[feeds.{partner}]"
+    for key in table:
+        if key not in _PARTNER_KEYS:
+            raise ConfigError(
+                f"{where}: {label} {key}: unknown setting (known: {', '.join(_PARTNER_KEYS)})"
+            )
+    formats = _strings(table.get("formats", []), where, label, "formats")
+    if not formats:
+        raise ConfigError(f"{where}: {label} formats: required, one or more of "
+                          f"{', '.join(FORMATS)}")  # fmt: skip
+    for name in formats:
+        if name not in FORMATS:
+            raise ConfigError(f"{where}: {label} formats: {name!r} is not one of "
+                              f"{', '.join(FORMATS)}")  # fmt: skip
+    kinds = _strings(table.get("zone_kinds", []), where, label, "zone_kinds")
+    for kind in kinds:
+        if kind not in ZONE_KINDS:
+            raise ConfigError(f"{where}: {label} zone_kinds: {kind!r} is not a zone kind "
+                              f"({', '.join(sorted(ZONE_KINDS))})")  # fmt: skip
+    precision = _precision(table, where, label)
+    delay = _number(table.get("delay_minutes", 0.0), where, label, "delay_minutes")
+    if delay < 0:
+        raise ConfigError(f"{where}: {label} delay_minutes: must not be negative")
+    if "nmea" in formats and (not precision.exact or delay > 0):
+        raise ConfigError(
+            f"{where}: {label} formats: raw 'nmea' sentences are passed unaltered and cannot be "
+            "rounded or delayed; drop round_decimals/round_m/delay_minutes, or give the "
+            "redacted data in 'mqtt' or 'cot' only"
+        )
+    affiliation = _string(table.get("affiliation", "u"), where, label, "affiliation")
+    if affiliation not in AFFILIATIONS:
+        raise ConfigError(f"{where}: {label} affiliation: {affiliation!r} is not a CoT "
+                          f"affiliation ({', '.join(sorted(AFFILIATIONS))})")  # fmt: skip
+    tak = _tak(table.get("cot"), where, label, base)
+    if ("cot" in formats) != (tak is not None):
+        raise ConfigError(f"{where}: {label} cot: a [feeds.{partner}.cot] table with the TAK "
+                          "server's url goes with the 'cot' format, and only with it")  # fmt: skip
+    return FeedSpec(
+        partner=partner,
+        formats=tuple(formats),  # type: ignore[arg-type]
+        zones=frozenset(_strings(table.get("zones", []), where, label, "zones")),
+        zone_kinds=frozenset(kinds),
+        bbox=_bbox(table.get("bbox"), where, label),
+        area=_area(table.get("area"), where, label, base),
+        ship_types=_ship_types(table.get("ship_types"), where, label),
+        never_share=_vessels(table.get("never_share"), where, label, "never_share"),
+        always_share=_vessels(table.get("always_share"), where, label, "always_share"),
+        rules=frozenset(_strings(table.get("rules", []), where, label, "rules")),
+        precision=precision,
+        delay_s=delay * 60.0,
+        affiliation=affiliation,
+        alert_strip=tuple(_strings(table.get("alert_strip", []), where, label, "alert_strip")),
+        tak=tak,
+    )
+
+
+def _precision(table: dict[str, Any], where: str, label: str) -> Precision:
+    decimals = table.get("round_decimals")
+    metres = table.get("round_m")
+    if decimals is not None and metres is not None:
+        raise ConfigError(f"{where}: {label} round_m: give round_decimals or round_m, not both")
+    if decimals is not None:
+        if not _is_int(decimals) or not 0 <= decimals <= MAX_DECIMALS:
+            raise ConfigError(f"{where}: {label} round_decimals: expected a whole number "
+                              f"0-{MAX_DECIMALS}, got {decimals!r}")  # fmt: skip
+        return Precision(decimals=decimals)
+    if metres is not None:
+        value = _number(metres, where, label, "round_m")
+        if value <= 0:
+            raise ConfigError(f"{where}: {label} round_m: must be more than 0 m")
+        return Precision(metres=value)
+    return Precision()
+
+
+def _bbox(value: Any, where: str, label: str) -> tuple[float, float, float, float] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) != 4 or not all(_is_num(v) for v in value):
+        raise ConfigError(f"{where}: {label} bbox: expected [west, south, east, north], "
+                          f"got {value!r}")  # fmt: skip
+    west, south, east, north = (float(v) for v in value)
+    if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south < north <= 90):
+        raise ConfigError(f"{where}: {label} bbox: {value!r} is not [west, south, east, north] "
+                          "in degrees (west > east crosses the antimeridian)")  # fmt: skip
+    return west, south, east, north
+
+
+def _area(value: Any, where: str, label: str, base: Path) -> BaseGeometry | None:
+    if value is None:
+        return None
+    path = base / _string(value, where, label, "area")
+    try:
+        zones = load_file(path)
+    except MdaError as exc:
+        raise ConfigError(f"{where}: {label} area: {exc}") from exc
+    areas = [z.area for z in zones if z.area.area > 0]
+    if not areas:
+        raise ConfigError(f"{where}: {label} area: {path} has no polygon")
+    area = shapely.union_all(areas)
+    shapely.prepare(area)
+    return area
+
+
+def _ship_types(value: Any, where: str, label: str) -> ShipTypeFilter:
+    if value is None:
+        return ShipTypeFilter()
+    if not isinstance(value, list):
+        raise ConfigError(f"{where}: {label} ship_types: expected a list")
+    ranges: list[tuple[int, int]] = []
+    unknown = False
+    for item in value:
+        if _is_int(item) and 0 <= item <= 255:
+            ranges.append((item, item))
+        elif item == "unknown":
+            unknown = True
+        elif isinstance(item, str) and re.fullmatch(r"\s*\d{1,3}\s*-\s*\d{1,3}\s*", item):
+            lo, hi = (int(part) for part in item.split("-"))
+            if lo > hi:
+                raise ConfigError(f"{where}: {label} ship_types: {item!r} runs backwards")
+            ranges.append((lo, hi))
+        else:
+            raise ConfigError(f"{where}: {label} ship_types: {item!r} is not a type (0-255), a "
+                              "range like '70-89' or 'unknown'")  # fmt: skip
+    return ShipTypeFilter(tuple(ranges), unknown, everything=False)
+
+
+def _vessels(value: Any, where: str, label: str, key: str) -> VesselList:
+    if value is None:
+        return VesselList()
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: {label} {key}: expected a table {{ mmsi = [...], "
+                          "imo = [...] }")  # fmt: skip
+    for name in value:
+        if name not in ("mmsi", "imo"):
+            raise ConfigError(f"{where}: {label} {key}.{name}: unknown setting (known: mmsi, imo)")
+    lists: dict[str, frozenset[int]] = {}
+    for name, low, high in (("mmsi", 1, 999_999_999), ("imo", 1_000_000, 9_999_999)):
+        items = value.get(name, [])
+        if not isinstance(items, list):
+            raise ConfigError(f"{where}: {label} {key}.{name}: expected a list of numbers")
+        for item in items:
+            if not _is_int(item) or not low <= item <= high:
+                raise ConfigError(f"{where}: {label} {key}.{name}: {item!r} is not an "
+                                  f"{name.upper()} number")  # fmt: skip
+        lists[name] = frozenset(items)
+    return VesselList(lists["mmsi"], lists["imo"])
+
+
+def _tak(value: Any, where: str, label: str, base: Path) -> TakServer | None:
+    if value is None:
+        return None
+    label = f"{label[:-1]}.cot]"
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: {label}: expected a table")
+    for key in value:
+        if key not in _COT_KEYS:
+            raise ConfigError(f"{where}: {label} {key}: unknown setting (known: "
+                              f"{', '.join(_COT_KEYS)})")  # fmt: skip
+    url = _string(value.get("url"), where, label, "url")
+    match = re.fullmatch(r"(tcp|tls|ssl)://(\[[^\]]+\]|[^:/\[\]]+):(\d{1,5})/?", url)
+    if match is None or not 0 < int(match[3]) < 65536:
+        raise ConfigError(f"{where}: {label} url: {url!r} is not tcp://host:port or "
+                          "tls://host:port")  # fmt: skip
+    tls = match[1] != "tcp"
+    files = {k: base / _string(value[k], where, label, k) for k in _COT_KEYS[1:4] if k in value}
+    if files and not tls:
+        raise ConfigError(f"{where}: {label} url: TLS files are given, so the url must be tls://")
+    if ("cert_file" in files) != ("key_file" in files):
+        raise ConfigError(f"{where}: {label} key_file: a client certificate needs its key and "
+                          "the key its certificate")  # fmt: skip
+    hostname = value.get("server_hostname")
+    return TakServer(
+        host=match[2].strip("[]"),
+        port=int(match[3]),
+        tls=tls,
+        ca_file=files.get("ca_file"),
+        cert_file=files.get("cert_file"),
+        key_file=files.get("key_file"),
+        server_hostname=None if hostname is None else _string(hostname, where, label,
+                                                              "server_hostname"),
+    )  # fmt: skip
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_num(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _number(value: Any, where: str, label: str, key: str) -> float:
+    if not _is_num(value):
+        raise ConfigError(f"{where}: {label} {key}: expected a number, got {value!r}")
+    return float(value)
+
+
+def _string(value: Any, where: str, label: str, key: str) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: {label} {key}: expected a string, got {value!r}")
+    return value
+
+
+def _strings(value: Any, where: str, label: str, key: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: {label} {key}: expected a list of strings, got {value!r}")
+    return value
+
+
+def check_feeds(
+    feeds: FeedsConfig, zone_ids: Mapping[str, object], rules: Collection[str] | None
+) -> None:
+    """Names a feed uses must exist: its zones among the loaded zones and, when ``rules`` is
+    given, its rules among the rule sets. A typo would silently share nothing."""
+    for spec in feeds.feeds:
+        label = f"[feeds.{spec.partner}]"
+        for zone in sorted(spec.zones):
+            if zone not in zone_ids:
+                raise ConfigError(f"{feeds.where}: {label} zones: no loaded zone has the id "
+                                  f"{zone!r}")  # fmt: skip
+        if rules is not None:
+            for rule in sorted(spec.rules - {"*"}):
+                if rule not in rules:
+                    raise ConfigError(f"{feeds.where}: {label} rules: no rule is named {rule!r} "
+                                      f"(known: {', '.join(sorted(rules))})")  # fmt: skip

@@ -1,0 +1,162 @@
+"""Partner feeds over MQTT: each partner's releases on its own topics, QoS 1.
+
+``{prefix}/feeds/{partner}/positions``: JSON ``{"positions": [...]}``, up to
+``POSITIONS_PER_MESSAGE`` positions per message, in release order (the decoded-record names:
+``time``, ``mmsi``, ``lat``, ``lon``, ``sog``, ``cog``, ``heading``, ``nav_status``,
+``shipname``, ``callsign``, ``imo``, ``ship_type``, ``destination``, and ``ce_m``).
+``{prefix}/feeds/{partner}/alerts``: one alert state per message, the partner's alert JSON.
+``{prefix}/feeds/{partner}/nmea``: tag-blocked sentences, one per line, as mda's own MQTT
+source reads them.
+
+The broker's ACL (``mda feeds acl``) lets each partner read its own ``feeds/{partner}/#`` and
+nothing else. While the broker is away, messages wait in a bounded queue (oldest dropped and
+counted when it is full) and go out in order when it is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import deque
+from collections.abc import Sequence
+from typing import Final
+
+import aiomqtt
+
+from mda.alerts.broker import BrokerSettings
+from mda.feeds.core import FeedRelease, SharedAlert, SharedPosition
+from mda.feeds.isotime import iso_ms
+
+log = logging.getLogger("mda.feeds")
+
+POSITIONS_PER_MESSAGE: Final = 500
+
+
+def feed_topic(prefix: str, partner: str, kind: str) -> str:
+    """The topic of one kind (``positions``, ``alerts``, ``nmea``) of a partner's feed."""
+    return f"{prefix}/feeds/{partner}/{kind}"
+
+
+def position_json(p: SharedPosition) -> dict[str, object]:
+    """The published form of a position: the decoded-record names, ISO time."""
+    return {
+        "time": iso_ms(p.time), "mmsi": p.mmsi, "lat": p.lat, "lon": p.lon, "sog": p.sog,
+        "cog": p.cog, "heading": p.heading, "nav_status": p.nav_status, "shipname": p.shipname,
+        "callsign": p.callsign, "imo": p.imo, "ship_type": p.ship_type,
+        "destination": p.destination, "ce_m": p.ce_m,
+    }  # fmt: skip
+
+
+def positions_payloads(positions: Sequence[SharedPosition]) -> list[bytes]:
+    """Positions as JSON messages of at most ``POSITIONS_PER_MESSAGE`` each."""
+    return [
+        _json({"positions": [position_json(p) for p in positions[i : i + POSITIONS_PER_MESSAGE]]})
+        for i in range(0, len(positions), POSITIONS_PER_MESSAGE)
+    ]
+
+
+def alert_payload(alert: SharedAlert) -> bytes:
+    """One alert state as the partner's JSON."""
+    return _json(alert.body)
+
+
+def _json(value: object) -> bytes:
+    return json.dumps(value, separators=(",", ":"), default=str).encode()
+
+
+class MqttFeedPublisher:
+    """Publishes the MQTT-format partner feeds through one connection to the broker."""
+
+    def __init__(
+        self,
+        broker: BrokerSettings,
+        *,
+        prefix: str | None = None,
+        nmea_partners: frozenset[str] = frozenset(),
+        max_queued: int = 100_000,
+        backoff_s: tuple[float, float] = (0.5, 30.0),
+    ) -> None:
+        """``nmea_partners`` also get their raw NMEA on the broker."""
+        self.broker = broker
+        self.prefix = prefix or broker.topic_prefix
+        self.nmea_partners = nmea_partners
+        self._queue: deque[tuple[str, bytes]] = deque()
+        self._max = max_queued
+        self._backoff = backoff_s
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self.connected = False
+        self.published = 0
+        self.dropped = 0
+        self.last_error = ""
+
+    @property
+    def queued(self) -> int:
+        """Messages waiting for the broker."""
+        return len(self._queue)
+
+    def publish(self, release: FeedRelease, *, json_feed: bool = True) -> None:
+        """Queue what one partner was released (never blocks). ``json_feed`` False sends only
+        its raw NMEA (a partner with the ``nmea`` format but not ``mqtt``)."""
+        partner, prefix = release.partner, self.prefix
+        messages: list[tuple[str, bytes]] = []
+        if json_feed:
+            topic = feed_topic(prefix, partner, "positions")
+            messages += [(topic, payload) for payload in positions_payloads(release.positions)]
+            topic = feed_topic(prefix, partner, "alerts")
+            messages += [(topic, alert_payload(a)) for a in release.alerts]
+        if release.nmea and partner in self.nmea_partners:
+            messages.append((feed_topic(prefix, partner, "nmea"), b"\n".join(release.nmea)))
+        if not messages:
+            return
+        for message in messages:
+            if len(self._queue) >= self._max:
+                self._queue.popleft()
+                self.dropped += 1
+            self._queue.append(message)
+        self._idle.clear()
+        self._wake.set()
+
+    async def flush(self, timeout_s: float) -> bool:
+        """Wait until every queued message is published; False if the time ran out."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout_s)
+        except TimeoutError:
+            return False
+        return True
+
+    async def run(self) -> None:
+        """Connect and publish, reconnecting with backoff, until cancelled."""
+        delay = self._backoff[0]
+        ident = f"{self.broker.client_id}-feeds" if self.broker.client_id else None
+        while True:
+            try:
+                async with self.broker.client(ident) as client:
+                    self.connected = True
+                    delay = self._backoff[0]
+                    log.info("publishing partner feeds to %s", self.broker.url)
+                    await self._send(client)
+            except aiomqtt.MqttError as exc:
+                self.last_error = str(exc)
+            self.connected = False
+            log.warning("MQTT broker %s: %s; %d feed messages wait, retrying in %.1f s",
+                        self.broker.url, self.last_error, len(self._queue), delay)  # fmt: skip
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self._backoff[1])
+
+    async def _send(self, client: aiomqtt.Client) -> None:
+        queue = self._queue
+        while True:
+            while queue:
+                topic, payload = queue[0]
+                # Removed once the broker acknowledged it (QoS 1): resent after a lost
+                # connection, never skipped.
+                await client.publish(topic, payload, qos=1)
+                if queue and queue[0][1] is payload:
+                    queue.popleft()
+                self.published += 1
+            self._idle.set()
+            self._wake.clear()
+            await self._wake.wait()

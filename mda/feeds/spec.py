@@ -1,0 +1,116 @@
+"""What a partner feed is: the entitlement, precision and transports of one partner.
+
+Built by :mod:`mda.feeds.config` from the ``[feeds.<partner>]`` tables; read by the filter,
+the redaction and the transports.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final, Literal, TypeAlias
+
+from shapely.geometry.base import BaseGeometry
+
+FeedFormat: TypeAlias = Literal["mqtt", "cot", "nmea"]
+FORMATS: Final = ("mqtt", "cot", "nmea")
+# Partner names become MQTT topic levels, broker user names and ACL lines: nothing that could
+# widen a topic (+ # /) or break a line.
+PARTNER_NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+# CoT affiliations (the second field of an atom type): pending, unknown, assumed friend,
+# friend, neutral, suspect, hostile, joker, faker, none specified, other.
+AFFILIATIONS: Final = frozenset("pufanshjkox")
+
+
+@dataclass(frozen=True, slots=True)
+class VesselList:
+    """Vessels named by MMSI or IMO number."""
+
+    mmsi: frozenset[int] = frozenset()
+    imo: frozenset[int] = frozenset()
+
+    def names(self, mmsi: int, imo: int | None) -> bool:
+        """Whether the list names a vessel with this MMSI or IMO number."""
+        return mmsi in self.mmsi or (imo is not None and imo in self.imo)
+
+
+@dataclass(frozen=True, slots=True)
+class ShipTypeFilter:
+    """AIS ship types a partner may see: code ranges, and whether vessels of unknown type."""
+
+    ranges: tuple[tuple[int, int], ...] = ()
+    unknown: bool = True
+    everything: bool = True  # no ship_types key: every vessel, of any or no type
+
+
+@dataclass(frozen=True, slots=True)
+class Precision:
+    """How precisely positions reach a partner: decimals of a degree, or a grid in metres."""
+
+    decimals: int | None = None
+    metres: float | None = None
+
+    @property
+    def exact(self) -> bool:
+        """No rounding beyond the alert contract's six decimals."""
+        return self.decimals is None and self.metres is None
+
+
+@dataclass(frozen=True, slots=True)
+class TakServer:
+    """Where a partner's Cursor-on-Target events go: ``tcp://host:port`` or ``tls://``."""
+
+    host: str
+    port: int
+    tls: bool
+    ca_file: Path | None = None
+    cert_file: Path | None = None
+    key_file: Path | None = None
+    server_hostname: str | None = None  # the name its certificate must carry, if not host
+
+    @property
+    def url(self) -> str:
+        """The server as a URL (for logs)."""
+        return f"{'tls' if self.tls else 'tcp'}://{self.host}:{self.port}"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    """What one partner may receive, how precisely, when and in which formats."""
+
+    partner: str
+    formats: tuple[FeedFormat, ...]
+    zones: frozenset[str] = frozenset()
+    zone_kinds: frozenset[str] = frozenset()
+    bbox: tuple[float, float, float, float] | None = None  # west, south, east, north
+    area: BaseGeometry | None = None
+    ship_types: ShipTypeFilter = ShipTypeFilter()
+    never_share: VesselList = VesselList()
+    always_share: VesselList = VesselList()
+    rules: frozenset[str] = frozenset()  # "*" for every rule
+    precision: Precision = Precision()
+    delay_s: float = 0.0
+    affiliation: str = "u"
+    alert_strip: tuple[str, ...] = ()
+    tak: TakServer | None = None
+
+    @property
+    def restricted_to_areas(self) -> bool:
+        """Whether the partner sees only some waters (zones, kinds, a box or an area)."""
+        return bool(self.zones or self.zone_kinds or self.bbox is not None or self.area is not None)
+
+    def shares_rule(self, rule: str) -> bool:
+        """Whether alerts of this rule may reach the partner."""
+        return rule in self.rules or "*" in self.rules
+
+
+@dataclass(frozen=True, slots=True)
+class FeedsConfig:
+    """Every partner feed, with the settings they share."""
+
+    feeds: tuple[FeedSpec, ...] = ()
+    topic_prefix: str = "mda"
+    service_user: str = "mda"
+    service_read: tuple[str, ...] = ()  # topics the service user reads (acknowledgements)
+    where: str = "defaults"
