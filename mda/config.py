@@ -32,12 +32,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from mda.alerts.broker import BrokerSettings, parse_broker_url
 from mda.errors import ConfigError
+from mda.feeds.config import load_feeds, parse_feeds
+from mda.feeds.spec import FeedsConfig
 from mda.resources import default_folder
 from mda.tomlfile import read_toml
 
@@ -66,6 +68,7 @@ class Config:
     batch_lines: int = 5000
     duplicate_window_s: float = 10.0
     queue_batches: int = 8
+    feeds: FeedsConfig | None = None  # partner feeds ([feeds.<partner>] or MDA_FEEDS_FILE)
     where: str = "defaults"
 
     def zone_paths(self) -> list[Path]:
@@ -100,16 +103,22 @@ def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Conf
     base = path.parent if path is not None else Path.cwd()
     sections = _check(document, where)
     _apply_env(sections, env)
-    return _build(sections, document.get("sources", []), env, base, where)
+    config = _build(sections, document.get("sources", []), env, base, where)
+    feeds = None
+    if env.get("MDA_FEEDS_FILE"):
+        feeds = load_feeds(Path(env["MDA_FEEDS_FILE"]))
+    elif "feeds" in document:
+        feeds = parse_feeds(document["feeds"], where, base)
+    return replace(config, feeds=feeds)
 
 
 def _check(document: dict[str, Any], where: str) -> dict[str, dict[str, Any]]:
     sections: dict[str, dict[str, Any]] = {name: {} for name in _SCHEMA}
     for name, table in document.items():
-        if name == "sources":
-            continue
+        if name in ("sources", "feeds"):
+            continue  # arrays of tables / partner tables, checked by their own parsers
         if name not in _SCHEMA:
-            known = ", ".join(["sources", *_SCHEMA])
+            known = ", ".join(["sources", "feeds", *_SCHEMA])
             raise ConfigError(f"{where}: unknown section [{name}] (known: {known})")
         if not isinstance(table, dict):
             raise ConfigError(f"{where}: [{name}] must be a table")

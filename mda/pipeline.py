@@ -16,6 +16,7 @@ import numpy as np
 
 from mda.alerts.lifecycle import AlertBook
 from mda.ingest.core import Ingestor
+from mda.ingest.message import AisMessage
 from mda.ingest.stats import IngestStats
 from mda.model import VESSEL, Alert, Position, Record, VesselStatic, ZoneEvent, ZoneHour
 from mda.rules.base import BatchView
@@ -49,6 +50,8 @@ class PipelineOutput:
     zone_events: list[ZoneEvent] = field(default_factory=list)
     zone_hours: list[ZoneHour] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
+    # The framed messages, only when ``Pipeline.keep_messages`` is set (raw NMEA feeds).
+    messages: list[AisMessage] = field(default_factory=list)
 
     def store_batch(self) -> StoreBatch:
         """The records to write, as one store transaction."""
@@ -64,6 +67,7 @@ class Pipeline:
                  duplicate_window_s: float | None = 10.0, stats: IngestStats | None = None,
                  stale_after_s: float = 48 * 3600.0) -> None:  # fmt: skip
         self.index = index
+        self.keep_messages = False  # set when a raw NMEA partner feed needs the sentences
         self.engine = engine
         self.ingestor = Ingestor(stats, duplicate_window_s=duplicate_window_s)
         self.tracks = Tracks(stale_after_s=stale_after_s)
@@ -93,8 +97,12 @@ class Pipeline:
         arrival time, then handled together. A live source hands over small read chunks,
         each stamped when it arrived; a service that fell behind joins them here."""
         arrivals = [arrival for _, _, arrival in batches if arrival is not None]
-        records = self.ingestor.ingest_chunks(batches)
-        return self.process_records(records, max(arrivals) if arrivals else None)
+        kept: list[AisMessage] | None = [] if self.keep_messages else None
+        records = self.ingestor.ingest_chunks(batches, kept)
+        out = self.process_records(records, max(arrivals) if arrivals else None)
+        if kept is not None:
+            out.messages = kept
+        return out
 
     def process_records(
         self, records: Iterable[Record], arrival: float | None = None

@@ -20,6 +20,7 @@ from typing import Protocol
 from mda.alerts.lifecycle import AlertNotFoundError
 from mda.alerts.mqtt import MqttAlertPublisher
 from mda.config import Config
+from mda.feeds.service import PartnerFeeds
 from mda.ingest.pacing import EventPacer
 from mda.ingest.sources import LineBatch, Source
 from mda.ingest.stream import merged_batches
@@ -86,6 +87,11 @@ class Service:
         if config.broker is not None:
             self.publisher = MqttAlertPublisher(config.broker, on_ack=self.acknowledge)
             self.sinks.append(self.publisher)
+        self.feeds: PartnerFeeds | None = None
+        if config.feeds is not None and config.feeds.feeds:
+            self.feeds = PartnerFeeds(config.feeds, pipeline.index, config.broker,
+                                      rules=pipeline.engine.scopes)  # fmt: skip
+            pipeline.keep_messages = self.feeds.wants_messages
         # Live sources hand over small read chunks: the inbox holds many, so that a worker
         # that fell behind can join them into one step.
         self.inbox: asyncio.Queue[LineBatch | None] = asyncio.Queue(INBOX_CHUNKS)
@@ -158,6 +164,8 @@ class Service:
             log.info("metrics and health on http://%s:%d/", self.status.host, self.status.port)
         if self.publisher is not None:
             tasks.append(asyncio.create_task(self.publisher.run(), name="mqtt"))
+        if self.feeds is not None:
+            tasks.append(asyncio.create_task(self.feeds.run(), name="feeds"))
         if self.live:
             tasks.append(asyncio.create_task(self._tick(), name="clock"))
         reader = asyncio.create_task(self._read(), name="sources")
@@ -232,6 +240,9 @@ class Service:
                 latest = max((p.time for p in out.positions if p.time is not None), default=None)
                 await self.pacer.wait_for(latest)
             self._emit(out.alerts)
+            if self.feeds is not None:
+                self.feeds.step(out.positions, out.statics, out.alerts, pipeline.watermark,
+                                out.messages)  # fmt: skip
             if self.writer is not None:
                 await self.outbox.put(out.store_batch())  # waits when the store is behind
             await asyncio.sleep(0)  # a put into a queue with room does not yield
@@ -243,6 +254,8 @@ class Service:
             async with self._core:
                 alerts = self.pipeline.tick(self.clock())
             self._emit(alerts)
+            if self.feeds is not None:  # also releases what a feed's delay held back
+                self.feeds.step((), (), alerts, self.pipeline.watermark)
             if alerts and self.writer is not None:
                 await self.outbox.put(StoreBatch(alerts=alerts))
 
@@ -281,6 +294,8 @@ class Service:
                     "MQTT broker %s unreachable: %d alerts were not published (they are in "
                     "the store)", self.publisher.broker.url, self.publisher.queued,
                 )  # fmt: skip
+            if self.feeds is not None and not await self.feeds.flush(10.0):
+                log.warning("partner feeds: some records could not be delivered before stopping")
             for task in tasks:
                 task.cancel()
             for task in tasks:

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 
 from mda.ingest.decode import Decoder
 from mda.ingest.framing import Framer
+from mda.ingest.message import AisMessage
 from mda.ingest.stats import IngestStats
 from mda.model import Record
 
@@ -27,10 +28,13 @@ class Ingestor:
         return self.decoder.decode(self.framer.frame(lines, feed, arrival))
 
     def ingest_chunks(
-        self, chunks: Sequence[tuple[Iterable[bytes], str, float | None]]
+        self,
+        chunks: Sequence[tuple[Iterable[bytes], str, float | None]],
+        keep: list[AisMessage] | None = None,
     ) -> list[Record]:
         """Records of several chunks (lines, feed, arrival) in one pass: consecutive chunks of
-        a feed are framed together, each line with its own chunk's arrival time."""
+        a feed are framed together, each line with its own chunk's arrival time. ``keep``
+        collects the framed messages too (their original sentences feed raw NMEA partners)."""
         messages = []
         i = 0
         while i < len(chunks):
@@ -40,6 +44,8 @@ class Ingestor:
                 j += 1
             messages += self.framer.frame_chunks([(c[0], c[2]) for c in chunks[i:j]], feed)
             i = j
+        if keep is not None:
+            keep.extend(messages)
         return self.decoder.decode(messages)
 
     def finish(self) -> None:
