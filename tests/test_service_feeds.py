@@ -90,6 +90,7 @@ async def test_partner_feeds_get_only_their_waters_rounded_and_raw_nmea_unaltere
     assert sent and all(bare_sentence(line) in original for line in sent)
     assert not any(b"rx-" in line for line in sent)
     assert all(line.startswith(b"\\c:") for line in sent)
-    firsts = [bare_sentence(line) for line in sent if b",1,1," in line or b",2,1," in line]
-    headers = [message_header(s.split(b",")[5]) for s in firsts if s is not None]
-    assert headers and {h[1] for h in headers if h is not None} == {STOPPER}
+    fields = [(bare_sentence(line) or b"").split(b",") for line in sent]
+    firsts = [f[5] for f in fields if f[2] == b"1"]  # the first sentence of each message
+    shared = {h[1] for h in map(message_header, firsts) if h is not None}
+    assert STOPPER in shared and LISTED not in shared
