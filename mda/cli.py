@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from mda import __version__
+from mda.activity.command import activity_command
 from mda.alerts.commands import app as alerts_app
 from mda.demo import demo_command
 from mda.errors import MdaError
@@ -38,6 +39,7 @@ app.add_typer(feeds_app, name="feeds")
 app.command("demo")(demo_command)
 app.command("run")(run_command)
 app.command("replay")(replay_command)
+app.command("activity")(activity_command)
 
 
 def _version(value: bool) -> None:
