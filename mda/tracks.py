@@ -6,17 +6,20 @@ vectorised pass, and so its implied speed. A fix that would need more than ``max
 (25 kn, Global Fishing Watch's segmenter; allowed discrepancy sqrt(h^2 + 0.25^2) x 25 nm, so
 GNSS jitter over seconds is not a jump) does not continue its segment: those vessels go through
 a per-fix matcher that assigns each fix to the segment it fits best or opens a new one. Two
-transmitters sharing one MMSI become two segments, not a zig-zag.
+transmitters sharing one MMSI become two segments, not a zig-zag. A segment silent for more than
+``max_gap_s`` (24 h, GFW's ``max_hours``) is closed: after such a silence nothing says where
+the vessel went, so the next fix opens a new segment (a resumption, not a jump).
 
-State is kept small (no history list per vessel): the last fix of each segment, the last static
-data, a few running figures the rules need, and the zones the vessel is in. Stale vessels are
-evicted by event time.
+Each vessel's state (``mda.vessel_state``) is kept small: the last fix of each segment, the
+last static data, a few running figures the rules need, and the zones the vessel is in. Changes
+of name, call sign and IMO number are noted as static reports merge, for the identity rules.
+Stale vessels are evicted by event time.
 """
 
 from __future__ import annotations
 
 import math
-from array import array
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -25,127 +28,19 @@ import numpy as np
 import numpy.typing as npt
 
 from mda.geo import EARTH_RADIUS_M, KNOT_MS, distance_m
-from mda.ingest.flags import flag_of
 from mda.model import Position, VesselStatic
+from mda.vessel_state import SPEED_HOUR_S, IdentityChange, Segment, VesselState, identity_text
 
 MAX_SEGMENTS: Final = 3
-# The recent track kept for alerts: a point every TRAIL_SPACING_S, the last TRAIL_POINTS.
-TRAIL_POINTS: Final = 8
-TRAIL_SPACING_S: Final = 450.0
-# Reported speed is summarised per clock hour; the last few hourly means are a vessel's
-# "usual" speed that a sudden loss of speed is measured against.
-SPEED_HOUR_S: Final = 3600.0
-SPEED_HOURS_KEPT: Final = 3
+
+# Identity changes noted for the rules (they read them by sequence number): a few thousand
+# cover any batch; changes are rare.
+IDENTITY_CHANGES_KEPT: Final = 4096
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 
-
-class Segment:
-    """One continuous track of a vessel: its last fix and running figures."""
-
-    __slots__ = ("cog", "fixes", "heading", "id", "lat", "lon", "sog", "time")
-
-    def __init__(self, seg_id: int, p: Position) -> None:
-        self.id = seg_id
-        self.time: float = p.time or 0.0
-        self.lat: float = p.lat or 0.0
-        self.lon: float = p.lon or 0.0
-        self.sog = p.sog
-        self.cog = p.cog
-        self.heading = p.heading
-        self.fixes = 1
-
-    def advance(self, p: Position) -> None:
-        """Make ``p`` this segment's last fix."""
-        self.time = p.time or self.time
-        self.lat = p.lat if p.lat is not None else self.lat
-        self.lon = p.lon if p.lon is not None else self.lon
-        self.sog = p.sog
-        self.cog = p.cog
-        self.heading = p.heading
-        self.fixes += 1
-
-
-class VesselState:
-    """All mda knows about one MMSI now."""
-
-    __slots__ = (
-        "callsign", "current", "destination", "hour", "hour_sog_n", "hour_sog_sum",
-        "hourly_kn", "imo", "last_seen", "length_m", "mmsi", "next_segment", "segments",
-        "ship_type", "shipname", "trail", "zone_sig", "zones",
-    )  # fmt: skip
-
-    def __init__(self, mmsi: int) -> None:
-        self.mmsi = mmsi
-        self.segments: list[Segment] = []
-        self.current: Segment | None = None  # the segment of the latest fix
-        self.next_segment = 0
-        self.last_seen = 0.0
-        self.shipname: str | None = None
-        self.callsign: str | None = None
-        self.imo: int | None = None
-        self.ship_type: int | None = None
-        self.length_m: int | None = None
-        self.destination: str | None = None
-        self.zones: frozenset[int] = frozenset()  # indexes of the zones of the latest fix
-        self.zone_sig = 0  # their signature (see the pipeline's zone tracking)
-        self.trail = array("d")  # time, lat, lon of recent points, oldest first
-        self.hour = -1  # clock hour being summarised
-        self.hour_sog_sum = 0.0
-        self.hour_sog_n = 0
-        self.hourly_kn: tuple[float, ...] = ()  # means of the last complete hours, latest last
-
-    @property
-    def flag(self) -> str | None:
-        """Flag state (ISO alpha-2) from the MMSI's MID."""
-        return flag_of(self.mmsi)
-
-    def usual_speed_kn(self) -> float | None:
-        """The vessel's usual speed: the highest hourly mean of the last few hours."""
-        return max(self.hourly_kn) if self.hourly_kn else None
-
-    def recent_track(self) -> list[tuple[float, float, float]]:
-        """(time, lat, lon) of recent points, oldest first."""
-        t = self.trail
-        return [(t[i], t[i + 1], t[i + 2]) for i in range(0, len(t), 3)]
-
-    def add_trail_point(self, time: float, lat: float, lon: float) -> None:
-        """Keep a point of the recent track if far enough in time from the last one."""
-        t = self.trail
-        if t and time - t[-3] < TRAIL_SPACING_S:
-            return
-        if len(t) >= 3 * TRAIL_POINTS:
-            del t[:3]
-        t.extend((time, lat, lon))
-
-    def add_speed(self, hour: int, sog_sum: float, count: int) -> None:
-        """Add reported speeds of one clock hour (hours arrive in order; older ones are late
-        and ignored)."""
-        if hour < self.hour:
-            return
-        if hour != self.hour:
-            if self.hour_sog_n:
-                mean = self.hour_sog_sum / self.hour_sog_n
-                self.hourly_kn = (*self.hourly_kn[1 - SPEED_HOURS_KEPT :], mean)
-            self.hour, self.hour_sog_sum, self.hour_sog_n = hour, 0.0, 0
-        self.hour_sog_sum += sog_sum
-        self.hour_sog_n += count
-
-    def apply_static(self, s: VesselStatic) -> None:
-        """Merge static data (partial reports keep the other fields)."""
-        if s.shipname is not None:
-            self.shipname = s.shipname
-        if s.callsign is not None:
-            self.callsign = s.callsign
-        if s.imo is not None:
-            self.imo = s.imo
-        if s.ship_type is not None:
-            self.ship_type = s.ship_type
-        if s.to_bow is not None and s.to_stern is not None:
-            self.length_m = s.to_bow + s.to_stern
-        if s.destination is not None:
-            self.destination = s.destination
+__all__ = ["IdentityChange", "TrackBatch", "Tracks", "VesselState", "identity_text"]
 
 
 @dataclass(slots=True)
@@ -174,6 +69,17 @@ class TrackBatch:
     segment: Ints
     first_of_vessel: npt.NDArray[np.bool_]
     late: npt.NDArray[np.bool_]  # older than its segment's last fix: not used for state
+    # Opened a new segment although another segment of the vessel was alive (heard within
+    # ``max_gap_s``): the fix is where no plausible speed could have taken that segment.
+    jumped: npt.NDArray[np.bool_]
+    # For a jumped fix, metres and seconds from the vessel's fix before it (NaN otherwise).
+    jump_m: Floats
+    jump_s: Floats
+    # Signed change of reported course and of heading since the segment's previous fix,
+    # degrees in (-180, 180], NaN when either is unknown: how a vessel turns (and whether
+    # its bow turns with its course) without keeping its history.
+    course_turn: Floats
+    heading_turn: Floats
 
     def __len__(self) -> int:
         return len(self.row)
@@ -196,6 +102,27 @@ def allowed_m(dt_s: Floats, max_knots: float) -> Floats:
     return result
 
 
+def signed_turn(before: Floats, after: Floats) -> Floats:
+    """Signed change of an angle in degrees, in (-180, 180] (NaN where either is NaN)."""
+    result: Floats = 180.0 - np.mod(180.0 - (after - before), 360.0)
+    return result
+
+
+@dataclass(slots=True)
+class _PerFix:
+    """What the matcher fills in per fix (arrays in batch order)."""
+
+    segment: Ints
+    dist: Floats
+    dt: Floats
+    late: npt.NDArray[np.bool_]
+    jumped: npt.NDArray[np.bool_]
+    jump_m: Floats
+    jump_s: Floats
+    prev_cog: Floats
+    prev_heading: Floats
+
+
 def _none_to_nan(values: Sequence[float | int | None]) -> Floats:
     objects = np.array(values, dtype=object)
     objects[objects == None] = np.nan  # noqa: E711 - elementwise
@@ -206,11 +133,17 @@ def _none_to_nan(values: Sequence[float | int | None]) -> Floats:
 class Tracks:
     """Vessel states, updated a batch at a time; pure and deterministic."""
 
-    def __init__(self, max_knots: float = 25.0, stale_after_s: float = 48 * 3600.0) -> None:
+    def __init__(self, max_knots: float = 25.0, stale_after_s: float = 48 * 3600.0,
+                 max_gap_s: float = 24 * 3600.0) -> None:  # fmt: skip
         self.max_knots = max_knots
         self.stale_after_s = stale_after_s
+        self.max_gap_s = max_gap_s
         self.vessels: dict[int, VesselState] = {}
-        self.jumps = 0  # fixes that opened a new segment
+        self.jumps = 0  # fixes that opened a new segment while another was alive
+        # Recent identity changes; ``identity_seq`` counts every change ever noted, so the
+        # last one held is number ``identity_seq - 1``.
+        self.identity_changes: deque[IdentityChange] = deque(maxlen=IDENTITY_CHANGES_KEPT)
+        self.identity_seq = 0
 
     def vessel(self, mmsi: int) -> VesselState:
         """The state of a vessel, created on first sight."""
@@ -220,9 +153,17 @@ class Tracks:
         return state
 
     def apply_statics(self, statics: Sequence[VesselStatic]) -> None:
-        """Merge a batch's static reports into the vessels' states."""
+        """Merge a batch's static reports into the vessels' states, noting identity changes."""
         for s in statics:
-            self.vessel(s.mmsi).apply_static(s)
+            for change in self.vessel(s.mmsi).apply_static(s):
+                self.identity_changes.append(change)
+                self.identity_seq += 1
+
+    def identity_changes_since(self, seq: int) -> list[IdentityChange]:
+        """Identity changes numbered ``seq`` and after (those still held), oldest first."""
+        held = self.identity_changes
+        skip = max(0, seq - (self.identity_seq - len(held)))
+        return list(held)[skip:] if skip < len(held) else []
 
     def update(self, positions: Sequence[Position]) -> TrackBatch:
         """Advance the vessels of a batch; returns the batch's fixes as arrays."""
@@ -255,6 +196,9 @@ class Tracks:
         prev_lon = np.empty(n)
         prev_time = np.empty(n)
         prev_lat[1:], prev_lon[1:], prev_time[1:] = lat[:-1], lon[:-1], time[:-1]
+        prev_cog = np.full(n, np.nan)
+        prev_heading = np.full(n, np.nan)
+        prev_cog[1:], prev_heading[1:] = cog[:-1], heading[:-1]
         segment = np.zeros(n, dtype=np.int64)
         known = np.zeros(n, dtype=bool)
         known[~first] = True
@@ -264,19 +208,26 @@ class Tracks:
             current = state.current if state is not None else None
             if current is not None:
                 prev_lat[s], prev_lon[s], prev_time[s] = current.lat, current.lon, current.time
+                prev_cog[s] = np.nan if current.cog is None else current.cog
+                prev_heading[s] = np.nan if current.heading is None else current.heading
                 segment[s] = current.id
                 known[s] = True
+            else:
+                prev_cog[s] = prev_heading[s] = np.nan
         dist = np.where(known, haversine_m(prev_lat, prev_lon, lat, lon), np.nan)
         dt = np.where(known, time - prev_time, np.nan)
         jump = known & (dist > allowed_m(np.nan_to_num(dt), self.max_knots))
-        late = np.zeros(n, dtype=bool)
+        jump |= known & (dt > self.max_gap_s)  # the segment has closed: match afresh
+        no = np.zeros(n, dtype=bool)
+        per_fix = _PerFix(segment, dist, dt, no, no.copy(), np.full(n, np.nan),
+                          np.full(n, np.nan), prev_cog, prev_heading)  # fmt: skip
         # Vessels whose fixes all continue one segment: fill segment ids forward.
         ends = np.r_[starts[1:], n]
         jumping = set(mmsi[jump].tolist())
         for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
             m = int(mmsi[s])
             if m in jumping or (known[s] and dt[s] < 0):
-                self._match(m, fixes, order, s, e, segment, dist, dt, late)
+                self._match(m, fixes, order, s, e, per_fix)
                 continue
             state = self.vessel(m)
             last = fixes[order[e - 1]]
@@ -291,12 +242,14 @@ class Tracks:
             segment[s:e] = state.current.id
             state.last_seen = max(state.last_seen, float(time[e - 1]))
             state.add_trail_point(state.current.time, state.current.lat, state.current.lon)
+        late = per_fix.late
         self._add_speeds(mmsi, time, sog, first, late)
         with np.errstate(divide="ignore", invalid="ignore"):
             implied = np.where(dt > 0, dist / dt / KNOT_MS, np.nan)
         return TrackBatch(
             row, mmsi, time, lat, lon, sog, cog, heading, nav_status, msg_type, dist, dt,
-            implied, segment, first, late,
+            implied, segment, first, late, per_fix.jumped, per_fix.jump_m, per_fix.jump_s,
+            signed_turn(per_fix.prev_cog, cog), signed_turn(per_fix.prev_heading, heading),
         )  # fmt: skip
 
     def _match(
@@ -306,13 +259,12 @@ class Tracks:
         order: Ints,
         start: int,
         end: int,
-        segment: Ints,
-        dist: Floats,
-        dt: Floats,
-        late: npt.NDArray[np.bool_],
+        out: _PerFix,
     ) -> None:
         """Assign each fix of one vessel to the segment it fits best (per fix, rare)."""
+        segment, dist, dt, late = out.segment, out.dist, out.dt, out.late
         state = self.vessel(m)
+        max_gap = self.max_gap_s
         for k in range(start, end):
             p = fixes[order[k]]
             assert p.time is not None
@@ -322,7 +274,7 @@ class Tracks:
             best_score = math.inf
             for seg in state.segments:
                 gap = p.time - seg.time
-                if gap < 0:
+                if gap < 0 or gap > max_gap:
                     continue
                 d = distance_m(seg.lat, seg.lon, p.lat, p.lon)
                 limit = math.hypot(gap / 3600.0, 0.25) * self.max_knots * 1852.0
@@ -335,17 +287,26 @@ class Tracks:
                     # but does not move the vessel back in time.
                     late[k] = True
                     segment[k] = state.current.id
-                    dist[k] = dt[k] = np.nan
+                    dist[k] = dt[k] = out.prev_cog[k] = out.prev_heading[k] = np.nan
                     continue
                 best = Segment(state.next_segment, p)
                 state.next_segment += 1
-                if len(state.segments) >= MAX_SEGMENTS:
-                    state.segments.remove(min(state.segments, key=lambda s: s.time))
-                state.segments.append(best)
-                dist[k] = dt[k] = np.nan
-                if state.current is not None:
+                # Closed segments can never be continued: forget them.
+                alive = [s for s in state.segments if p.time - s.time <= max_gap]
+                if len(alive) >= MAX_SEGMENTS:
+                    alive.remove(min(alive, key=lambda s: s.time))
+                if alive:
                     self.jumps += 1
+                    out.jumped[k] = True
+                    before = state.current
+                    if before is not None:
+                        out.jump_m[k] = distance_m(before.lat, before.lon, p.lat, p.lon)
+                        out.jump_s[k] = p.time - before.time
+                state.segments = [*alive, best]
+                dist[k] = dt[k] = out.prev_cog[k] = out.prev_heading[k] = np.nan
             else:
+                out.prev_cog[k] = np.nan if best.cog is None else best.cog
+                out.prev_heading[k] = np.nan if best.heading is None else best.heading
                 best.advance(p)
             state.current = best
             segment[k] = best.id
@@ -382,4 +343,4 @@ def _empty() -> TrackBatch:
     f = np.zeros(0)
     i = np.zeros(0, dtype=np.int64)
     b = np.zeros(0, dtype=bool)
-    return TrackBatch(i, i, f, f, f, f, f, f, i, i, f, f, f, i, b, b)
+    return TrackBatch(i, i, f, f, f, f, f, f, i, i, f, f, f, i, b, b, b, f, f, f, f)
