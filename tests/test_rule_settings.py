@@ -20,7 +20,11 @@ def test_the_default_rule_sets_load_against_the_default_zones() -> None:
     idx = ZoneIndex(list(ZoneCatalog.load([default_folder("zones")])))
     engine = load_engine([default_folder("alerts")], idx)
     names = {r.scope.name for r in engine.rules}
-    assert names == {"loitering", "cable_threat", "going_dark", "unexpected_stop", "watch_list"}
+    assert names == {
+        "loitering", "cable_threat", "going_dark", "unexpected_stop", "watch_list",
+        "restricted_fishing", "fishing_type_mismatch", "encounter", "dark_rendezvous",
+        "invalid_mmsi", "shared_mmsi", "identity_change", "position_anomaly", "spoofing",
+    }  # fmt: skip
 
 
 def test_a_users_table_overrides_the_default_by_name(tmp_path: Path) -> None:

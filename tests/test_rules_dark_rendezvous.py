@@ -147,3 +147,13 @@ def test_state_is_dropped_once_everyone_is_long_silent() -> None:
     p.tick(max(q.time or 0.0 for q in track) + 13 * 3600)
     assert rule.vessels == {}
     assert rule.meetings == {}
+
+
+def test_vessels_under_way_hold_no_state() -> None:
+    """A vessel under way is neither loitering nor a spot to meet at: nothing is kept for it."""
+    p = pipeline({"dark_rendezvous": {"zones": ["*"]}})
+    fleet = [q for i in range(50)
+             for q in leg(636_001_000 + i, T0, 0.5 + i * 0.02, 10.3, 60, 12, 60, 60)]
+    run(p, fleet)
+    rule = p.engine.rules[0]
+    assert isinstance(rule, DarkRendezvousRule) and rule.vessels == {}

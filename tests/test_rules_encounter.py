@@ -283,3 +283,15 @@ def test_settings_are_checked() -> None:
         RuleEngine([rule_spec("encounter", {"max_distance_m": 0.0})], index())
     with pytest.raises(ConfigError, match="unknown setting"):
         RuleEngine([rule_spec("encounter", {"max_distance": 250.0})], index())
+
+
+def test_vessels_under_way_hold_no_state() -> None:
+    """A fleet at 12 kn can be in no encounter: nothing is resampled or kept for it, so the
+    rule's memory follows the slow vessels, not the fleet."""
+    p = pipeline({"encounter": RULE})
+    fleet = [q for i in range(50)
+             for q in leg(A + 1000 + i, T0, 0.5 + i * 0.02, 10.3, 60, 12, 60, 60)]
+    run(p, fleet)
+    rule = p.engine.rules[0]
+    assert isinstance(rule, EncounterRule)
+    assert len(rule.resampler) == 0 and rule.pairs == {} and rule.under_way == {}

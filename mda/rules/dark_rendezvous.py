@@ -141,12 +141,21 @@ class DarkRendezvousRule:
         times, lats, lons = fx.time.tolist(), fx.lat.tolist(), fx.lon.tolist()
         speeds, scopes = speed.tolist(), scope.tolist()
         silent_s = p.silent_minutes * 60.0
+        moving_kn = max(p.max_speed_kn, p.max_silent_speed_kn)
+        engaged = {m for key in self.meetings for m in key}
         for m, f, e, lf, sf, n in zip(fx.mmsi[starts].tolist(), first.tolist(), last.tolist(),
                                       last_fast.tolist(), slow_from.tolist(), n_usable.tolist(),
                                       strict=True):  # fmt: skip
             if not n:
                 continue
             v = self.vessels.get(m)
+            if speeds[e] >= moving_kn and (v is None or not (v.dark or m in engaged)):
+                # Under way at its last report: neither loitering nor a spot to meet at, so
+                # nothing is kept for it (most of a fleet, most of the time).
+                if v is not None:
+                    del self.vessels[m]
+                    self._spots = None
+                continue
             if v is None:
                 v = self.vessels[m] = _Vessel()
             was_dark = v.dark

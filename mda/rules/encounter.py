@@ -59,6 +59,7 @@ class EncounterParams:
     lateness_minutes: float = 15.0
     carrier_ship_types: tuple[int, ...] = ()
     carrier_list: str = ""  # CSV (columns mmsi, optional imo), relative to the rule file
+    resample_below_kn: float = 6.0  # faster fixes are not resampled
 
 
 class Sample:
@@ -162,6 +163,7 @@ class EncounterRule:
         self.slices: dict[int, list[GridPoints]] = {}  # open grid slots -> their points
         self.closed_through: int | None = None  # grid slots up to this one are judged
         self.pairs: dict[tuple[int, int], _Pair] = {}
+        self.under_way: dict[int, float] = {}  # paired vessels last seen too fast to resample
         self.late_points = 0  # grid points that came after their slot was judged
 
     # -- input --------------------------------------------------------------------------------
@@ -169,8 +171,21 @@ class EncounterRule:
     def observe(self, view: BatchView) -> list[Detection]:
         """Resample the batch's fixes; judge the grid times the watermark has passed."""
         if len(view.fixes):
+            fx = view.fixes
             in_scope = fixes_in_scope(view, self.everywhere, self.zones, self.exclude)
-            points = self.resampler.add(view.fixes, in_scope)
+            # A vessel this fast is in no encounter (its median speed would be far over the
+            # limit): resampling only slower fixes keeps state for a fraction of the fleet.
+            speed = np.where(np.isfinite(fx.sog), fx.sog, fx.implied_kn)
+            slow = ~(speed >= self.params.resample_below_kn)  # unknown speed is kept
+            points = self.resampler.add(fx, in_scope, slow)
+            if self.pairs:  # a paired vessel under way has left its partner
+                paired = np.fromiter({m for key in self.pairs for m in key}, dtype=np.int64)
+                mine = np.isin(fx.mmsi, paired) & ~fx.late
+                for m in set(fx.mmsi[mine & slow].tolist()):
+                    self.under_way.pop(m, None)  # slow again: resampled again
+                fast = mine & ~slow
+                for m, t in zip(fx.mmsi[fast].tolist(), fx.time[fast].tolist(), strict=True):
+                    self.under_way.setdefault(m, t)
             self._hold(points)
         return self._judge(view.watermark, view.tracks)
 
@@ -182,6 +197,8 @@ class EncounterRule:
         """Drop evicted vessels (their pairs ended long before: eviction waits 48 h)."""
         gone = set(mmsis)
         self.resampler.forget(gone)
+        for m in gone:
+            self.under_way.pop(m, None)
         for key in [k for k in self.pairs if k[0] in gone or k[1] in gone]:
             del self.pairs[key]
 
@@ -210,6 +227,10 @@ class EncounterRule:
             out += self._slice(slot, GridPoints.join(self.slices.pop(slot)), tracks)
         self.closed_through = cutoff
         out += self._expire(cutoff * self.step_s, tracks)
+        if self.under_way:
+            paired = {m for key in self.pairs for m in key}
+            for m in [m for m in self.under_way if m not in paired]:
+                del self.under_way[m]
         self.resampler.forget_older(watermark - (p.max_gap_minutes + p.lateness_minutes) * 60)
         return out
 
@@ -244,6 +265,8 @@ class EncounterRule:
             if found is not None:
                 out.append(found)
         present = set(mmsi.tolist())
+        # Under way since before this grid time, so not resampled: seen, and close to no one.
+        present.update(m for m, since in self.under_way.items() if since <= t)
         for key, pair in list(self.pairs.items()):
             if key not in close and key[0] in present and key[1] in present:
                 found = self._apart(key, pair, t, tracks)

@@ -9,8 +9,16 @@ from mda.errors import ConfigError
 from mda.rules.base import BatchView, Detection, Rule
 from mda.rules.cable import CableThreatRule
 from mda.rules.dark import GoingDarkRule
+from mda.rules.dark_rendezvous import DarkRendezvousRule
+from mda.rules.encounter import EncounterRule
+from mda.rules.fishing import FishingTypeMismatchRule, RestrictedFishingRule
+from mda.rules.identity import IdentityChangeRule
 from mda.rules.loitering import LoiteringRule
+from mda.rules.mmsi import InvalidMmsiRule
+from mda.rules.position_anomaly import PositionAnomalyRule
 from mda.rules.settings import RuleSpec, Scope, load_rule_files
+from mda.rules.shared_mmsi import SharedMmsiRule
+from mda.rules.spoofing import SpoofingRule
 from mda.rules.stop import UnexpectedStopRule
 from mda.rules.watchlist import WatchListRule
 from mda.rules.zone_entry import ZoneEntryRule
@@ -24,6 +32,15 @@ DETECTORS: dict[str, Callable[[RuleSpec, ZoneIndex], Rule]] = {
     "unexpected_stop": UnexpectedStopRule,
     "watch_list": WatchListRule,
     "zone_entry": ZoneEntryRule,
+    "invalid_mmsi": InvalidMmsiRule,
+    "shared_mmsi": SharedMmsiRule,
+    "identity_change": IdentityChangeRule,
+    "position_anomaly": PositionAnomalyRule,
+    "spoofing": SpoofingRule,
+    "encounter": EncounterRule,
+    "dark_rendezvous": DarkRendezvousRule,
+    "restricted_fishing": RestrictedFishingRule,
+    "fishing_type_mismatch": FishingTypeMismatchRule,
 }
 
 

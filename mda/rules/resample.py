@@ -97,10 +97,16 @@ class Resampler:
     def __len__(self) -> int:
         return len(self.last)
 
-    def add(self, fx: TrackBatch, in_scope: Mask) -> GridPoints:
+    def add(self, fx: TrackBatch, in_scope: Mask, keep: Mask | None = None) -> GridPoints:
         """Grid points between each vessel's previous fix and the fixes of this batch (late
-        fixes, older than their segment's last one, are left out)."""
-        rows = np.flatnonzero(~fx.late)
+        fixes, older than their segment's last one, are left out; so are fixes not in
+        ``keep``, and a vessel none of whose fixes is kept is forgotten)."""
+        usable = ~fx.late if keep is None else ~fx.late & keep
+        if keep is not None and self.last:
+            dropped = set(fx.mmsi[~keep].tolist()) - set(fx.mmsi[usable].tolist())
+            for m in dropped:
+                self.last.pop(m, None)
+        rows = np.flatnonzero(usable)
         if not len(rows):
             return _no_points()
         mmsi, t = fx.mmsi[rows], fx.time[rows]
