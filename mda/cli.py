@@ -114,7 +114,7 @@ def simulate(
         typer.Argument(
             help="What to simulate: 'traffic' (plain Red Sea traffic) or a scenario with ground "
             "truth: cable-loitering, anchor-drag, dark-tanker, gulf-of-aden-stop, watchlist, "
-            "background."
+            "no-take-trawler, longliner-meets-reefer, shared-mmsi, rename-reflag, background."
         ),
     ],
     out: Annotated[

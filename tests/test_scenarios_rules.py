@@ -7,13 +7,16 @@ import json
 import tempfile
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from mda.model import Alert
 from mda.pipeline import build_pipeline
 from mda.resources import default_folder
+from mda.rules.settings import load_rule_files
 from mda.simulate.scenarios import SCENARIOS, Simulation, simulate
+from mda.tomlfile import read_toml
 
 BATCH = 5_000  # what the file source hands the pipeline
 ACTED = [name for name in SCENARIOS if name != "background"]
@@ -25,7 +28,8 @@ def scenario(name: str, vessels: int = 60) -> Simulation:
 
 
 def rules_for(sim: Simulation, folder: Path) -> Path:
-    """The scenario's watch list, and zone entry alerts for listed vessels into the Red Sea."""
+    """The scenario's watch list, and zone entry alerts for listed vessels into the Red Sea;
+    its carrier list (``carriers.csv``), named by the default encounter rule."""
     folder.mkdir(parents=True, exist_ok=True)
     wl = sim.watch_list
     text = ""
@@ -34,8 +38,35 @@ def rules_for(sim: Simulation, folder: Path) -> Path:
                  f"names = {json.dumps(wl['names'])}\n")  # fmt: skip
         text = (f"[watch_list]\n{lists}\n[zone_entry]\nenabled = true\nzones = [\"red-sea\"]\n"
                 f"{lists}")  # fmt: skip
+    if sim.carriers:
+        (folder / "carriers.csv").write_text("mmsi\n" + "".join(f"{m}\n" for m in sim.carriers))
+        # A table of the same name replaces the default one whole: repeat its settings.
+        table = {**default_table("encounter"), "carrier_list": "carriers.csv"}
+        text += "\n[encounter]\n" + "".join(f"{k} = {toml_value(v)}\n" for k, v in table.items())
     (folder / "scenario.toml").write_text(text)
     return folder
+
+
+def default_table(name: str) -> dict[str, Any]:
+    """The rule table ``name`` as the default rule sets define it (the last file wins, as
+    when rules are loaded); empty when none does."""
+    table: dict[str, Any] = {}
+    for file in sorted(default_folder("alerts").glob("*.toml")):
+        table = read_toml(file).get(name, table)
+    return table
+
+
+def toml_value(value: object) -> str:
+    """A rule setting (number, flag, text or list of them) as TOML."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # a JSON string of these settings is a TOML basic string
+    raise TypeError(f"not a rule setting: {value!r}")
 
 
 @cache
@@ -63,6 +94,7 @@ def test_expected_alerts_fire_in_their_window(name: str) -> None:
             a for a in alerts
             if a.rule == expected.rule and a.mmsi == expected.mmsi and a.state == "open"
             and (expected.zone_id is None or a.zone_id == expected.zone_id)
+            and (expected.other_mmsi is None or a.body.get("other_mmsi") == expected.other_mmsi)
         ]  # fmt: skip
         assert opened, f"{expected.rule} on {expected.mmsi} never opened ({expected.note})"
         first = opened[0]
@@ -91,6 +123,20 @@ def test_ordinary_traffic_of_each_scenario_raises_nothing(name: str) -> None:
 def test_background_traffic_alone_raises_nothing(tmp_path: Path) -> None:
     sim = scenario("background", vessels=200)
     assert replay(sim, rules_for(sim, tmp_path / "rules")) == []
+
+
+def test_the_carrier_list_reaches_the_encounter_rule_with_its_default_settings(
+    tmp_path: Path,
+) -> None:
+    sim = scenario("longliner-meets-reefer")
+    folder = rules_for(sim, tmp_path / "rules")
+    (default,) = [s for s in load_rule_files([default_folder("alerts")])
+                  if s.scope.name == "encounter"]  # fmt: skip
+    (told,) = [s for s in load_rule_files([default_folder("alerts"), folder])
+               if s.scope.name == "encounter"]  # fmt: skip
+    assert told.scope == default.scope
+    assert dict(told.params) == {**default.params, "carrier_list": "carriers.csv"}
+    assert (folder / "carriers.csv").read_text().split() == ["mmsi", *map(str, sim.carriers)]
 
 
 def test_replaying_twice_gives_identical_alerts(tmp_path: Path) -> None:

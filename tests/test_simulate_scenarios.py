@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 from dataclasses import dataclass
 from functools import cache, reduce
 from operator import xor
@@ -23,8 +24,10 @@ from shapely.geometry import shape
 from mda.errors import MdaError
 from mda.geo import distance_m
 from mda.ingest.core import Ingestor
+from mda.ingest.flags import flag_of
 from mda.model import Position, VesselStatic
 from mda.resources import default_folder
+from mda.simulate.recording import Recorder, Station, imo_number
 from mda.simulate.scenarios import SCENARIOS, Simulation, read_expected, simulate, write
 from mda.zones.catalog import ZoneCatalog
 from mda.zones.geodesic import point_to_line_m
@@ -56,7 +59,8 @@ class Track:
 class Decoded:
     sim: Simulation
     tracks: dict[int, Track]
-    statics: dict[int, VesselStatic]
+    statics: dict[int, VesselStatic]  # the last of each vessel
+    static_log: dict[int, list[VesselStatic]]  # all of them, in time order
 
 
 @cache
@@ -96,11 +100,13 @@ def decoded(scenario: str) -> Decoded:
     assert not stats.rejected_values, stats.rejected_values
     rows: dict[int, list[Position]] = {}
     statics: dict[int, VesselStatic] = {}
+    static_log: dict[int, list[VesselStatic]] = {}
     for r in records:
         if isinstance(r, Position):
             rows.setdefault(r.mmsi, []).append(r)
         elif isinstance(r, VesselStatic) and r.msg_type == 5:
             statics[r.mmsi] = r
+            static_log.setdefault(r.mmsi, []).append(r)
     tracks = {}
     for mmsi, positions in rows.items():
         positions.sort(key=lambda p: p.time or 0.0)
@@ -113,7 +119,9 @@ def decoded(scenario: str) -> Decoded:
             column("heading"),
             np.array([-1 if p.nav_status is None else p.nav_status for p in positions]),
         )  # fmt: skip
-    return Decoded(sim, tracks, statics)
+    for log in static_log.values():
+        log.sort(key=lambda r: r.time or 0.0)
+    return Decoded(sim, tracks, statics, static_log)
 
 
 def zone_ids_at(track: Track) -> list[set[str]]:
@@ -245,6 +253,31 @@ def test_ordinary_traffic_is_heard_from_start_to_end(scenario: str) -> None:
             assert np.diff(t).max() < 1800, mmsi
 
 
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_no_two_ordinary_vessels_share_an_imo_number(scenario: str) -> None:
+    """An IMO number belongs to one hull: a clash would be an identity alarm nobody staged."""
+    d = decoded(scenario)
+    owners: dict[int, set[int]] = {}
+    for mmsi, log in d.static_log.items():
+        for s in log:
+            if s.imo:
+                owners.setdefault(s.imo, set()).add(mmsi)
+    ordinary = {"background", "moored", "anchored"}
+    for mmsis in owners.values():
+        assert len(mmsis) == 1 or not {d.sim.roles[m] for m in mmsis} & ordinary, mmsis
+
+
+def test_generated_vessels_never_share_an_imo_number() -> None:
+    recorder = Recorder(random.Random(1), [Station("rx-test", 0.0, 0.0)])
+    scenario_vessels = {imo_number(random.Random(n)) for n in range(2000)}
+    for imo in scenario_vessels:
+        recorder.reserve_imo(imo)
+    # 3000 draws among 100 000 numbers clash dozens of times, with each other and with those.
+    imos = [recorder.particulars((636,), 70, False, n, "ADEN").imo for n in range(3000)]
+    assert len(set(imos)) == len(imos)
+    assert not scenario_vessels & set(imos)
+
+
 # --- scenario vessels --------------------------------------------------------------------
 
 
@@ -349,6 +382,200 @@ def test_background_expects_nothing() -> None:
     assert set(sim.roles.values()) == {"background", "moored", "anchored"}
     assert sim.end - sim.start == 6 * 3600
     assert sim.watch_list == {"mmsi": [], "imo": [], "names": []}
+    assert sim.carriers == []
+
+
+NEW_SCENARIOS = ["no-take-trawler", "longliner-meets-reefer", "shared-mmsi", "rename-reflag"]
+
+
+@pytest.mark.parametrize("scenario", NEW_SCENARIOS)
+def test_new_scenarios_are_deterministic_and_their_truth_ignores_traffic(scenario: str) -> None:
+    a = simulate(scenario, seed=5, vessels=3)
+    b = simulate(scenario, seed=5, vessels=3)
+    assert a.lines == b.lines
+    assert (a.expected, a.silent, a.carriers) == (b.expected, b.silent, b.carriers)
+    assert simulate(scenario, seed=5, vessels=0).expected == a.expected
+    assert simulate(scenario, seed=6, vessels=0).expected != a.expected
+
+
+def on_land(track: Track) -> bool:
+    return bool(shapely.contains_xy(land(), track.lon, track.lat).any())
+
+
+def gaps_s(track: Track) -> Floats:
+    return np.diff(track.time)
+
+
+def test_trawler_tows_for_hours_inside_the_no_take_park() -> None:
+    d = decoded("no-take-trawler")
+    mmsi, track = actor(d, "trawler")
+    (alert,) = d.sim.expected
+    assert (alert.rule, alert.mmsi, alert.zone_id) == ("restricted_fishing", mmsi, "mpa-cabrera")
+    park = next(z for z in zones().zones if z.id == alert.zone_id)
+    assert park.kind == "mpa" and park.properties["fishing"] == "no_take"
+    fishing = track.take(track.status == 7)
+    assert inside(fishing, "mpa-cabrera").all()
+    assert 2 * 3600 <= fishing.time[-1] - fishing.time[0] <= 3 * 3600
+    towing = fishing.take(fishing.time >= fishing.time[0] + 180)  # the trawl is out
+    assert ((towing.sog >= 2.5) & (towing.sog <= 4.0)).all()
+    # The window counts from the first report inside under 6 kn, as she slows to tow.
+    slowing = track.time[inside(track, "mpa-cabrera") & (track.sog < 6.0)][0]
+    assert fishing.time[0] - 60 <= slowing <= fishing.time[0]
+    assert alert.not_before == slowing + 20 * 60
+    assert alert.by == slowing + 90 * 60
+    assert not on_land(track)
+    assert not any(corridors(ids) for ids in zone_ids_at(track))
+    assert ("loitering", mmsi) in {(s.rule, s.mmsi) for s in d.sim.silent}
+
+
+def test_trawler_steams_in_and_out_and_tows_both_ways_with_turns() -> None:
+    d = decoded("no-take-trawler")
+    _, track = actor(d, "trawler")
+    in_park = inside(track, "mpa-cabrera")
+    assert not in_park[0] and not in_park[-1]
+    assert np.median(track.sog[: len(track.sog) // 6]) > 9.5
+    assert np.median(track.sog[-len(track.sog) // 6 :]) > 9.5
+    towing = track.take((track.status == 7) & (track.sog < 5.0))
+    # Tows run both ways along one axis: course over ground in two opposite clusters.
+    axis = np.median(towing.cog[: len(towing.cog) // 10])
+    off_axis = np.abs((towing.cog - axis + 180.0) % 360.0 - 180.0)
+    assert (off_axis < 20).sum() > 0.3 * len(off_axis)
+    assert (off_axis > 160).sum() > 0.2 * len(off_axis)
+    swing = np.abs((towing.heading - towing.cog + 180.0) % 360.0 - 180.0)
+    assert 0.5 < np.median(swing) < 15.0  # heading noise, crabbing with the set
+    # Heard at the rate of the other scenarios, with one hole of 4-8 min while towing.
+    assert 0.45 < len(towing.time) / ((towing.time[-1] - towing.time[0]) / 10) < 0.65
+    assert 4 * 60 <= gaps_s(towing).max() <= 9 * 60
+    # By the time the alert is due GFW would call it a fishing event: >= 20 min, > 5
+    # positions, >= 0.5 km.
+    first = towing.take(towing.time <= d.sim.expected[0].not_before)
+    assert len(first.time) > 5
+    assert distance_m(first.lat[0], first.lon[0], first.lat[-1], first.lon[-1]) >= 500.0
+    static = d.statics[actor(d, "trawler")[0]]
+    assert static.ship_type == 30 and static.imo and static.shipname and static.callsign
+    assert flag_of(static.mmsi) == "ES"
+
+
+def common(a: Track, b: Track) -> tuple[Track, Track]:
+    """The reports of two vessels heard at the same second."""
+    both = np.intersect1d(a.time, b.time)
+    return a.take(np.isin(a.time, both)), b.take(np.isin(b.time, both))
+
+
+def apart_m(a: Track, b: Track) -> Floats:
+    return np.array([distance_m(*p) for p in zip(a.lat, a.lon, b.lat, b.lon, strict=True)])
+
+
+def test_longliner_lies_alongside_the_reefer_for_hours_drifting() -> None:
+    d = decoded("longliner-meets-reefer")
+    longliner, lt = actor(d, "longliner")
+    reefer, rt = actor(d, "reefer")
+    encounter, stop = d.sim.expected
+    assert (encounter.rule, encounter.mmsi, encounter.other_mmsi) == (
+        "encounter", longliner, reefer)  # fmt: skip
+    assert d.sim.carriers == [reefer]
+    assert d.statics[longliner].ship_type == 30
+    assert 70 <= (d.statics[reefer].ship_type or 0) <= 79
+    a, b = common(lt, rt)
+    gap = apart_m(a, b)
+    close = gap <= 500.0
+    together = a.take(gap <= 200.0)
+    assert together.time[-1] - together.time[0] >= 3 * 3600
+    assert ((gap[gap <= 200.0] >= 50.0) & (gap[gap <= 200.0] <= 200.0)).all()
+    # Drifting under 1 kn once the longliner has come alongside and until it casts off.
+    start, end = together.time[0] + 600, together.time[-1] - 300
+    settled = (together.time >= start) & (together.time <= end)
+    assert (together.sog[settled] < 1.0).all()
+    assert (b.take(gap <= 200.0).sog[settled] < 1.0).all()
+    # Heard together within 500 m no earlier than the truth's start, and 2 h after it at most
+    # 10 min later (a grid slice).
+    met = encounter.not_before - 2 * 3600
+    assert met <= a.time[close][0] <= met + 600
+    assert encounter.by - encounter.not_before == 40 * 60
+    # Heard throughout: a hole in reception of a few minutes is all.
+    assert gaps_s(lt).max() <= 11 * 60 and gaps_s(rt).max() <= 11 * 60
+    # Then they part: far apart and back at speed at the end.
+    assert distance_m(lt.lat[-1], lt.lon[-1], rt.lat[-1], rt.lon[-1]) > 10_000
+    assert lt.sog[-1] > 8.0 and rt.sog[-1] > 10.0
+    assert (stop.rule, stop.mmsi) == ("unexpected_stop", reefer)
+    assert stop.not_before == rt.time[rt.sog < 2.0][0] + 900
+
+
+def test_the_meeting_is_far_from_ports_cables_and_the_shore() -> None:
+    d = decoded("longliner-meets-reefer")
+    _, lt = actor(d, "longliner")
+    _, rt = actor(d, "reefer")
+    a, b = common(lt, rt)
+    together = a.take(apart_m(a, b) <= 500.0)
+    assert inside(together, "gulf-of-guinea").all()
+    berths = [z for z in zones().zones if z.kind in ("port", "anchorage")]
+    for lat, lon in zip(together.lat[::60], together.lon[::60], strict=True):
+        nearest = min(shapely.distance(z.area, shapely.Point(lon, lat)) for z in berths)
+        assert nearest * 111_000 > 10_000  # degrees to metres, a lower bound at this latitude
+    assert not zones().near_lines(together.lon, together.lat, 10_000)
+    coast = ZoneIndex([], coastline=list(shapely.get_parts(land())))
+    shore = coast.shore_distance_m(float(together.lon[0]), float(together.lat[0]))
+    assert shore is None or shore >= 20 * NM
+
+
+def test_shared_mmsi_is_heard_from_two_places_at_once() -> None:
+    d = decoded("shared-mmsi")
+    mmsi, track = actor(d, "shared mmsi")
+    (alert,) = d.sim.expected
+    assert (alert.rule, alert.mmsi, alert.zone_id) == ("shared_mmsi", mmsi, None)
+    in_red_sea = inside(track, "red-sea")
+    red, aden = track.take(in_red_sea), track.take(~in_red_sea)
+    assert inside(aden, "gulf-of-aden").all()
+    # Both heard for hours at passage speed.
+    for part in (red, aden):
+        assert part.time[-1] - part.time[0] >= 2.5 * 3600
+        assert (part.sog >= 10.0).all()
+    # Consecutive reports of the one MMSI, a few seconds apart and hundreds of km apart.
+    far = [
+        distance_m(track.lat[i], track.lon[i], track.lat[i + 1], track.lon[i + 1]) >= 300_000
+        for i in np.flatnonzero(gaps_s(track) <= 60).tolist()
+    ]
+    assert sum(far) >= 100
+    assert alert.not_before == max(red.time[0], aden.time[0])
+    assert alert.by == alert.not_before + 30 * 60
+    identities = {(s.shipname, s.imo, s.ship_type) for s in d.static_log[mmsi]}
+    assert len(identities) == 2
+
+
+def test_renamed_vessel_changes_name_then_mmsi_and_flag_keeping_its_imo() -> None:
+    d = decoded("rename-reflag")
+    old, old_track = actor(d, "renamed vessel")
+    new, new_track = actor(d, "reflagged vessel")
+    renamed, reflagged = d.sim.expected
+    assert (renamed.rule, renamed.mmsi) == ("identity_change", old)
+    assert (reflagged.rule, reflagged.mmsi) == ("identity_change", new)
+    log = d.static_log[old]
+    names = [(s.shipname, s.callsign) for s in log]
+    change = next(i for i, n in enumerate(names) if n != names[0])
+    assert len(set(names[:change])) == 1 and len(set(names[change:])) == 1
+    assert names[0][0] != names[change][0] and names[0][1] != names[change][1]
+    assert {s.imo for s in log} == {log[0].imo} and log[0].imo
+    seen = log[change].time
+    assert seen is not None
+    assert renamed.not_before == seen and renamed.by == renamed.not_before + 600
+    # The new identity came on after a short silence, not mid-track.
+    silence = seen - old_track.time[old_track.time < seen][-1]
+    assert 8 * 60 <= silence <= 16 * 60
+    hop = d.static_log[new]
+    assert {s.imo for s in hop} == {log[0].imo}
+    assert {s.shipname for s in hop} == {names[-1][0]}
+    assert hop[0].callsign != names[-1][1]
+    assert flag_of(new) not in (None, flag_of(old))
+    assert reflagged.not_before == hop[0].time == new_track.time[0]
+    assert reflagged.by == reflagged.not_before + 600
+    # One ship throughout: it covered the silence at its own speed, and was never heard twice.
+    silent_s = new_track.time[0] - old_track.time[-1]
+    assert 20 * 60 <= silent_s <= 41 * 60
+    jump = distance_m(old_track.lat[-1], old_track.lon[-1], new_track.lat[0], new_track.lon[0])
+    assert 10.0 <= jump / NM / (silent_s / 3600) <= 14.0
+    assert old_track.time[-1] < new_track.time[0]
+    assert (gaps_s(old_track) > 0).all()
+    assert {("shared_mmsi", old), ("shared_mmsi", new)} <= {(s.rule, s.mmsi) for s in d.sim.silent}
 
 
 # --- files and errors --------------------------------------------------------------------
@@ -366,6 +593,16 @@ def test_write_produces_the_recording_and_a_truth_that_round_trips(tmp_path: Pat
     assert document["roles"][str(sim.expected[0].mmsi)] == "dark tanker"
     assert read_expected(truth_path) == sim.expected
     assert not math.isclose(sim.expected[0].not_before, sim.start)
+
+
+def test_the_truth_file_carries_the_carrier_list_and_the_other_vessel(tmp_path: Path) -> None:
+    sim = decoded("longliner-meets-reefer").sim
+    truth_path = write(sim, tmp_path / "meeting.nmea")
+    document = json.loads(truth_path.read_text())
+    assert document["carriers"] == sim.carriers and len(sim.carriers) == 1
+    assert document["expected"][0]["other_mmsi"] == sim.carriers[0]
+    assert "other_mmsi" not in document["expected"][1]
+    assert read_expected(truth_path) == sim.expected
 
 
 def test_unknown_scenario_names_the_known_ones() -> None:

@@ -40,13 +40,15 @@ BULKER_NAMES = ("ATLAS GRAIN", "CAPE ARDEN", "IONIAN ORE", "MISTRAL BULK", "SIRO
 @dataclass(frozen=True, slots=True)
 class Actor:
     """A scenario vessel: who it is, every report it transmits, the reports that must be heard
-    (the truth depends on them), and facts of its script for the truth's notes."""
+    (the truth depends on them), facts of its script for the truth's notes, and the reports no
+    receiver hears (a hole in coverage)."""
 
     role: str
     particulars: Particulars
     fixes: list[Fix]
     keep: frozenset[int] = frozenset()
     facts: dict[str, object] = field(default_factory=dict)
+    lost: frozenset[int] = frozenset()
 
 
 @dataclass(slots=True)

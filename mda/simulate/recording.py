@@ -117,7 +117,10 @@ def decoded(value: float) -> float:
 
 def imo_number(rng: random.Random) -> int:
     """A random seven-digit IMO number whose last digit is its check digit."""
-    first6 = rng.randrange(900_000, 1_000_000)
+    return _with_check_digit(rng.randrange(900_000, 1_000_000))
+
+
+def _with_check_digit(first6: int) -> int:
     digits = [int(d) for d in str(first6)]
     return first6 * 10 + sum(d * (7 - i) for i, d in enumerate(digits)) % 10
 
@@ -139,6 +142,7 @@ class Recorder:
     second_station_share: float = 0.1
     _events: list[tuple[int, int, str, str, dict[str, object]]] = field(default_factory=list)
     _taken: set[int] = field(default_factory=set)
+    _imos: set[int] = field(default_factory=set)
     _channel: dict[int, int] = field(default_factory=dict)
 
     def new_mmsi(self, mids: Sequence[int]) -> int:
@@ -153,6 +157,20 @@ class Recorder:
         """Take ``mmsi`` (chosen by a scenario) so that no generated vessel gets it."""
         self._taken.add(mmsi)
         return mmsi
+
+    def reserve_imo(self, imo: int | None) -> None:
+        """Take the IMO number of a scenario vessel so that no generated vessel gets it."""
+        if imo is not None:
+            self._imos.add(imo)
+
+    def _unique_imo(self, imo: int) -> int:
+        # An IMO number belongs to one hull for life: two ships sharing one is what the
+        # identity rules flag. Step past a number already given instead of drawing again, so
+        # that a file without a clash keeps its bytes.
+        while imo in self._imos:
+            imo = _with_check_digit(900_000 + (imo // 10 - 900_000 + 1) % 100_000)
+        self._imos.add(imo)
+        return imo
 
     def particulars(
         self, mids: Sequence[int], ship_type: int, class_b: bool, number: int, destination: str
@@ -169,7 +187,7 @@ class Recorder:
             mmsi=mmsi,
             name=f"{rng.choice(NAMES)} {rng.choice(NAMES)} {number}",
             callsign=rng.choice("ADHJLV") + rng.choice("ABCDEFG") + str(rng.randrange(1000, 9999)),
-            imo=None if class_b else imo_number(rng),
+            imo=None if class_b else self._unique_imo(imo_number(rng)),
             ship_type=ship_type,
             class_b=class_b,
             length_m=length,

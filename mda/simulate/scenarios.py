@@ -1,11 +1,11 @@
-"""Scenario recordings with ground truth: ordinary traffic of a region plus a vessel doing what
+"""Scenario recordings with ground truth: ordinary traffic of a region plus vessels doing what
 one rule must catch, and the alerts a correct pipeline raises, each due in a window of event
 time.
 
-Truth is derived from what was actually heard, not from the script: "the first position inside
-the corridor" is the first report a receiver got from inside it, as the zone index of the
-default catalogue places it (at the resolution a decoder reads). Windows follow the thresholds
-of ``alerts/*.toml`` (DETECTIONS.md): slow 10 min in a corridor, 15 min stopped, 6 h silent.
+Truth is derived from what was actually heard (see ``truth``). Windows follow the thresholds of
+``alerts/*.toml`` (DETECTIONS.md): slow 10 min in a corridor, 15 min stopped, 6 h silent; the
+fishing, encounter and identity scenarios are in ``fishing_scenarios`` and
+``identity_scenarios``.
 
 Everything is a function of the arguments: one ``random.Random(seed)`` drives the whole file,
 the scenario vessels first, so that their tracks and the truth do not depend on ``vessels``.
@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
@@ -24,14 +23,15 @@ from typing import Any, Final
 from mda.errors import MdaError
 from mda.simulate.actors import (
     REPORT_S,
-    Actor,
     anchor_dragger,
     cable_loiterer,
     dark_tanker,
     listed_vessel,
     stopping_merchant,
 )
-from mda.simulate.lane_traffic import STATIC_INTERVAL_S, lane_traffic
+from mda.simulate.fishing_scenarios import no_take_fishing, transhipment
+from mda.simulate.identity_scenarios import rename_reflag, shared_mmsi
+from mda.simulate.lane_traffic import lane_traffic
 from mda.simulate.lanes import (
     GULF_OF_ADEN,
     GULF_OF_GUINEA,
@@ -39,45 +39,30 @@ from mda.simulate.lanes import (
     RED_SEA,
     RED_SEA_AND_ADEN,
     Region,
-    default_zones,
 )
-from mda.simulate.recording import Fix, Recorder, decoded
+from mda.simulate.recording import Recorder
+from mda.simulate.truth import (
+    ExpectedAlert,
+    Play,
+    SilentRule,
+    Truth,
+    hear,
+    inside,
+    is_slow,
+    zones_at,
+)
 from mda.timefmt import iso
 
 DEFAULT_START: Final = 1_767_225_600.0  # 2026-01-01T00:00:00Z
 ACTOR_DELAY_S: Final = 600  # ordinary traffic is on the air for 10 min before the actors
-ACTOR_RECEPTION: Final = 0.6
 AFTER_LAST_ALERT_S: Final = 3600
 BACKGROUND_HOURS: Final = 6
-SLOW_KN: Final = 2.0
-
-
-@dataclass(frozen=True)
-class ExpectedAlert:
-    """An alert a correct pipeline raises: ``rule`` on vessel ``mmsi`` (in zone ``zone_id``,
-    None when any zone will do), not before ``not_before`` and by ``by`` (epoch seconds of
-    event time)."""
-
-    rule: str
-    mmsi: int
-    zone_id: str | None
-    not_before: float
-    by: float
-    note: str
-
-
-@dataclass(frozen=True)
-class SilentRule:
-    """A rule that must stay silent for a vessel, and why."""
-
-    rule: str
-    mmsi: int
-    why: str
 
 
 @dataclass
 class Simulation:
-    """A scenario recording (tag-blocked NMEA lines, in time order) and its ground truth."""
+    """A scenario recording (tag-blocked NMEA lines, in time order) and its ground truth;
+    ``watch_list`` and ``carriers`` are what the rule set must be told for it to hold."""
 
     scenario: str
     seed: int
@@ -88,99 +73,46 @@ class Simulation:
     silent: list[SilentRule]
     roles: dict[int, str]
     watch_list: dict[str, list[Any]]
+    carriers: list[int] = field(default_factory=list)
 
 
-@dataclass
-class _Truth:
-    actors: list[Actor]
-    expected: list[ExpectedAlert]
-    silent: list[SilentRule]
-    watch_list: dict[str, list[Any]]
-
-
-_Play = Callable[[Recorder, int], _Truth]
-
-
-def _no_list() -> dict[str, list[Any]]:
-    return {"mmsi": [], "imo": [], "names": []}
-
-
-def _hear(recorder: Recorder, actor: Actor) -> list[Fix]:
-    """Transmit an actor's reports; return those heard. Its static reports go out when the
-    transponder comes on and every 6 min, and are always heard (the identity is part of every
-    scenario's truth)."""
-    p = actor.particulars
-    heard: list[Fix] = []
-    last_static = previous = -(10**10)
-    for i, fix in enumerate(actor.fixes):
-        if fix.time - last_static >= STATIC_INTERVAL_S or fix.time - previous > 60:
-            recorder.statics(p, fix.time, fix.lat, fix.lon)
-            last_static = fix.time
-        previous = fix.time
-        if i == 0 or i in actor.keep or recorder.rng.random() < ACTOR_RECEPTION:
-            recorder.position(p, fix)
-            heard.append(fix)
-    return heard
-
-
-def _inside(fixes: list[Fix], zone_id: str) -> list[bool]:
-    """Whether each fix, as decoded, lies in a zone of the default catalogue."""
-    index = default_zones()
-    target = index.zone_ids.index(zone_id)
-    m = index.locate([decoded(f.lon) for f in fixes], [decoded(f.lat) for f in fixes])
-    hits = set(m.point[m.zone == target].tolist())
-    return [i in hits for i in range(len(fixes))]
-
-
-def _zones_at(fix: Fix) -> list[str]:
-    index = default_zones()
-    m = index.locate([decoded(fix.lon)], [decoded(fix.lat)])
-    return sorted(index.zone_ids[z] for z in m.zone.tolist())
-
-
-def _slow(fix: Fix) -> bool:
-    return round(fix.sog, 1) < SLOW_KN
-
-
-def _cable_loitering(recorder: Recorder, t0: int) -> _Truth:
+def _cable_loitering(recorder: Recorder, t0: int) -> Truth:
     actor = cable_loiterer(recorder, t0)
-    heard = _hear(recorder, actor)
+    heard = hear(recorder, actor)
     cable = str(actor.facts["cable"])
-    slow = next(f for f, ok in zip(heard, _inside(heard, cable), strict=True) if ok and _slow(f))
+    slow = next(f for f, ok in zip(heard, inside(heard, cable), strict=True) if ok and is_slow(f))
     mmsi = actor.particulars.mmsi
     note = (f"fishing vessel under 2 kn inside the {cable} corridor from {iso(slow.time)} for "
             f"4 h (0.2-1.5 kn, status 7); the cable rule's slow dwell is 10 min")  # fmt: skip
-    return _Truth(
+    return Truth(
         [actor],
         [ExpectedAlert("cable_threat", mmsi, cable, slow.time + 600, slow.time + 1500, note)],
         [SilentRule("loitering", mmsi, "inhibited by the cable alarm")],
-        _no_list(),
     )
 
 
-def _anchor_drag(recorder: Recorder, t0: int) -> _Truth:
+def _anchor_drag(recorder: Recorder, t0: int) -> Truth:
     actor = anchor_dragger(recorder, t0)
-    heard = _hear(recorder, actor)
+    heard = hear(recorder, actor)
     cable = str(actor.facts["cable"])
-    first = next(f for f, ok in zip(heard, _inside(heard, cable), strict=True) if ok)
+    first = next(f for f, ok in zip(heard, inside(heard, cable), strict=True) if ok)
     mmsi = actor.particulars.mmsi
     drop = int(str(actor.facts["drop"]))
     note = (f"bulk carrier's anchor dropped under way at {iso(drop)} "
             f"({(first.time - drop) / 60:.0f} min before the corridor): 12 kn down to 5.5-6.5 kn "
             f"with a swinging heading, status 0; first fix in the {cable} corridor "
             f"{iso(first.time)}")  # fmt: skip
-    return _Truth(
+    return Truth(
         [actor],
         [ExpectedAlert("cable_threat", mmsi, cable, first.time, first.time + 600, note)],
         [SilentRule("loitering", mmsi, "never under 2 kn"),
          SilentRule("unexpected_stop", mmsi, "never under 2 kn, and outside the rule's zones")],
-        _no_list(),
     )  # fmt: skip
 
 
-def _dark_tanker(recorder: Recorder, t0: int) -> _Truth:
+def _dark_tanker(recorder: Recorder, t0: int) -> Truth:
     actor = dark_tanker(recorder, t0)
-    _hear(recorder, actor)
+    hear(recorder, actor)
     last, back = int(str(actor.facts["last_fix"])), int(str(actor.facts["reappeared"]))
     off = next(f for f in actor.fixes if f.time == last)
     on = next(f for f in actor.fixes if f.time == back)
@@ -190,40 +122,38 @@ def _dark_tanker(recorder: Recorder, t0: int) -> _Truth:
             f"{on.lon:.4f}, {gap_nm} nm away ({gap_nm / ((back - last) / 3600):.1f} kn over "
             f"the gap)")  # fmt: skip
     mmsi = actor.particulars.mmsi
-    return _Truth(
+    return Truth(
         [actor],
         [ExpectedAlert("going_dark", mmsi, "gulf-of-guinea", last + 6 * 3600,
                        last + 6 * 3600 + 900, note)],
         [SilentRule("unexpected_stop", mmsi,
                     "never reported under 2 kn: only its average across the gap is low")],
-        _no_list(),
     )  # fmt: skip
 
 
-def _gulf_of_aden_stop(recorder: Recorder, t0: int) -> _Truth:
+def _gulf_of_aden_stop(recorder: Recorder, t0: int) -> Truth:
     actor = stopping_merchant(recorder, t0)
-    heard = _hear(recorder, actor)
-    slow = next(f for f in heard if _slow(f))
+    heard = hear(recorder, actor)
+    slow = next(f for f in heard if is_slow(f))
     mmsi = actor.particulars.mmsi
     note = (f"cargo ship (type 70) under 2 kn from {iso(slow.time)} at {slow.lat:.4f}, "
-            f"{slow.lon:.4f} for about 1 h, in {', '.join(_zones_at(slow))}: the alert's zone "
+            f"{slow.lon:.4f} for about 1 h, in {', '.join(zones_at(slow))}: the alert's zone "
             f"is whichever of them the rule set watches")  # fmt: skip
-    return _Truth(
+    return Truth(
         [actor],
         [ExpectedAlert("unexpected_stop", mmsi, None, slow.time + 900, slow.time + 1500, note)],
         [SilentRule("loitering", mmsi, "stopped about 1 h, under the 2 h minimum"),
          SilentRule("cable_threat", mmsi, "stopped outside every cable and pipeline corridor")],
-        _no_list(),
     )  # fmt: skip
 
 
-def _watchlist(recorder: Recorder, t0: int) -> _Truth:
+def _watchlist(recorder: Recorder, t0: int) -> Truth:
     actor = listed_vessel(recorder, t0)
-    heard = _hear(recorder, actor)
+    heard = hear(recorder, actor)
     first = heard[0]
-    entry = next(f for f, ok in zip(heard, _inside(heard, "red-sea"), strict=True) if ok)
+    entry = next(f for f, ok in zip(heard, inside(heard, "red-sea"), strict=True) if ok)
     p = actor.particulars
-    return _Truth(
+    return Truth(
         [actor],
         [ExpectedAlert("watch_list", p.mmsi, None, first.time, first.time + 60,
                        f"listed by MMSI, IMO and name; first heard {iso(first.time)}"),
@@ -235,15 +165,15 @@ def _watchlist(recorder: Recorder, t0: int) -> _Truth:
     )  # fmt: skip
 
 
-def _background(recorder: Recorder, t0: int) -> _Truth:
-    return _Truth([], [], [], _no_list())
+def _background(recorder: Recorder, t0: int) -> Truth:
+    return Truth([], [], [])
 
 
 @dataclass(frozen=True)
 class _Scenario:
     description: str
     region: Region
-    play: _Play
+    play: Play
     scale: int = 1  # reporting intervals of ordinary traffic, times this
 
 
@@ -264,6 +194,21 @@ _SCENARIOS: Final[dict[str, _Scenario]] = {
     "watchlist": _Scenario(
         "A watch-listed tanker sails from the Gulf of Aden into the Red Sea: watch_list and "
         "zone_entry.", RED_SEA_AND_ADEN, _watchlist),
+    "no-take-trawler": _Scenario(
+        "A Spanish trawler steams into the Cabrera marine park south of Mallorca and trawls "
+        "2-3 h at 2.5-4 kn inside it, no fishing allowed: restricted_fishing on the park.",
+        MEDITERRANEAN, no_take_fishing),
+    "longliner-meets-reefer": _Scenario(
+        "A longliner lies alongside a reefer for 3-4 h, drifting under 1 kn far off the Gulf of "
+        "Guinea coast: encounter (the reefer on the carrier list), unexpected_stop on the "
+        "reefer.", GULF_OF_GUINEA, transhipment),
+    "shared-mmsi": _Scenario(
+        "Two ships, one in the Red Sea and one in the Gulf of Aden, transmit the same MMSI for "
+        "3 h: shared_mmsi.", RED_SEA_AND_ADEN, shared_mmsi),
+    "rename-reflag": _Scenario(
+        "A tanker changes name and call sign during a short silence, later its MMSI and flag, "
+        "keeping its IMO number: identity_change on each MMSI.", RED_SEA_AND_ADEN,
+        rename_reflag),
     "background": _Scenario(
         "Ordinary traffic of the Red Sea and the Gulf of Aden for 6 h: no alert is due.",
         RED_SEA_AND_ADEN, _background),
@@ -285,6 +230,8 @@ def simulate(
     t0 = round(start)
     recorder = Recorder(random.Random(seed), spec.region.stations)
     truth = spec.play(recorder, t0 + ACTOR_DELAY_S)
+    for actor in truth.actors:
+        recorder.reserve_imo(actor.particulars.imo)
     ends = [t0 + BACKGROUND_HOURS * 3600 if not truth.actors else t0]
     ends += [a.fixes[-1].time + REPORT_S for a in truth.actors]
     ends += [round(e.by) + AFTER_LAST_ALERT_S for e in truth.expected]
@@ -294,6 +241,7 @@ def simulate(
     return Simulation(
         scenario=scenario, seed=seed, start=float(t0), end=float(end), lines=recorder.lines(),
         expected=truth.expected, silent=truth.silent, roles=roles, watch_list=truth.watch_list,
+        carriers=truth.carriers,
     )  # fmt: skip
 
 
@@ -311,11 +259,13 @@ def truth_document(sim: Simulation) -> dict[str, Any]:
         "silent": [{"rule": s.rule, "mmsi": s.mmsi, "why": s.why} for s in sim.silent],
         "roles": {str(m): sim.roles[m] for m in sorted(sim.roles)},
         "watch_list": sim.watch_list,
+        "carriers": sim.carriers,
     }
 
 
 def _alert_document(e: ExpectedAlert) -> dict[str, Any]:
-    return {"rule": e.rule, "mmsi": e.mmsi, "zone_id": e.zone_id,
+    other = {} if e.other_mmsi is None else {"other_mmsi": e.other_mmsi}
+    return {"rule": e.rule, "mmsi": e.mmsi, **other, "zone_id": e.zone_id,
             "not_before": iso(e.not_before), "by": iso(e.by), "note": e.note}  # fmt: skip
 
 
@@ -339,7 +289,7 @@ def read_expected(truth_path: Path) -> list[ExpectedAlert]:
         raise MdaError(f"cannot read the truth file {truth_path}: {exc}") from exc
     return [
         ExpectedAlert(e["rule"], e["mmsi"], e["zone_id"], _epoch(e["not_before"]), _epoch(e["by"]),
-                      e["note"])
+                      e["note"], e.get("other_mmsi"))
         for e in document["expected"]
     ]  # fmt: skip
 
