@@ -14,6 +14,7 @@ import typer
 from mda import __version__
 from mda.activity.command import activity_command
 from mda.alerts.commands import app as alerts_app
+from mda.api.commands import app as api_app
 from mda.demo import demo_command
 from mda.errors import MdaError
 from mda.feeds.commands import app as feeds_app
@@ -36,6 +37,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(query_app, name="query")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(feeds_app, name="feeds")
+app.add_typer(api_app, name="api")
 app.command("demo")(demo_command)
 app.command("run")(run_command)
 app.command("replay")(replay_command)

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from mda.alerts.broker import BrokerSettings, parse_broker_url
+from mda.api.settings import ApiSettings, parse_api
 from mda.errors import ConfigError
 from mda.feeds.config import load_feeds, parse_feeds
 from mda.feeds.spec import FeedsConfig
@@ -69,6 +70,7 @@ class Config:
     duplicate_window_s: float = 10.0
     queue_batches: int = 8
     feeds: FeedsConfig | None = None  # partner feeds ([feeds.<partner>] or MDA_FEEDS_FILE)
+    api: ApiSettings | None = None  # the HTTP API ([api] listen, tokens_file ...)
     where: str = "defaults"
 
     def zone_paths(self) -> list[Path]:
@@ -109,16 +111,17 @@ def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Conf
         feeds = load_feeds(Path(env["MDA_FEEDS_FILE"]))
     elif "feeds" in document:
         feeds = parse_feeds(document["feeds"], where, base)
-    return replace(config, feeds=feeds)
+    api = parse_api(document.get("api"), env, where, base)
+    return replace(config, feeds=feeds, api=api)
 
 
 def _check(document: dict[str, Any], where: str) -> dict[str, dict[str, Any]]:
     sections: dict[str, dict[str, Any]] = {name: {} for name in _SCHEMA}
     for name, table in document.items():
-        if name in ("sources", "feeds"):
-            continue  # arrays of tables / partner tables, checked by their own parsers
+        if name in ("sources", "feeds", "api"):
+            continue  # checked by their own parsers
         if name not in _SCHEMA:
-            known = ", ".join(["sources", "feeds", *_SCHEMA])
+            known = ", ".join(["sources", "feeds", "api", *_SCHEMA])
             raise ConfigError(f"{where}: unknown section [{name}] (known: {known})")
         if not isinstance(table, dict):
             raise ConfigError(f"{where}: [{name}] must be a table")

@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from mda.alerts.lifecycle import AlertNotFoundError
 from mda.alerts.mqtt import MqttAlertPublisher
@@ -29,6 +29,9 @@ from mda.model import Alert
 from mda.pipeline import Pipeline
 from mda.store.batch import StoreBatch
 from mda.store.writer import StoreWriter
+
+if TYPE_CHECKING:
+    from mda.api.service_api import ServiceApi
 
 log = logging.getLogger("mda.service")
 
@@ -82,6 +85,7 @@ class Service:
         self.sinks: list[AlertSink] = list(sinks)
         self.live = live
         self.pacer = EventPacer(speed) if speed else None
+        self._pacing: asyncio.Future[None] | None = None
         self.clock = clock
         self.publisher: MqttAlertPublisher | None = None
         if config.broker is not None:
@@ -104,6 +108,14 @@ class Service:
         self.status: StatusServer | None = None
         if config.http_listen:
             self.status = StatusServer(config.http_listen, self.figures, time.monotonic)
+        self.api: ServiceApi | None = None
+        if config.api is not None and config.api.listen:
+            from mda.api.service_api import ServiceApi  # the web stack, only when serving
+
+            self.api = ServiceApi(config.api, pipeline, feeds=config.feeds,
+                                  acknowledge=self.acknowledge,
+                                  store_url=writer.url if writer is not None else None)  # fmt: skip
+            self.sinks.append(self.api)
 
     def _wire_figures(self) -> None:
         f = self.figures
@@ -162,6 +174,8 @@ class Service:
         if self.status is not None:
             await self.status.start()
             log.info("metrics and health on http://%s:%d/", self.status.host, self.status.port)
+        if self.api is not None:
+            await self.api.start()
         if self.publisher is not None:
             tasks.append(asyncio.create_task(self.publisher.run(), name="mqtt"))
         if self.feeds is not None:
@@ -176,6 +190,9 @@ class Service:
             await asyncio.wait({worker, stopper}, return_when=asyncio.FIRST_COMPLETED)
             if stopper.done() and not worker.done():
                 log.info("stopping: draining queues")
+                self.pacer = None  # what is already read goes through at once, not paced
+                if self._pacing is not None:
+                    self._pacing.cancel()
                 reader.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await reader
@@ -238,7 +255,12 @@ class Service:
             f.last_batch_monotonic = time.monotonic()
             if self.pacer is not None and out.positions:
                 latest = max((p.time for p in out.positions if p.time is not None), default=None)
-                await self.pacer.wait_for(latest)
+                # A task run() can cancel: a stop must not wait out the replay's pace.
+                self._pacing = asyncio.ensure_future(self.pacer.wait_for(latest))
+                await asyncio.wait({self._pacing})
+                self._pacing = None
+            if self.api is not None:  # before the alerts: a vessel's identity comes first
+                self.api.observe(out.positions, out.statics)
             self._emit(out.alerts)
             if self.feeds is not None:
                 self.feeds.step(out.positions, out.statics, out.alerts, pipeline.watermark,
@@ -253,6 +275,8 @@ class Service:
             await asyncio.sleep(1.0)
             async with self._core:
                 alerts = self.pipeline.tick(self.clock())
+            if self.api is not None:  # partners' delays release on event time
+                self.api.observe((), ())
             self._emit(alerts)
             if self.feeds is not None:  # also releases what a feed's delay held back
                 self.feeds.step((), (), alerts, self.pipeline.watermark)
@@ -303,6 +327,8 @@ class Service:
                     await task
             if self.status is not None:
                 await self.status.stop()
+            if self.api is not None:
+                await self.api.stop()
 
     def _report(self) -> ServiceReport:
         f = self.figures

@@ -1,0 +1,70 @@
+"""The HTTP API as one FastAPI application, built around a running service or a store alone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from fastapi import FastAPI
+
+from mda import __version__
+from mda.api import routes_admin, routes_alerts, routes_history, routes_live, routes_zones
+from mda.api.audit import AuditLog
+from mda.api.context import ApiContext, wall_clock
+from mda.api.errors import install_handlers
+from mda.api.live import LivePicture
+from mda.api.settings import ApiSettings
+from mda.api.storeaccess import StoreReader
+from mda.api.tokens import TokenStore
+from mda.zones import ZoneCatalog, load_zones
+from mda.zones.model import Zone
+
+PREFIX = "/api/v1"
+DESCRIPTION = """\
+The live picture, alerts, zones and history of an mda service.
+
+Every endpoint needs a bearer token (`Authorization: Bearer mda_...`, made with
+`mda api token add`). Roles: **officer** (live picture, alerts, acknowledgement), **analyst**
+(also history and exports), **partner:&lt;name&gt;** (only that partner's feed, redacted as the
+feed is), **admin** (everything, and tokens). Errors are `{"detail": "one sentence"}`: 401
+without a valid token, 403 outside the role, 404 for an unknown id, 409 for an alert that cannot
+be acknowledged, 422 for a bad parameter, 503 when the store is away, 504 when a query ran too
+long.
+"""
+
+
+def build_api(
+    settings: ApiSettings,
+    tokens: TokenStore,
+    *,
+    live: LivePicture | None = None,
+    store_url: str | None = None,
+    zones: Sequence[Zone] | None = None,
+    now: Callable[[], datetime] = wall_clock,
+) -> FastAPI:
+    """The API application.
+
+    ``live``: the running pipeline's picture (None: an API of the store alone). ``store_url``:
+    the database the service writes (None: no history, and the audit goes to the log only).
+    ``zones``: the catalogue in force (default: the live pipeline's, else mda's defaults).
+    Call ``await api_context(app).start()`` before serving (``ApiServer`` does).
+    """
+    if zones is None:
+        zones = live.pipeline.index.zones if live is not None else list(load_zones())
+    store = None
+    if store_url is not None:
+        store = StoreReader(store_url, ZoneCatalog(zones), settings)
+    ctx = ApiContext(settings, tokens, list(zones), AuditLog(store_url), live, store, now)
+    app = FastAPI(title="mda", version=__version__, description=DESCRIPTION,
+                  docs_url="/docs", redoc_url=None)  # fmt: skip
+    app.state.mda = ctx
+    install_handlers(app)
+    for module in (routes_live, routes_alerts, routes_zones, routes_history, routes_admin):
+        app.include_router(module.router, prefix=PREFIX)
+    return app
+
+
+def api_context(app: FastAPI) -> ApiContext:
+    """The context an app was built with."""
+    ctx: ApiContext = app.state.mda
+    return ctx

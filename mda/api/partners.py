@@ -1,0 +1,76 @@
+"""What a partner's token shows: the partner's feed, as its MQTT or CoT feed would carry it.
+
+The API runs a :class:`FeedSet` of its own over the same ``[feeds.<partner>]`` definitions, so
+a partner sees through the API exactly what its feed shares (its waters, ship types, never- and
+always-share lists, rules), rounded and delayed as the feed rounds and delays, with alerts
+redacted and under the partner's own ids. Its picture is the latest position released to it of
+each vessel; vessels it has not been given for two days of event time leave it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+from mda.api.alertboard import AlertBoard
+from mda.feeds.core import FeedSet, SharedAlert, SharedPosition
+from mda.feeds.spec import FeedsConfig
+from mda.model import Alert, Position, VesselStatic
+from mda.zones.index import ZoneIndex
+
+STALE_AFTER_S: Final = 48 * 3600.0
+EVICT_EVERY_S: Final = 3600.0
+
+
+@dataclass(slots=True)
+class PartnerView:
+    """One partner's picture and alerts."""
+
+    positions: dict[int, SharedPosition] = field(default_factory=dict)
+    board: AlertBoard = field(default_factory=AlertBoard)
+    dirty: set[int] = field(default_factory=set)  # vessels released since the last update
+    version: int = 0  # grows with every change of the picture
+
+
+class PartnerViews:
+    """Every partner's view, fed from the pipeline's output."""
+
+    def __init__(
+        self, config: FeedsConfig, index: ZoneIndex, rules: Collection[str] | None = None
+    ) -> None:
+        self.feeds = FeedSet(config, index, rules=rules)
+        self.views = {spec.partner: PartnerView() for spec in config.feeds}
+        self._next_evict = float("-inf")
+
+    def step(
+        self, positions: Sequence[Position], statics: Sequence[VesselStatic],
+        alerts: Sequence[Alert], watermark: float,
+    ) -> list[tuple[str, list[SharedAlert]]]:  # fmt: skip
+        """Run the feeds over a step's output; returns the alerts each partner was given."""
+        given: list[tuple[str, list[SharedAlert]]] = []
+        for release in self.feeds.step(positions, statics, alerts, watermark):
+            view = self.views[release.partner]
+            for p in release.positions:
+                held = view.positions.get(p.mmsi)
+                if held is None or p.time >= held.time:
+                    view.positions[p.mmsi] = p
+                    view.dirty.add(p.mmsi)
+            if release.positions:
+                view.version += 1
+            for a in release.alerts:
+                view.board.apply(a.body)
+            if release.alerts:
+                given.append((release.partner, release.alerts))
+        if watermark >= self._next_evict and watermark > float("-inf"):
+            self._next_evict = watermark + EVICT_EVERY_S
+            self._evict(watermark - STALE_AFTER_S)
+        return given
+
+    def _evict(self, horizon: float) -> None:
+        for view in self.views.values():
+            stale = [m for m, p in view.positions.items() if p.time < horizon]
+            for m in stale:
+                del view.positions[m]
+            if stale:
+                view.version += 1
