@@ -257,3 +257,16 @@ def test_a_feed_naming_a_zone_or_rule_that_is_not_loaded_is_refused() -> None:
     config = parse_feeds({"p": {"formats": ["mqtt"], "rules": ["loiter"]}}, "feeds.toml", Path())
     with pytest.raises(ConfigError, match=r"\[feeds.p\] rules: no rule is named 'loiter'"):
         FeedSet(config, ZoneIndex(ZONES), rules=["loitering"])
+
+
+def test_the_vessel_registry_forgets_vessels_unheard_for_two_days() -> None:
+    from mda.feeds.vessels import VesselRegistry
+    from mda.model import VesselStatic
+
+    registry = VesselRegistry()
+    registry.learn([VesselStatic(time=1000.0, mmsi=211000001, msg_type=5, shipname="OLD"),
+                    VesselStatic(time=9000.0, mmsi=211000002, msg_type=5, shipname="NEW")])
+    assert registry.interval(211000003, 9500.0) is None
+    assert registry.evict(5000.0) == 1
+    assert registry.get(211000001) is None and registry.get(211000002) is not None
+    assert registry.evict(10_000.0) == 2 and registry.facts == {}

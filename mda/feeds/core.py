@@ -44,6 +44,10 @@ from mda.model import VESSEL, Alert, Position, VesselStatic
 from mda.zones.index import Membership, ZoneIndex
 
 DEFAULT_MAX_HELD = 1_000_000
+# Vessels unheard this long are forgotten (as the pipeline's vessel state forgets them),
+# looked for once an hour of event time.
+STALE_AFTER_S = 48 * 3600.0
+EVICT_EVERY_S = 3600.0
 _NOTHING_KNOWN = VesselFacts()
 
 
@@ -310,6 +314,7 @@ class FeedSet:
         self.config = config
         self.index = index
         self.registry = VesselRegistry()
+        self._evicted_at = -math.inf
         self.feeds = [PartnerFeed(spec, index, max_held) for spec in config.feeds]
         self._locate = index is not None and any(f.filter.uses_zones for f in self.feeds)
         self._nmea = [f for f in self.feeds if "nmea" in f.spec.formats]
@@ -329,6 +334,9 @@ class FeedSet:
     ) -> list[FeedRelease]:
         """What each partner receives from one batch (feeds with nothing to send included)."""
         self.registry.learn(statics)
+        if watermark - self._evicted_at >= EVICT_EVERY_S:  # as vessel state does, by event time
+            self.registry.evict(watermark - STALE_AFTER_S)
+            self._evicted_at = watermark
         batch = self._batch(positions)
         releases = []
         for feed in self.feeds:

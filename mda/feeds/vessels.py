@@ -30,10 +30,13 @@ class VesselRegistry:
     def __init__(self) -> None:
         self.facts: dict[int, VesselFacts] = {}
         self._last_fix: dict[int, float] = {}
+        self._last_heard: dict[int, float] = {}  # event time of its latest report of any kind
 
     def learn(self, statics: Iterable[VesselStatic]) -> None:
         """Merge a batch of static reports (later reports win, absent fields keep the old)."""
         for s in statics:
+            if s.time is not None:
+                self._last_heard[s.mmsi] = max(s.time, self._last_heard.get(s.mmsi, s.time))
             facts = self.facts.get(s.mmsi)
             if facts is None:
                 facts = self.facts[s.mmsi] = VesselFacts()
@@ -58,6 +61,16 @@ class VesselRegistry:
         last = self._last_fix.get(mmsi)
         if last is None or time > last:
             self._last_fix[mmsi] = time
+            self._last_heard[mmsi] = max(time, self._last_heard.get(mmsi, time))
         if last is None or time <= last:
             return None
         return time - last
+
+    def evict(self, horizon: float) -> int:
+        """Forget vessels not heard since ``horizon`` (event time); returns how many."""
+        stale = [m for m, t in self._last_heard.items() if t < horizon]
+        for m in stale:
+            del self._last_heard[m]
+            self.facts.pop(m, None)
+            self._last_fix.pop(m, None)
+        return len(stale)
