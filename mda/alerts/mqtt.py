@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +19,7 @@ import aiomqtt
 
 from mda.alerts.broker import BrokerSettings
 from mda.model import Alert
+from mda.outbox import Outbox
 
 log = logging.getLogger("mda.alerts")
 
@@ -66,29 +66,21 @@ class MqttAlertPublisher:
         self.broker = broker
         self.on_ack = on_ack
         self.prefix = broker.topic_prefix
-        self._queue: deque[Alert] = deque()
-        self._max_queued = max_queued
-        self._wake = asyncio.Event()
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self._queue: Outbox[Alert] = Outbox(max_queued)
         self._backoff = backoff_s
         self.connected = False
         self.published = 0
-        self.dropped = 0  # queue overflow while the broker was away (alerts stay in the store)
         self.bad_acks = 0
         self.last_error = ""
 
     def publish(self, alerts: list[Alert]) -> None:
         """Queue alerts for publishing (never blocks the pipeline)."""
-        if not alerts:
-            return
-        for alert in alerts:
-            if len(self._queue) >= self._max_queued:
-                self._queue.popleft()
-                self.dropped += 1
-            self._queue.append(alert)
-        self._idle.clear()
-        self._wake.set()
+        self._queue.put(alerts)
+
+    @property
+    def dropped(self) -> int:
+        """Alerts pushed out of a full queue while the broker was away (they are in the store)."""
+        return self._queue.dropped
 
     @property
     def queued(self) -> int:
@@ -97,11 +89,7 @@ class MqttAlertPublisher:
 
     async def flush(self, timeout_s: float) -> bool:
         """Wait until every queued alert is published; False if the time ran out."""
-        try:
-            await asyncio.wait_for(self._idle.wait(), timeout_s)
-        except TimeoutError:
-            return False
-        return True
+        return await self._queue.flush(timeout_s)
 
     async def run(self) -> None:
         """Connect, subscribe to acknowledgements and publish, until cancelled."""
@@ -127,17 +115,16 @@ class MqttAlertPublisher:
             delay = min(delay * 2, self._backoff[1])
 
     async def _send(self, client: aiomqtt.Client) -> None:
+        queue = self._queue
         while True:
-            while self._queue:
-                alert = self._queue[0]
+            while queue.items:
+                alert = queue.items[0]
                 # Removed only once the broker has acknowledged it (QoS 1): a lost connection
                 # means it is sent again, never skipped.
                 await client.publish(alert_topic(self.prefix, alert), alert_json(alert), qos=1)
-                self._queue.popleft()
+                queue.done(alert)
                 self.published += 1
-            self._idle.set()
-            self._wake.clear()
-            await self._wake.wait()
+            await queue.emptied()
 
     async def _receive(self, client: aiomqtt.Client) -> None:
         async for message in client.messages:

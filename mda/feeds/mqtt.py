@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections import deque
 from collections.abc import Sequence
 from typing import Final
 
@@ -27,6 +26,7 @@ import aiomqtt
 from mda.alerts.broker import BrokerSettings
 from mda.feeds.core import FeedRelease, SharedAlert, SharedPosition
 from mda.feeds.isotime import iso_ms
+from mda.outbox import Outbox
 
 log = logging.getLogger("mda.feeds")
 
@@ -81,21 +81,21 @@ class MqttFeedPublisher:
         self.broker = broker
         self.prefix = prefix or broker.topic_prefix
         self.nmea_partners = nmea_partners
-        self._queue: deque[tuple[str, bytes]] = deque()
-        self._max = max_queued
+        self._queue: Outbox[tuple[str, bytes]] = Outbox(max_queued)
         self._backoff = backoff_s
-        self._wake = asyncio.Event()
-        self._idle = asyncio.Event()
-        self._idle.set()
         self.connected = False
         self.published = 0
-        self.dropped = 0
         self.last_error = ""
 
     @property
     def queued(self) -> int:
         """Messages waiting for the broker."""
         return len(self._queue)
+
+    @property
+    def dropped(self) -> int:
+        """Messages pushed out of a full queue while the broker was away."""
+        return self._queue.dropped
 
     def publish(self, release: FeedRelease, *, json_feed: bool = True) -> None:
         """Queue what one partner was released (never blocks). ``json_feed`` False sends only
@@ -109,23 +109,11 @@ class MqttFeedPublisher:
             messages += [(topic, alert_payload(a)) for a in release.alerts]
         if release.nmea and partner in self.nmea_partners:
             messages.append((feed_topic(prefix, partner, "nmea"), b"\n".join(release.nmea)))
-        if not messages:
-            return
-        for message in messages:
-            if len(self._queue) >= self._max:
-                self._queue.popleft()
-                self.dropped += 1
-            self._queue.append(message)
-        self._idle.clear()
-        self._wake.set()
+        self._queue.put(messages)
 
     async def flush(self, timeout_s: float) -> bool:
         """Wait until every queued message is published; False if the time ran out."""
-        try:
-            await asyncio.wait_for(self._idle.wait(), timeout_s)
-        except TimeoutError:
-            return False
-        return True
+        return await self._queue.flush(timeout_s)
 
     async def run(self) -> None:
         """Connect and publish, reconnecting with backoff, until cancelled."""
@@ -149,14 +137,11 @@ class MqttFeedPublisher:
     async def _send(self, client: aiomqtt.Client) -> None:
         queue = self._queue
         while True:
-            while queue:
-                topic, payload = queue[0]
+            while queue.items:
+                message = queue.items[0]
                 # Removed once the broker acknowledged it (QoS 1): resent after a lost
                 # connection, never skipped.
-                await client.publish(topic, payload, qos=1)
-                if queue and queue[0][1] is payload:
-                    queue.popleft()
+                await client.publish(*message, qos=1)
+                queue.done(message)
                 self.published += 1
-            self._idle.set()
-            self._wake.clear()
-            await self._wake.wait()
+            await queue.emptied()

@@ -12,10 +12,10 @@ import asyncio
 import contextlib
 import logging
 import ssl
-from collections import deque
 
 from mda.errors import ConfigError
 from mda.feeds.spec import TakServer
+from mda.outbox import Outbox
 
 log = logging.getLogger("mda.feeds")
 
@@ -35,16 +35,11 @@ class TakClient:
     ) -> None:
         self.server = server
         self._ssl = tls_context(server) if server.tls else None
-        self._buffer: deque[bytes] = deque()
-        self._max = max_buffered
+        self._buffer: Outbox[bytes] = Outbox(max_buffered)
         self._backoff = backoff_s
-        self._wake = asyncio.Event()
-        self._idle = asyncio.Event()
-        self._idle.set()
         self.connected = False
         self.connections = 0
         self.sent = 0
-        self.dropped = 0
         self.last_error = ""
 
     @property
@@ -52,25 +47,18 @@ class TakClient:
         """Events waiting for the server."""
         return len(self._buffer)
 
+    @property
+    def dropped(self) -> int:
+        """Events pushed out of a full buffer while the server was away."""
+        return self._buffer.dropped
+
     def send(self, events: list[bytes]) -> None:
         """Queue events (never blocks the caller)."""
-        if not events:
-            return
-        for event in events:
-            if len(self._buffer) >= self._max:
-                self._buffer.popleft()
-                self.dropped += 1
-            self._buffer.append(event)
-        self._idle.clear()
-        self._wake.set()
+        self._buffer.put(events)
 
     async def flush(self, timeout_s: float) -> bool:
         """Wait until every queued event is written; False if the time ran out."""
-        try:
-            await asyncio.wait_for(self._idle.wait(), timeout_s)
-        except TimeoutError:
-            return False
-        return True
+        return await self._buffer.flush(timeout_s)
 
     async def run(self) -> None:
         """Connect and stream, reconnecting after any failure, until cancelled."""
@@ -107,19 +95,15 @@ class TakClient:
     async def _write(self, writer: asyncio.StreamWriter) -> None:
         buffer = self._buffer
         while True:
-            while buffer:
-                chunk = [buffer[i] for i in range(min(WRITE_CHUNK, len(buffer)))]
+            while buffer.items:
+                items = buffer.items
+                chunk = [items[i] for i in range(min(WRITE_CHUNK, len(items)))]
                 writer.write(b"".join(chunk))
                 await writer.drain()
-                # The buffer may have dropped its oldest while draining: remove what was sent
-                # only if it is still at the front.
                 for event in chunk:
-                    if buffer and buffer[0] is event:
-                        buffer.popleft()
+                    buffer.done(event)
                 self.sent += len(chunk)
-            self._idle.set()
-            self._wake.clear()
-            await self._wake.wait()
+            await buffer.emptied()
 
 
 async def _until_closed(reader: asyncio.StreamReader) -> None:

@@ -17,7 +17,7 @@ distance fished, mean speed, positions), and clears when the vessel has not fish
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Final
 
@@ -26,7 +26,7 @@ import numpy as np
 from mda.activity.classify import ActivityParams
 from mda.activity.events import EventParams, FishingEvent
 from mda.errors import ConfigError
-from mda.rules.base import BatchView, Detection, admits, vessel_label, zone_indices
+from mda.rules.base import BatchView, Detection, Mask, admits, vessel_label, zone_indices
 from mda.rules.fishing_regimes import (
     Licences,
     Regime,
@@ -101,6 +101,38 @@ class _FishingWatch:
         self.event_params = EventParams()
         self.tracks: dict[int, FishingTrack] = {}
         self.open: dict[tuple[int, int], _Finding] = {}
+
+    def _watch(self, view: BatchView, starts: Mask, zone_of: Callable[[int], int]
+               ) -> list[Detection]:  # fmt: skip
+        """Add the fixes of vessels that ``starts`` marks, and of those already watched, to
+        their tracks (each fix with ``zone_of`` its row), then judge those vessels."""
+        fx = view.fixes
+        candidates = starts.copy()
+        if self.tracks:
+            tracked = np.fromiter(self.tracks, dtype=np.int64, count=len(self.tracks))
+            candidates |= np.isin(fx.mmsi, tracked)
+        if not candidates.any():
+            return []
+        thin = self.watch_params.thin_seconds
+        out: list[Detection] = []
+        rows = view.rows_of_vessel
+        for m in sorted(set(fx.mmsi[candidates].tolist())):
+            state = view.state(m)
+            if not self._watches(state):
+                continue
+            track = self.tracks.get(m)
+            if track is None:
+                track = self.tracks[m] = FishingTrack()
+            s, e = rows[m]
+            for row in range(s, e):
+                if not fx.late[row]:
+                    at = float(fx.time[row]), float(fx.lat[row]), float(fx.lon[row])
+                    track.add(*at, float(fx.sog[row]), float(fx.cog[row]), zone_of(row), thin)
+            out += self._judge(m, state, track)
+        return out
+
+    def _watches(self, state: VesselState) -> bool:
+        raise NotImplementedError
 
     def _judge(self, m: int, state: VesselState, track: FishingTrack) -> list[Detection]:
         """Classify a watched vessel's track and open or end its alerts."""
@@ -200,35 +232,14 @@ class RestrictedFishingRule(_FishingWatch):
 
     def observe(self, view: BatchView) -> list[Detection]:
         """Add watched vessels' fixes to their tracks, then judge those vessels."""
-        fx = view.fixes
-        if not len(fx) or not self.watched:
+        if not len(view.fixes) or not self.watched:
             return []
         inside = view.in_scope(self.watched, self.exclude)
-        candidates = inside.copy()
-        if self.tracks:
-            tracked = np.fromiter(self.tracks, dtype=np.int64, count=len(self.tracks))
-            candidates |= np.isin(fx.mmsi, tracked)
-        if not candidates.any():
-            return []
-        thin = self.params.thin_seconds
-        out: list[Detection] = []
-        rows = view.rows_of_vessel
-        for m in sorted(set(fx.mmsi[candidates].tolist())):
-            state = view.state(m)
-            if not admits(self.scope, state):
-                continue
-            track = self.tracks.get(m)
-            if track is None:
-                track = self.tracks[m] = FishingTrack()
-            s, e = rows[m]
-            for row in range(s, e):
-                if fx.late[row]:
-                    continue
-                zone = self._zone(view, row) if inside[row] else NO_ZONE
-                track.add(float(fx.time[row]), float(fx.lat[row]), float(fx.lon[row]),
-                          float(fx.sog[row]), float(fx.cog[row]), zone, thin)  # fmt: skip
-            out += self._judge(m, state, track)
-        return out
+        return self._watch(view, inside, lambda row: self._zone(view, row) if inside[row]
+                           else NO_ZONE)  # fmt: skip
+
+    def _watches(self, state: VesselState) -> bool:
+        return admits(self.scope, state)
 
     def _zone(self, view: BatchView, row: int) -> int:
         """The watched zone of a fix; an inshore-only zone counts near the shore only."""
@@ -271,30 +282,10 @@ class FishingTypeMismatchRule(_FishingWatch):
             return []
         inside = view.in_scope(self.zones, self.exclude)
         slow = inside & (fx.sog < self.params.watch_below_kn)
-        candidates = slow.copy()
-        if self.tracks:
-            tracked = np.fromiter(self.tracks, dtype=np.int64, count=len(self.tracks))
-            candidates |= np.isin(fx.mmsi, tracked)
-        if not candidates.any():
-            return []
-        thin = self.params.thin_seconds
-        out: list[Detection] = []
-        rows = view.rows_of_vessel
-        for m in sorted(set(fx.mmsi[candidates].tolist())):
-            state = view.state(m)
-            if not admits(self.scope, state) or self._breach(state, ANYWHERE) is None:
-                continue
-            track = self.tracks.get(m)
-            if track is None:
-                track = self.tracks[m] = FishingTrack()
-            s, e = rows[m]
-            for row in range(s, e):
-                if not fx.late[row]:
-                    track.add(float(fx.time[row]), float(fx.lat[row]), float(fx.lon[row]),
-                              float(fx.sog[row]), float(fx.cog[row]),
-                              ANYWHERE if inside[row] else NO_ZONE, thin)  # fmt: skip
-            out += self._judge(m, state, track)
-        return out
+        return self._watch(view, slow, lambda row: ANYWHERE if inside[row] else NO_ZONE)
+
+    def _watches(self, state: VesselState) -> bool:
+        return admits(self.scope, state) and self._breach(state, ANYWHERE) is not None
 
 
 def _current(events: list[FishingEvent], now: float, p: WatchParams) -> FishingEvent | None:
