@@ -3,18 +3,23 @@
 It starts mda's embedded PostgreSQL, and a Mosquitto broker if one is installed and none is
 configured (otherwise alerts go to the console only), replays a bundled scenario recording at
 speed, prints alerts as they fire and ends by saying how to look at what was stored.
+
+With ``--api HOST:PORT`` it also serves the HTTP API and the live map, signed in by a throwaway
+admin token (printed in the map's URL, kept in a temporary file, gone when the demo ends);
+``--keep-serving`` keeps them up after the replay until Ctrl-C.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import shutil
 import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -24,11 +29,13 @@ import typer
 from mda.alerts.broker import BrokerSettings, parse_broker_url
 from mda.alerts.sinks import ConsoleAlertPrinter
 from mda.config import Config, SourceSettings
+from mda.ingest.sources import LineBatch, Source
 from mda.resources import default_folder
-from mda.service import ServiceReport
-from mda.service_commands import print_report, start_service
+from mda.service import Service, ServiceReport
+from mda.service_commands import print_report, run_until_signal, start_service
 
 DEMO_SCENARIO = "anchor-drag"
+DEMO_TOKEN_NAME = "demo"
 
 
 def demo_recording(scenario: str = DEMO_SCENARIO) -> Path:
@@ -75,6 +82,52 @@ def local_broker() -> Iterator[BrokerSettings | None]:
                 process.wait(5)
 
 
+class HeldOpen:
+    """A recording that, once read, stays open without more lines until the service stops:
+    the service (its API and map, acknowledgements stored as usual) outlives the replay."""
+
+    def __init__(self, source: Source) -> None:
+        self.name = source.name
+        self.source = source
+        self.lines = 0  # lines handed over so far
+        self.read = False  # the recording has been read to its end
+
+    async def batches(self) -> AsyncIterator[LineBatch]:
+        """The recording's batches, then nothing until cancelled."""
+        async for batch in self.source.batches():
+            self.lines += len(batch.lines)
+            yield batch
+        self.read = True
+        await asyncio.Event().wait()  # the service cancels its sources when it stops
+
+
+async def _announce(service: Service, token: str, keep_serving: bool) -> None:
+    """Print the map's address once the API listens, and when a kept-open replay is over."""
+    api = service.api
+    assert api is not None
+    # Polled: the service starts its API inside run() and signals nothing when it listens.
+    while True:
+        if api.serving:
+            break
+        await asyncio.sleep(0.05)
+    typer.echo(
+        f"mda demo: live map on {api.url}/map/#token={token}\n"
+        f"mda demo: (admin token {DEMO_TOKEN_NAME!r}, valid while the demo runs; the HTTP "
+        f"API is described at {api.url}/docs)",
+        err=True,
+    )
+    held = [s for s in service.sources if isinstance(s, HeldOpen)]
+    if not keep_serving or not held:
+        return
+    # Read is not replayed: the replay is over once the pipeline has taken every line read.
+    while True:
+        if all(s.read for s in held) and service.figures.lines >= sum(s.lines for s in held):
+            break
+        await asyncio.sleep(0.2)
+    typer.echo(f"mda demo: the replay is over; the map stays up at {api.url}/map/ until Ctrl-C",
+               err=True)  # fmt: skip
+
+
 def demo_command(
     speed: Annotated[float, typer.Option(help="Replay speed (event time over wall time).")] = 600.0,
     scenario: Annotated[
@@ -85,8 +138,23 @@ def demo_command(
         typer.Option("--database", "-d", help="Where to store ('embedded': mda's own PostgreSQL)."),
     ] = "embedded",
     mqtt: Annotated[str | None, typer.Option(help="Publish alerts to this broker instead.")] = None,
-) -> None:
+    api: Annotated[
+        str | None,
+        typer.Option("--api", metavar="HOST:PORT",
+                     help="Also serve the HTTP API and the live map here (127.0.0.1:8080); "
+                     "the map's address is printed."),
+    ] = None,
+    keep_serving: Annotated[
+        bool,
+        typer.Option("--keep-serving",
+                     help="With --api: keep the API and the map up after the replay, until "
+                     "Ctrl-C."),
+    ] = False,
+) -> None:  # fmt: skip
     """Replay a bundled scenario through the whole service and show the alerts."""
+    if keep_serving and api is None:
+        raise typer.BadParameter("--keep-serving needs --api HOST:PORT",
+                                 param_hint="--keep-serving")  # fmt: skip
     recording = demo_recording(scenario)
     typer.echo(f"mda demo: replaying {recording.name} at {speed:g}x", err=True)
     with contextlib.ExitStack() as stack:
@@ -105,11 +173,29 @@ def demo_command(
             sources=(SourceSettings(str(recording)),), database_url=database, broker=broker,
             http_listen=None,
         )  # fmt: skip
+        token = ""
+        if api is not None:
+            from mda.api.settings import ApiSettings
+            from mda.api.tokens import TokenStore
+
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mda-demo-")))
+            settings = ApiSettings(listen=api, tokens_file=folder / "api-tokens.json")
+            token = TokenStore(settings.tokens_file).add(DEMO_TOKEN_NAME, "admin")
+            config = dataclasses.replace(config, api=settings)
 
         async def main() -> tuple[ServiceReport, float]:
             service = await start_service(config, live=False, speed=speed,
                                           sinks=[ConsoleAlertPrinter()])  # fmt: skip
-            return await service.run(), service.pipeline.watermark
+            if api is None:
+                return await service.run(), service.pipeline.watermark
+            if keep_serving:
+                service.sources = [HeldOpen(s) for s in service.sources]
+            announcer = asyncio.create_task(_announce(service, token, keep_serving))
+            try:
+                report = await run_until_signal(service)
+            finally:
+                announcer.cancel()
+            return report, service.pipeline.watermark
 
         report, watermark = asyncio.run(main())
     print_report(report)

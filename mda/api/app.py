@@ -8,7 +8,14 @@ from datetime import datetime
 from fastapi import FastAPI
 
 from mda import __version__
-from mda.api import routes_admin, routes_alerts, routes_history, routes_live, routes_zones
+from mda.api import (
+    routes_admin,
+    routes_alerts,
+    routes_history,
+    routes_live,
+    routes_session,
+    routes_zones,
+)
 from mda.api.audit import AuditLog
 from mda.api.context import ApiContext, wall_clock
 from mda.api.errors import install_handlers
@@ -16,6 +23,7 @@ from mda.api.live import LivePicture
 from mda.api.settings import ApiSettings
 from mda.api.storeaccess import StoreReader
 from mda.api.tokens import TokenStore
+from mda.web import install_map
 from mda.zones import ZoneCatalog, load_zones
 from mda.zones.model import Zone
 
@@ -24,7 +32,8 @@ DESCRIPTION = """\
 The live picture, alerts, zones and history of an mda service.
 
 Every endpoint needs a bearer token (`Authorization: Bearer mda_...`, made with
-`mda api token add`). Roles: **officer** (live picture, alerts, acknowledgement), **analyst**
+`mda api token add`), or the session cookie `POST /api/v1/session` sets for the live map
+(served at `/map/`). Roles: **officer** (live picture, alerts, acknowledgement), **analyst**
 (also history and exports), **partner:&lt;name&gt;** (only that partner's feed, redacted as the
 feed is), **admin** (everything, and tokens). Errors are `{"detail": "one sentence"}`: 401
 without a valid token, 403 outside the role, 404 for an unknown id, 409 for an alert that cannot
@@ -59,8 +68,10 @@ def build_api(
                   docs_url="/docs", redoc_url=None)  # fmt: skip
     app.state.mda = ctx
     install_handlers(app)
-    for module in (routes_live, routes_alerts, routes_zones, routes_history, routes_admin):
+    for module in (routes_live, routes_alerts, routes_zones, routes_history, routes_admin,
+                   routes_session):  # fmt: skip
         app.include_router(module.router, prefix=PREFIX)
+    install_map(app)
     return app
 
 
