@@ -94,8 +94,9 @@ def live_records(vessels: int) -> list[Position | VesselStatic]:
 # -- the server process -----------------------------------------------------------------------
 
 
-async def serve(database: str, tokens_file: Path, vessels: int) -> None:
-    """Run the API over a live picture of ``vessels`` vessels and the store, until SIGTERM."""
+async def serve(database: str | None, tokens_file: Path, vessels: int) -> None:
+    """Run the API (and its map) over a live picture of ``vessels`` vessels and the store
+    (None: no store), until SIGTERM."""
     from mda.api import ApiServer, ApiSettings, LivePicture, TokenStore, build_api
     from mda.config import Config
     from mda.service_commands import make_pipeline

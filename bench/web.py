@@ -29,8 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.api import live_records
-from bench.common import tune_gc
+from bench.api import serve
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -57,26 +56,6 @@ LOADED_JS = """() => new Promise((resolve) => {
   };
   look();
 })"""
-
-
-async def serve(tokens_file: Path, vessels: int) -> None:
-    """The API and map over a live picture of ``vessels`` vessels, until SIGTERM."""
-    from mda.api import ApiServer, ApiSettings, LivePicture, TokenStore, build_api
-    from mda.config import Config
-    from mda.service_commands import make_pipeline
-
-    tune_gc()
-    pipeline = make_pipeline(Config(http_listen=None))
-    pipeline.process_records(live_records(vessels))
-    live = LivePicture(pipeline)
-    app = build_api(ApiSettings(tokens_file=tokens_file), TokenStore(tokens_file), live=live)
-    server = ApiServer(app, "127.0.0.1:0")
-    await server.start()
-    print(f"ready {server.url} {len(await live.picture())}", flush=True)
-    stop = asyncio.Event()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    await stop.wait()
-    await server.stop()
 
 
 def measure(url: str, token: str, runs: int) -> dict[str, list[float]]:
@@ -154,7 +133,7 @@ def main() -> None:
     parser.add_argument("--serve", metavar="TOKENS", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        asyncio.run(serve(Path(args.serve), int(args.vessels)))
+        asyncio.run(serve(None, Path(args.serve), int(args.vessels)))
         return
     for size in (int(v) for v in args.vessels.split(",")):
         run_size(size, args.runs)
