@@ -48,9 +48,11 @@ class Outbox(Generic[T]):
         while it was being sent)."""
         if self.items and self.items[0] is item:
             self.items.popleft()
+        _honour_swallowed_cancel()
 
     async def emptied(self) -> None:
         """The sender has sent everything: mark the queue drained and wait for more."""
+        _honour_swallowed_cancel()
         self._idle.set()
         self._wake.clear()
         await self._wake.wait()
@@ -62,3 +64,16 @@ class Outbox(Generic[T]):
         except TimeoutError:
             return False
         return True
+
+
+def _honour_swallowed_cancel() -> None:
+    """Raise the cancellation a send swallowed.
+
+    On Python 3.11, ``asyncio.wait_for`` (which client libraries use to wait for a broker's
+    acknowledgement) returns the result and drops a cancel that arrives in the same loop turn as
+    the acknowledgement. The sender then waited for more work forever and a service stop hung;
+    the task still counts the request, so it is honoured here.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
