@@ -18,6 +18,8 @@ from mda.api.commands import app as api_app
 from mda.demo import demo_command
 from mda.errors import MdaError
 from mda.feeds.commands import app as feeds_app
+from mda.scale.commands import app as scale_app
+from mda.scale.commands import gateway_command, pairs_command, worker_command
 from mda.service_commands import replay_command, run_command
 from mda.store.commands import app as db_app
 from mda.store.query_command import app as query_app
@@ -38,10 +40,14 @@ app.add_typer(query_app, name="query")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(api_app, name="api")
+app.add_typer(scale_app, name="scale")
 app.command("demo")(demo_command)
 app.command("run")(run_command)
 app.command("replay")(replay_command)
 app.command("activity")(activity_command)
+app.command("gateway")(gateway_command)
+app.command("worker")(worker_command)
+app.command("pairs")(pairs_command)
 
 
 def _version(value: bool) -> None:

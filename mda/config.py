@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ from mda.errors import ConfigError
 from mda.feeds.config import load_feeds, parse_feeds
 from mda.feeds.spec import FeedsConfig
 from mda.resources import default_folder
+from mda.scale.settings import ScaleSettings, parse_scale
 from mda.tomlfile import read_toml
 
 
@@ -71,6 +72,7 @@ class Config:
     queue_batches: int = 8
     feeds: FeedsConfig | None = None  # partner feeds ([feeds.<partner>] or MDA_FEEDS_FILE)
     api: ApiSettings | None = None  # the HTTP API ([api] listen, tokens_file ...)
+    scale: ScaleSettings = field(default_factory=ScaleSettings)  # [scale]: NATS scale-out
     where: str = "defaults"
 
     def zone_paths(self) -> list[Path]:
@@ -91,6 +93,9 @@ _SCHEMA: dict[str, dict[str, type]] = {
     "alerts": {"folders": list, "jsonl": str, "console": bool},
     "http": {"listen": str},
     "pipeline": {"batch_lines": int, "duplicate_window_s": float, "queue_batches": int},
+    "scale": {"nats": list, "partitions": int, "replicas": int, "stream": str,
+              "partition_by": str, "retention_hours": float, "lease_s": float,
+              "snapshot_every_s": float, "batch_messages": int, "grid_cell_deg": float},
 }  # fmt: skip
 
 
@@ -219,5 +224,6 @@ def _build(
         batch_lines=pipeline.get("batch_lines", 5000),
         duplicate_window_s=pipeline.get("duplicate_window_s", 10.0),
         queue_batches=pipeline.get("queue_batches", 8),
+        scale=parse_scale(s["scale"], where),
         where=where,
     )

@@ -104,6 +104,16 @@ class Pipeline:
             out.messages = kept
         return out
 
+    def process_messages(
+        self, messages: list[AisMessage], arrival: float | None = None
+    ) -> PipelineOutput:
+        """Messages framed elsewhere (a scale-out gateway did the framing) through decoding
+        and every later stage: what a worker runs for its partitions."""
+        out = self.process_records(self.ingestor.decoder.decode(messages), arrival)
+        if self.keep_messages:
+            out.messages = messages
+        return out
+
     def process_records(
         self, records: Iterable[Record], arrival: float | None = None
     ) -> PipelineOutput:

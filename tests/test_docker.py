@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from mda.config import load_config
+from mda.scale.natsconf import mapping_block, server_config
 
 DOCKER = Path(__file__).parent.parent / "docker"
 
@@ -132,3 +135,102 @@ async def test_the_compose_broker_configuration_runs_on_real_mosquitto(tmp_path:
     finally:
         broker.terminate()
         broker.wait(10)
+
+
+# --- compose.scale.yml: mda scaled out on a 3-node NATS JetStream cluster -----------------------
+
+SCALE_PARTITIONS = 16
+NATS_NODES = ("nats-1", "nats-2", "nats-3")
+
+
+def scale_compose() -> dict[str, Any]:
+    document = yaml.safe_load((DOCKER / "compose.scale.yml").read_text())
+    assert isinstance(document, dict)
+    return document
+
+
+def scale_nats_config(name: str) -> str:
+    """What docker/nats/<name>.conf must hold: regenerate the files with
+    ``(DOCKER / "nats" / f"{name}.conf").write_text(scale_nats_config(name))``."""
+    return server_config(
+        name=name, port=4222, store_dir="/data/jetstream", partitions=SCALE_PARTITIONS,
+        cluster_name="mda", cluster_port=6222, host="0.0.0.0", monitor_port=8222,
+        routes=[f"{other}:6222" for other in NATS_NODES if other != name],
+    )  # fmt: skip
+
+
+def test_scale_compose_runs_nats_timescaledb_mosquitto_and_the_mda_roles() -> None:
+    services = scale_compose()["services"]
+    assert set(services) == {*NATS_NODES, "timescaledb", "mosquitto", "gateway", "worker", "pairs"}
+    for name, service in services.items():
+        assert "image" in service or "build" in service, name
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith("."):
+                assert (DOCKER / source).exists(), f"{name}: {source}"
+    for name in NATS_NODES:
+        nats = services[name]
+        assert nats["image"] == "nats:2.10-alpine"
+        assert nats["command"] == ["-c", "/etc/nats/nats.conf"]
+        assert f"./nats/{name}.conf:/etc/nats/nats.conf:ro" in nats["volumes"]
+        assert f"{name}-data:/data" in nats["volumes"]
+    assert services["timescaledb"]["image"] == "timescale/timescaledb:latest-pg16"
+    assert services["timescaledb"]["environment"]["POSTGRES_PASSWORD"]
+    # The broker is the one compose.yml runs, with the same configuration and auth files.
+    assert services["mosquitto"] == compose()["services"]["mosquitto"]  # type: ignore[index]
+    for role in ("gateway", "worker", "pairs"):
+        service = services[role]
+        build = service["build"]
+        assert (DOCKER / build["context"] / build["dockerfile"]).is_file()
+        # The image's ENTRYPOINT is `mda`: this is `mda <role> --config /etc/mda/scale.toml`.
+        assert service["command"] == [role, "--config", "/etc/mda/scale.toml"]
+        assert "./scale.toml:/etc/mda/scale.toml:ro" in service["volumes"]
+        assert set(NATS_NODES) <= set(service["depends_on"])
+    assert services["worker"]["deploy"]["replicas"] == 3
+
+
+def test_scale_nats_configs_are_exactly_what_server_config_generates() -> None:
+    assert sorted(p.name for p in (DOCKER / "nats").iterdir()) == [f"{n}.conf" for n in NATS_NODES]
+    for name in NATS_NODES:
+        text = (DOCKER / "nats" / f"{name}.conf").read_text()
+        assert text == scale_nats_config(name), f"docker/nats/{name}.conf drifted; regenerate it"
+        mappings = re.findall(r"^mappings \{\n.*?^\}\n", text, flags=re.MULTILINE | re.DOTALL)
+        assert mappings == [mapping_block(SCALE_PARTITIONS)]
+
+
+def test_scale_nats_configs_pass_the_real_server_check(tmp_path: Path) -> None:
+    """``nats-server -t`` parses each file, its mapping included, without resolving the route
+    hostnames or touching /data (checked: it neither creates the store nor dials routes)."""
+    import subprocess
+
+    from tests.nats_servers import require_nats_server
+
+    for name in NATS_NODES:
+        checked = subprocess.run(
+            [require_nats_server(), "-c", str(DOCKER / "nats" / f"{name}.conf"), "-t"],
+            check=False, capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+        assert checked.returncode == 0, f"{name}: {checked.stdout}{checked.stderr}"
+    # The check is not a formality: a mapping the server cannot apply is refused.
+    broken = scale_nats_config("nats-1").replace("wildcard(1)", "wildcard(2)")
+    (tmp_path / "broken.conf").write_text(broken)
+    refused = subprocess.run([require_nats_server(), "-c", str(tmp_path / "broken.conf"), "-t"],
+                             check=False, capture_output=True, text=True, timeout=30)  # fmt: skip
+    assert refused.returncode != 0
+
+
+def test_scale_toml_matches_the_cluster_and_the_compose_services() -> None:
+    text = (DOCKER / "scale.toml").read_text()
+    scale = tomllib.loads(text)["scale"]
+    assert scale["partitions"] == SCALE_PARTITIONS
+    assert scale["nats"] == [f"nats://{name}:4222" for name in NATS_NODES]
+    assert 1 <= scale["replicas"] <= len(NATS_NODES)
+    env = scale_compose()["services"]["gateway"]["environment"]
+    config = load_config(DOCKER / "scale.toml", env=env)
+    assert config.scale.partitions == SCALE_PARTITIONS and config.scale.replicas == 3
+    assert list(config.scale.nats) == scale["nats"]
+    assert config.scale.partition_by == "server"  # the mapping in docker/nats/*.conf
+    assert config.database_url is not None and "@timescaledb:5432/" in config.database_url
+    assert config.broker is not None and config.broker.host == "mosquitto"
+    assert config.broker.username == "mda"
+    assert {s.url for s in config.sources} == {"udp://0.0.0.0:10110", "tcp-listen://0.0.0.0:10110"}

@@ -315,8 +315,16 @@ def partition_name(day: date) -> str:
     return f"positions_p{day:%Y%m%d}"
 
 
+# An advisory lock id of mda's own ("mdaP" in ASCII).
+PARTITION_LOCK = 0x6D646150
+
+
 async def ensure_partitions(conn: Connection, days: set[date]) -> set[date]:
     """Create the daily partitions of ``days`` if they do not exist (plain PostgreSQL)."""
+    if days:
+        # Several writers (scale-out workers) may meet a new day at once, and concurrent
+        # CREATE TABLE IF NOT EXISTS can still collide: one at a time, until commit.
+        await conn.execute("SELECT pg_advisory_xact_lock(%s)", (PARTITION_LOCK,))
     for day in sorted(days):
         await conn.execute(
             sql.SQL(

@@ -1,0 +1,1 @@
+"""Scale-out on NATS JetStream: gateways, workers, pair workers."""

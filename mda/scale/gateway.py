@@ -1,0 +1,153 @@
+"""``mda gateway``: sources and framing in, one JetStream message per complete AIS message out.
+
+The gateway does everything that needs the raw line order of a feed (checksums, tag blocks,
+fragment reassembly, duplicate suppression) and nothing that needs vessel state, so any number
+of gateways can run side by side, one per group of receivers. Each message goes to the subject
+of its MMSI; the NATS server (or the gateway itself, see ``[scale] partition_by``) maps it to
+one of N partitions, so all of a vessel's messages are in one partition, in order.
+
+A source's next read waits until JetStream has stored the previous one: a slow or failing
+cluster slows reading rather than losing messages, and a message resent after a lost
+acknowledgement is dropped by JetStream's duplicate window (its id is a hash of the message).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from nats.errors import Error as NatsError
+from nats.errors import NoRespondersError
+from nats.js.api import PubAck
+
+from mda.errors import ServiceUnavailableError
+from mda.ingest.framing import Framer
+from mda.ingest.message import AisMessage
+from mda.ingest.sources import Source
+from mda.ingest.stats import IngestStats
+from mda.ingest.stream import merged_batches
+from mda.scale import wire
+from mda.scale.jetstream import JetStream
+from mda.scale.partition import input_subject, partition_of, partition_subject
+from mda.scale.settings import ScaleSettings
+
+log = logging.getLogger("mda.scale.gateway")
+
+ACK_TIMEOUT_S = 10.0
+
+
+@dataclass(slots=True)
+class GatewayReport:
+    """What a gateway did."""
+
+    published: int = 0
+    resent: int = 0  # publishes retried after a failure or a lost acknowledgement
+    without_mmsi: int = 0  # published to partition of MMSI 0
+    not_nmea: int = 0  # already-decoded records (JSON feeds): not carried, counted
+    ingest_summary: str = ""
+
+
+class Gateway:
+    """Frames the sources' lines and publishes each message to its vessel's partition."""
+
+    def __init__(
+        self, settings: ScaleSettings, sources: Sequence[Source], stream: JetStream, *,
+        duplicate_window_s: float | None = 10.0,
+    ) -> None:  # fmt: skip
+        self.settings = settings
+        self.sources = list(sources)
+        self.stream = stream
+        self.stats = IngestStats()
+        self.framer = Framer(self.stats, duplicate_window_s=duplicate_window_s)
+        self.report = GatewayReport()
+        self._by_gateway = settings.partition_by == "gateway"
+
+    def subject(self, message: AisMessage) -> str:
+        """Where a message goes: its MMSI's subject (0 when it has none)."""
+        mmsi = wire.mmsi_of(message.payload)
+        if mmsi is None:
+            self.report.without_mmsi += 1
+            mmsi = 0
+        if self._by_gateway:
+            return partition_subject(partition_of(mmsi, self.settings.partitions), mmsi)
+        return input_subject(mmsi)
+
+    async def run(self, stop: asyncio.Event | None = None) -> GatewayReport:
+        """Publish until the sources end (recordings) or ``stop`` is set."""
+        stop = stop or asyncio.Event()
+        reader = asyncio.create_task(self._read())
+        stopper = asyncio.create_task(stop.wait())
+        try:
+            await asyncio.wait({reader, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            if reader.done():
+                reader.result()  # a source's or the cluster's failure
+        finally:
+            for task in (reader, stopper):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self.framer.finish()
+        self.report.ingest_summary = self.stats.summary()
+        return self.report
+
+    async def _read(self) -> None:
+        async for batch in merged_batches(self.sources, queue_size=64):
+            messages = self.framer.frame_chunks([(batch.lines, batch.arrival)], batch.feed)
+            await self.publish(messages)
+
+    async def publish(self, messages: Sequence[AisMessage]) -> None:
+        """Publish messages and return once JetStream has stored every one of them."""
+        js = self.stream.js
+        outgoing: list[tuple[str, bytes, dict[str, str]]] = []
+        for m in messages:
+            if m.decoded is not None:
+                self.report.not_nmea += 1
+                continue
+            body, headers = wire.encode(m)
+            outgoing.append((self.subject(m), body, headers))
+        futures: list[asyncio.Future[PubAck]] = []
+        for subject, body, headers in outgoing:
+            try:
+                futures.append(await js.publish_async(subject, body, headers=dict(headers)))
+            except NatsError:
+                futures.append(_failed())
+        if futures:
+            await asyncio.wait(futures, timeout=ACK_TIMEOUT_S)
+        for (subject, body, headers), future in zip(outgoing, futures, strict=True):
+            if future.done() and not future.cancelled() and future.exception() is None:
+                continue
+            if future.done() and isinstance(future.exception(), NoRespondersError):
+                raise _no_stream(subject)
+            await self._resend(subject, body, headers)
+        self.report.published += len(outgoing)
+
+    async def _resend(self, subject: str, body: bytes, headers: dict[str, str]) -> None:
+        delay = 0.2
+        while True:
+            self.report.resent += 1
+            try:
+                await self.stream.js.publish(subject, body, headers=dict(headers), timeout=5.0)
+                return
+            except NoRespondersError as exc:
+                raise _no_stream(subject) from exc
+            except (NatsError, TimeoutError) as exc:
+                log.warning("NATS did not store a message (%s); retrying in %.1f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+
+def _failed() -> asyncio.Future[PubAck]:
+    future: asyncio.Future[PubAck] = asyncio.get_running_loop().create_future()
+    future.set_exception(NatsError("publish failed"))
+    return future
+
+
+def _no_stream(subject: str) -> ServiceUnavailableError:
+    return ServiceUnavailableError(
+        f"no JetStream stream stores {subject}: the NATS server maps no partitions (add the "
+        f"output of 'mda scale nats-config' to its configuration) or set [scale] "
+        f"partition_by = \"gateway\""
+    )

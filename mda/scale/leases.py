@@ -1,0 +1,89 @@
+"""Who owns which partition: leases in a JetStream key-value bucket.
+
+Each worker keeps a heartbeat key ``w.<name>`` and one key ``p.<k>`` per partition it owns,
+renewed with compare-and-set on the revision it wrote. The bucket's TTL is the lease: a worker
+that dies stops renewing, its keys expire, and the others take its partitions. A worker aims
+at its share (partitions / live workers, rounded up), gives back what is above it (so a new
+worker gets some) and claims free partitions with create, which only one claimant wins.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import zlib
+
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError, NoKeysError
+from nats.js.kv import KeyValue
+
+log = logging.getLogger("mda.scale.leases")
+
+
+class Leases:
+    """One worker's view of the lease bucket."""
+
+    def __init__(self, kv: KeyValue, name: str, partitions: int) -> None:
+        self.kv = kv
+        self.name = name
+        self.partitions = partitions
+        self.held: dict[int, int] = {}  # partition -> revision of our lease
+
+    async def heartbeat(self) -> tuple[list[str], dict[int, str]]:
+        """Renew our presence; the live workers and the current owners of partitions."""
+        await self.kv.put(f"w.{self.name}", b"1")
+        workers: list[str] = []
+        owners: dict[int, str] = {}
+        try:
+            keys = await self.kv.keys()
+        except NoKeysError:
+            keys = []
+        for key in keys:
+            if key.startswith("w."):
+                workers.append(key[2:])
+            elif key.startswith("p."):
+                try:
+                    entry = await self.kv.get(key)
+                except KeyNotFoundError:
+                    continue
+                if entry.value:
+                    owners[int(key[2:])] = entry.value.decode()
+        return sorted(workers), owners
+
+    def share(self, workers: int) -> int:
+        """How many partitions each of ``workers`` workers should own."""
+        return math.ceil(self.partitions / max(workers, 1))
+
+    async def renew(self) -> list[int]:
+        """Renew every lease we hold; the partitions whose lease we lost."""
+        lost = []
+        for k, revision in list(self.held.items()):
+            try:
+                self.held[k] = await self.kv.update(f"p.{k}", self.name.encode(), last=revision)
+            except (KeyWrongLastSequenceError, KeyNotFoundError):
+                log.warning("lease of partition %d lost (expired while this worker was busy?)", k)
+                del self.held[k]
+                lost.append(k)
+        return lost
+
+    async def claim(self, k: int) -> bool:
+        """Take a free partition; False if another worker has it."""
+        try:
+            self.held[k] = await self.kv.create(f"p.{k}", self.name.encode())
+        except KeyWrongLastSequenceError:
+            return False
+        return True
+
+    async def release(self, k: int) -> None:
+        """Give a partition back (its state is saved first, by the caller)."""
+        revision = self.held.pop(k, None)
+        if revision is None:
+            return
+        with contextlib.suppress(KeyWrongLastSequenceError, KeyNotFoundError):
+            await self.kv.delete(f"p.{k}", last=revision)  # unless expired or taken already
+
+    def preference(self) -> list[int]:
+        """Partitions in the order this worker tries them (spread between workers, so that
+        claimants do not all race for partition 0)."""
+        start = zlib.crc32(self.name.encode()) % self.partitions
+        return [(start + i) % self.partitions for i in range(self.partitions)]

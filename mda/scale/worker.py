@@ -1,0 +1,349 @@
+"""``mda worker``: the pure pipeline for the partitions this worker owns.
+
+For each partition it owns (see :mod:`mda.scale.leases`), a worker keeps one
+:class:`~mda.pipeline.Pipeline`, the same code ``mda run`` runs, fed by the partition's durable
+JetStream consumer. A batch is acknowledged only after its positions and alerts are stored,
+so a worker that dies loses nothing: the partition's next owner restores the last snapshot,
+replays the stream from the snapshot to the last acknowledged message without output (that
+was stored and published already), and carries on from there. Anything stored but not yet
+acknowledged is processed again; the store's idempotent writes and the alerts' ids absorb it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from nats.aio.msg import Msg
+from nats.errors import Error as NatsError
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, ObjectMeta
+from nats.js.errors import NotFoundError
+
+from mda.alerts.lifecycle import AlertNotFoundError
+from mda.pipeline import Pipeline, PipelineOutput
+from mda.scale import snapshot, wire
+from mda.scale.jetstream import JetStream
+from mda.scale.leases import Leases
+from mda.scale.partition import partition_filter
+from mda.scale.settings import ScaleSettings
+from mda.service import AlertSink
+from mda.store.batch import StoreBatch
+from mda.store.writer import StoreWriter
+from mda.zones.index import ZoneIndex
+
+log = logging.getLogger("mda.scale.worker")
+
+ACK_WAIT_S = 60.0
+TICK_EVERY_S = 1.0
+
+
+@dataclass(slots=True)
+class WorkerReport:
+    """What a worker did (and does: read live by metrics and tests)."""
+
+    messages: int = 0
+    positions: int = 0
+    alerts: int = 0
+    bad_messages: int = 0
+    replayed: int = 0  # messages replayed without output after taking a partition over
+    acquired: list[int] = field(default_factory=list)
+    released: list[int] = field(default_factory=list)
+    snapshots: int = 0
+    takeover_s: list[float] = field(default_factory=list)  # lease won -> consuming again
+
+
+@dataclass(slots=True)
+class _Partition:
+    k: int
+    pipeline: Pipeline
+    extra: Any  # per-partition state beside the pipeline (the grid resampler), snapshotted too
+    sub: JetStreamContext.PullSubscription | None = None
+    acked: int = 0  # stream sequence of the last message stored and acknowledged
+    snapshot_seq: int = 0
+    snapshot_at: float = 0.0
+    last_tick: float = 0.0
+    stopping: bool = False
+    task: asyncio.Task[None] | None = None
+
+
+class Worker:
+    """Owns partitions through leases and runs a pipeline for each."""
+
+    def __init__(
+        self,
+        settings: ScaleSettings,
+        stream: JetStream,
+        index: ZoneIndex,
+        new_pipeline: Callable[[], Pipeline],
+        *,
+        name: str,
+        writer: StoreWriter | None = None,
+        sinks: Sequence[AlertSink] = (),
+        new_extra: Callable[[], Any] = lambda: None,
+        on_output: Callable[[Any, PipelineOutput], Awaitable[None]] | None = None,
+        live: bool = True,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings
+        self.stream = stream
+        self.index = index
+        self.new_pipeline = new_pipeline
+        self.new_extra = new_extra
+        self.on_output = on_output
+        self.name = name
+        self.writer = writer
+        self.sinks = list(sinks)
+        self.live = live
+        self.clock = clock
+        self.leases = Leases(stream.leases, name, settings.partitions)
+        self.parts: dict[int, _Partition] = {}
+        self.report = WorkerReport()
+        self._failure: BaseException | None = None
+        self._lost: set[int] = set()  # partitions found taken over, to drop
+
+    # -- ownership --------------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event | None = None) -> WorkerReport:
+        """Hold leases and process partitions until ``stop``; then give everything back."""
+        stop = stop or asyncio.Event()
+        period = self.settings.lease_s / 3.0
+        renewer = asyncio.create_task(self._renew_for_ever(), name="leases")
+        try:
+            while not stop.is_set():
+                for k in list(self._lost):
+                    self._lost.discard(k)
+                    await self._release(k, give_back=False)
+                await self._balance()
+                if self._failure is not None:
+                    raise self._failure
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), period)
+        finally:
+            for k in list(self.parts):
+                await self._release(k, give_back=True)
+            renewer.cancel()
+            await asyncio.gather(renewer, return_exceptions=True)
+        return self.report
+
+    async def _renew_for_ever(self) -> None:
+        """Leases renewed on their own beat, whatever balancing or replay is doing."""
+        while True:
+            await asyncio.sleep(self.settings.lease_s / 4.0)
+            try:
+                lost = await self.leases.renew()
+            except (NatsError, TimeoutError) as exc:
+                log.warning("lease bucket unreachable (%s)", exc)
+                continue
+            for k in lost:
+                if k in self.parts:
+                    self.parts[k].stopping = True
+                    self._lost.add(k)
+
+    async def _balance(self) -> None:
+        try:
+            workers, owners = await self.leases.heartbeat()
+        except (NatsError, TimeoutError) as exc:
+            log.warning("lease bucket unreachable (%s): keeping what this worker holds", exc)
+            return
+        share = self.leases.share(len(workers))
+        for k in sorted(self.parts, reverse=True)[: max(len(self.parts) - share, 0)]:
+            await self._release(k, give_back=True)
+        for k in self.leases.preference():
+            if len(self.parts) >= share:
+                break
+            if k in self.parts or k in owners:
+                continue
+            won = False
+            with contextlib.suppress(NatsError, TimeoutError):
+                won = await self.leases.claim(k)
+            if won:
+                await self._acquire(k)
+
+    async def _acquire(self, k: int) -> None:
+        started = time.monotonic()
+        state, since = await self._restore(k)
+        pipeline, extra = state
+        part = _Partition(k, pipeline, extra, snapshot_seq=since, snapshot_at=started)
+        js, name = self.stream.js, self.settings.stream
+        durable = f"p{k}"
+        acked = since
+        with contextlib.suppress(NotFoundError):
+            info = await js.consumer_info(name, durable)
+            acked = max(acked, info.ack_floor.stream_seq)
+            # Deleted, not reused: what the last owner had in flight comes back at once
+            # instead of after its acknowledgement wait.
+            await js.delete_consumer(name, durable)
+        if acked > since:
+            await self._replay(part, since, acked)
+        part.acked = acked
+        config = ConsumerConfig(
+            durable_name=durable, deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+            opt_start_seq=acked + 1, ack_policy=AckPolicy.ALL, ack_wait=ACK_WAIT_S,
+            filter_subject=partition_filter(k), max_ack_pending=-1,
+        )  # fmt: skip
+        part.sub = await js.pull_subscribe(partition_filter(k), durable=durable, stream=name,
+                                           config=config)  # fmt: skip
+        self.parts[k] = part
+        part.task = asyncio.create_task(self._consume(part), name=f"partition-{k}")
+        self.report.acquired.append(k)
+        self.report.takeover_s.append(time.monotonic() - started)
+        log.info("partition %d: taken (snapshot at %d, replayed to %d) in %.2f s",
+                 k, since, acked, time.monotonic() - started)  # fmt: skip
+
+    async def _restore(self, k: int) -> tuple[tuple[Pipeline, Any], int]:
+        try:
+            result = await self.stream.snapshots.get(f"p{k}")
+        except (NotFoundError, NatsError):
+            return (self.new_pipeline(), self.new_extra()), 0
+        try:
+            state, sequence = snapshot.load(result.data or b"", self.index)
+        except snapshot.SnapshotError as exc:
+            log.warning("partition %d: snapshot not used (%s); replaying the stream", k, exc)
+            return (self.new_pipeline(), self.new_extra()), 0
+        return state, sequence
+
+    async def _replay(self, part: _Partition, after: int, until: int) -> None:
+        """Messages ``after`` < seq <= ``until`` through the pipeline, output dropped."""
+        config = ConsumerConfig(
+            deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=after + 1,
+            ack_policy=AckPolicy.NONE, inactive_threshold=60.0,
+        )  # fmt: skip
+        sub = await self.stream.js.pull_subscribe(
+            partition_filter(part.k), stream=self.settings.stream, config=config
+        )
+        try:
+            while True:
+                try:
+                    msgs = await sub.fetch(self.settings.batch_messages, timeout=2.0)
+                except (NatsTimeout, TimeoutError):
+                    return  # the rest is past the stream's retention
+                msgs = [m for m in msgs if m.metadata.sequence.stream <= until]
+                if msgs:
+                    part.pipeline.process_messages(self._decode(msgs))
+                    self.report.replayed += len(msgs)
+                if not msgs or msgs[-1].metadata.sequence.stream >= until:
+                    return
+        finally:
+            with contextlib.suppress(NatsError):
+                await sub.unsubscribe()
+
+    async def _release(self, k: int, *, give_back: bool) -> None:
+        part = self.parts.pop(k, None)
+        if part is None:
+            return
+        part.stopping = True
+        if part.task is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await part.task
+        if give_back:
+            with contextlib.suppress(NatsError, TimeoutError):
+                await self._snapshot(part)
+            with contextlib.suppress(NatsError, TimeoutError):
+                await self.leases.release(k)
+        if part.sub is not None:
+            with contextlib.suppress(NatsError):
+                await part.sub.unsubscribe()
+        self.report.released.append(k)
+        log.info("partition %d: released", k)
+
+    # -- processing -------------------------------------------------------------------------------
+
+    def _decode(self, msgs: Sequence[Msg]) -> list[Any]:
+        out = []
+        for m in msgs:
+            try:
+                out.append(wire.decode(m.data, m.headers))
+            except wire.WireError as exc:
+                self.report.bad_messages += 1
+                log.warning("%s: %s", m.subject, exc)
+        return out
+
+    async def _consume(self, part: _Partition) -> None:
+        assert part.sub is not None
+        try:
+            while not part.stopping:
+                try:
+                    msgs = await part.sub.fetch(self.settings.batch_messages, timeout=1.0)
+                except (NatsTimeout, TimeoutError):
+                    msgs = []
+                except NatsError as exc:
+                    log.warning("partition %d: %s", part.k, exc)
+                    await asyncio.sleep(0.5)
+                    continue
+                if msgs:
+                    out = part.pipeline.process_messages(self._decode(msgs))
+                    self.report.messages += len(msgs)
+                    await self._deliver(part, out, msgs[-1])
+                    part.acked = msgs[-1].metadata.sequence.stream
+                if self.live and self.clock() - part.last_tick >= TICK_EVERY_S:
+                    part.last_tick = self.clock()
+                    alerts = part.pipeline.tick(part.last_tick)
+                    if alerts:
+                        await self._deliver(part, PipelineOutput(alerts=alerts), None)
+                if time.monotonic() - part.snapshot_at >= self.settings.snapshot_every_s:
+                    await self._snapshot(part)
+        except Exception as exc:  # the worker stops with it: a partition must not go silent
+            self._failure = exc
+            raise
+
+    async def _deliver(self, part: _Partition, out: PipelineOutput, last: Msg | None) -> None:
+        """Store, publish, then acknowledge (the order that makes a crash lose nothing)."""
+        if self.writer is not None:
+            await self.writer.write(out.store_batch())
+            while not await self.writer.flush(timeout_s=5.0):
+                if last is not None:  # still ours: keep JetStream from redelivering it
+                    await last.in_progress()
+        self.report.positions += len(out.positions)
+        if out.alerts:
+            self.report.alerts += len(out.alerts)
+            for sink in self.sinks:
+                sink.publish(out.alerts)
+        if self.on_output is not None:
+            await self.on_output(part.extra, out)
+        if last is not None:
+            try:
+                await last.ack_sync(timeout=10.0)
+            except (NatsError, TimeoutError) as exc:
+                # The consumer is gone: the lease lapsed and another worker has the partition
+                # (it reprocesses this batch; store and alert ids absorb the repeat).
+                log.warning("partition %d: acknowledgement failed (%s); giving it up", part.k, exc)
+                part.stopping = True
+                self._lost.add(part.k)
+
+    async def _snapshot(self, part: _Partition) -> None:
+        part.snapshot_at = time.monotonic()
+        if part.acked <= part.snapshot_seq:
+            return
+        data = snapshot.dump((part.pipeline, part.extra), self.index, part.acked)
+        await self.stream.snapshots.put(
+            f"p{part.k}", data, meta=ObjectMeta(name=f"p{part.k}", description=str(part.acked))
+        )
+        part.snapshot_seq = part.acked
+        self.report.snapshots += 1
+
+    # -- acknowledgements from consoles ---------------------------------------------------------
+
+    def acknowledge(self, alert_id: str, by: str, note: str | None) -> None:
+        """An officer's acknowledgement: applied by the partition that holds the alert."""
+        for part in self.parts.values():
+            try:
+                alert = part.pipeline.acknowledge(alert_id, by, self.clock(), note)
+            except AlertNotFoundError:
+                continue
+            for sink in self.sinks:
+                sink.publish([alert])
+            if self.writer is not None:
+                writer = self.writer
+                task = asyncio.get_running_loop().create_task(
+                    writer.write(StoreBatch(alerts=[alert]))
+                )
+                task.add_done_callback(lambda t: t.exception())
+            return
+        log.warning("acknowledgement by %s: no partition of this worker holds %s", by, alert_id)

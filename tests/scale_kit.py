@@ -1,0 +1,89 @@
+"""Running the same recording through ``mda replay`` and through a gateway and workers, and
+reading back what each stored (test support for the scale-out tests)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from pathlib import Path
+
+import psycopg
+
+from mda.config import Config, SourceSettings
+from mda.ingest.sources import open_source
+from mda.scale.gateway import Gateway
+from mda.scale.jetstream import prepare
+from mda.scale.settings import ScaleSettings
+from mda.service_commands import start_service
+
+PARTITIONS = 6
+
+
+def base_config(database_url: str, recording: Path) -> Config:
+    return Config(sources=(SourceSettings(str(recording)),), database_url=database_url,
+                  http_listen=None)  # fmt: skip
+
+
+async def single_process(config: Config) -> None:
+    service = await start_service(config, live=False)
+    await service.run()
+
+
+async def publish(settings: ScaleSettings, recording: Path) -> int:
+    stream = await prepare(settings, "test-gateway")
+    try:
+        report = await Gateway(settings, [open_source(str(recording))], stream).run()
+    finally:
+        await stream.close()
+    return report.published
+
+
+async def drained(settings: ScaleSettings, expected: int, timeout_s: float = 120.0) -> None:
+    """Wait until every partition's consumer has delivered and seen acknowledged all of its
+    messages (``expected`` in all)."""
+    stream = await prepare(settings, "test-probe")
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while True:
+            done = 0
+            idle = True
+            for k in range(settings.partitions):
+                try:
+                    info = await stream.js.consumer_info(settings.stream, f"p{k}")
+                except Exception:  # not created yet
+                    idle = False
+                    continue
+                done += info.ack_floor.stream_seq and info.num_pending == 0
+                if info.num_pending or info.num_ack_pending:
+                    idle = False
+            if idle and done:
+                info_s = await stream.js.stream_info(settings.stream)
+                floors = [
+                    (await stream.js.consumer_info(settings.stream, f"p{k}")).ack_floor.stream_seq
+                    for k in range(settings.partitions)
+                ]
+                if info_s.state.messages == expected and max(floors) == info_s.state.last_seq:
+                    return
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError("the workers did not process the stream in time")
+            await asyncio.sleep(0.5)
+    finally:
+        await stream.close()
+
+
+def stored(url: str) -> tuple[set[tuple[object, ...]], set[tuple[object, ...]], int]:
+    """Positions (mmsi, time, lat, lon), alert history (id, rule, mmsi, state), and the
+    number of position rows (duplicates would show as a higher count than the set)."""
+    with psycopg.connect(url) as conn:
+        positions = conn.execute("SELECT mmsi, time, lat, lon FROM positions").fetchall()
+        alerts = conn.execute(
+            "SELECT h.alert_id::text, a.rule, a.mmsi, h.state FROM alert_history h "
+            "JOIN alerts a USING (alert_id)"
+        ).fetchall()
+    return set(positions), set(alerts), len(positions)
+
+
+def scale_config(config: Config, nats: list[str]) -> Config:
+    return replace(config, scale=ScaleSettings(nats=tuple(nats), partitions=PARTITIONS,
+                                               lease_s=6.0, snapshot_every_s=2.0,
+                                               batch_messages=500))  # fmt: skip
