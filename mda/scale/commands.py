@@ -22,15 +22,13 @@ from mda.rules.engine import RuleEngine
 from mda.rules.settings import load_rule_files
 from mda.scale.gateway import Gateway, GatewayReport
 from mda.scale.grid import (
-    GRID_STREAM,
-    GRID_STREAM_SUBJECT,
     GridPublisherCore,
     encode_points,
     grid_subject,
     load_index,
     route,
 )
-from mda.scale.jetstream import JetStream, prepare
+from mda.scale.jetstream import prepare
 from mda.scale.natsconf import mapping_block
 from mda.scale.pairs import split_specs
 from mda.scale.worker import Worker, WorkerReport
@@ -113,7 +111,6 @@ async def run_worker(config: Config, name: str, stop: asyncio.Event, *, live: bo
         return Pipeline(index, RuleEngine(own, index), duplicate_window_s=None)
 
     stream = await prepare(config.scale, f"mda-worker-{name}")
-    grid_ready = await _grid_stream(stream)
     writer = None
     if config.database_url is not None:
         writer = StoreWriter(config.database_url, spool_dir=config.spool_dir,
@@ -124,7 +121,7 @@ async def run_worker(config: Config, name: str, stop: asyncio.Event, *, live: bo
     cell_deg = config.scale.grid_cell_deg
 
     async def publish_grid(core: Any, out: PipelineOutput) -> None:
-        if core is None or not grid_ready:
+        if core is None:
             return
         points = core.add(out.positions, out.statics)
         for cell, part in route(points, cell_deg).items():
@@ -153,19 +150,6 @@ async def run_worker(config: Config, name: str, stop: asyncio.Event, *, live: bo
             await writer.flush(timeout_s=30.0)
             await writer.close()
         await stream.close()
-
-
-async def _grid_stream(stream: JetStream) -> bool:
-    """The stream pair workers read grid points from (created if missing)."""
-    from nats.js.api import StreamConfig
-    from nats.js.errors import NotFoundError
-
-    try:
-        await stream.js.stream_info(GRID_STREAM)
-    except NotFoundError:
-        await stream.js.add_stream(StreamConfig(name=GRID_STREAM, subjects=[GRID_STREAM_SUBJECT],
-                                                max_age=48 * 3600.0))  # fmt: skip
-    return True
 
 
 @app.command("nats-config")

@@ -26,6 +26,7 @@ from nats.js.kv import KeyValue
 from nats.js.object_store import ObjectStore
 
 from mda.errors import ServiceUnavailableError
+from mda.scale.grid import GRID_STREAM, GRID_STREAM_SUBJECT
 from mda.scale.partition import STREAM_SUBJECT
 from mda.scale.settings import ScaleSettings
 
@@ -37,7 +38,8 @@ DUPLICATE_WINDOW_S = 120.0
 
 @dataclass(slots=True)
 class JetStream:
-    """A connection and the deployment's stream, lease bucket and snapshot store."""
+    """A connection and the deployment's streams (AIS messages by partition, grid points by
+    cell), lease bucket and snapshot store."""
 
     nc: Nats
     js: JetStreamContext
@@ -90,9 +92,15 @@ async def prepare(settings: ScaleSettings, name: str) -> JetStream:
         num_replicas=settings.replicas, duplicate_window=DUPLICATE_WINDOW_S,
     )  # fmt: skip
     last: Exception | None = None
+    grid = StreamConfig(
+        name=GRID_STREAM, subjects=[GRID_STREAM_SUBJECT], retention=RetentionPolicy.LIMITS,
+        max_age=settings.retention_hours * 3600.0, storage=StorageType.FILE,
+        num_replicas=settings.replicas,
+    )  # fmt: skip
     for _ in range(30):
         try:
             await _ensure_stream(js, stream)
+            await _ensure_stream(js, grid)
             try:
                 leases = await js.key_value(leases_name)
             except NotFoundError:
@@ -126,7 +134,7 @@ async def _ensure_stream(js: JetStreamContext, config: StreamConfig) -> None:
             raise ServiceUnavailableError(
                 f"cannot create the JetStream stream {config.name}: {exc.description}"
             ) from exc
-        log.info("created the stream %s (%s)", config.name, STREAM_SUBJECT)
+        log.info("created the stream %s (%s)", config.name, config.subjects)
         return
     if info.config.subjects != config.subjects:
         raise ServiceUnavailableError(

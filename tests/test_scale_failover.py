@@ -1,0 +1,186 @@
+"""Failures mid-stream, on real NATS servers of our own: a worker process killed (its
+partitions move, nothing is lost or stored twice), a NATS node killed (nothing changes)."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from mda.scale.commands import run_worker
+from mda.scale.jetstream import prepare
+from mda.scale.settings import ScaleSettings
+from mda.simulate.scenarios import simulate
+from tests.conftest import _create_database
+from tests.nats_servers import NatsCluster
+from tests.scale_kit import (
+    PARTITIONS,
+    base_config,
+    drained,
+    publish,
+    scale_config,
+    single_process,
+    stored,
+)
+
+
+@pytest.fixture(scope="module")
+def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("failover") / "dark-tanker.nmea"
+    path.write_bytes(b"\n".join(simulate("dark-tanker", vessels=40).lines) + b"\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def reference(recording: Path) -> Iterator[tuple[set[object], set[object], int]]:
+    for url in _create_database("postgresql"):
+        asyncio.run(single_process(base_config(url, recording)))
+        yield stored(url)  # type: ignore[misc]
+
+
+@pytest.fixture
+def database() -> Iterator[str]:
+    yield from _create_database("postgresql")
+
+
+def _worker_file(folder: Path, url: str, settings: ScaleSettings) -> Path:
+    path = folder / "worker.toml"
+    urls = ", ".join(f'"{u}"' for u in settings.nats)
+    path.write_text(
+        f'[database]\nurl = "{url}"\nspool_dir = "{folder / "spool"}"\n'
+        f"[scale]\nnats = [{urls}]\npartitions = {settings.partitions}\n"
+        f"lease_s = {settings.lease_s}\nsnapshot_every_s = {settings.snapshot_every_s}\n"
+        f"batch_messages = 200\n"
+    )
+    return path
+
+
+def _start_worker(config: Path, name: str, log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-c", "from mda.cli import main; main()", "worker", "--config",
+         str(config), "--name", name, "--replay"],
+        stdout=log.open("wb"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+
+
+async def _owners(settings: ScaleSettings) -> dict[int, str]:
+    stream = await prepare(settings, "test-leases")
+    try:
+        return await _read_owners(stream.leases)
+    finally:
+        await stream.close()
+
+
+async def _read_owners(kv: object) -> dict[int, str]:
+    from nats.js.errors import KeyNotFoundError, NoKeysError
+    from nats.js.kv import KeyValue
+
+    assert isinstance(kv, KeyValue)
+    try:
+        keys = await kv.keys()
+    except NoKeysError:
+        return {}
+    out = {}
+    for key in keys:
+        if key.startswith("p."):
+            try:
+                entry = await kv.get(key)
+            except KeyNotFoundError:
+                continue
+            out[int(key[2:])] = (entry.value or b"").decode()
+    return out
+
+
+async def _wait_owned(settings: ScaleSettings, by: set[str], timeout_s: float = 60.0) -> float:
+    """Seconds until every partition is owned, by workers of ``by`` only."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout_s:
+        owners = await _owners(settings)
+        if len(owners) == settings.partitions and set(owners.values()) <= by:
+            return time.monotonic() - started
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"partitions not taken over within {timeout_s} s: {owners}")
+
+
+def test_a_killed_worker_loses_nothing_and_its_partitions_move(
+    recording: Path, reference: tuple[set[object], set[object], int], database: str,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    positions, alerts, _ = reference
+    with NatsCluster.start(1, PARTITIONS, tmp_path) as cluster:
+        config = scale_config(base_config(database, recording), cluster.urls)
+        settings = config.scale
+        file = _worker_file(tmp_path, database, settings)
+        victim = _start_worker(file, "victim", tmp_path / "victim.log")
+        survivor = _start_worker(file, "survivor", tmp_path / "survivor.log")
+        try:
+            asyncio.run(_wait_owned(settings, {"victim", "survivor"}))
+
+            async def scenario() -> float:
+                publishing = asyncio.create_task(publish(settings, recording))
+                stream = await prepare(settings, "test-probe")
+                try:  # kill once the victim has stored part of the stream
+                    while True:
+                        owners = await _read_owners(stream.leases)
+                        mine = [k for k, w in owners.items() if w == "victim"]
+                        floors = [(await stream.js.consumer_info(settings.stream, f"p{k}"))
+                                  .ack_floor.stream_seq for k in mine]  # fmt: skip
+                        if mine and min(floors) > 0:
+                            break
+                        await asyncio.sleep(0.2)
+                finally:
+                    await stream.close()
+                victim.send_signal(signal.SIGKILL)
+                moved = await _wait_owned(settings, {"survivor"})
+                await drained(settings, await publishing, timeout_s=180.0)
+                return moved
+
+            moved_s = asyncio.run(scenario())
+            print(f"\npartitions moved {moved_s:.1f} s after the kill (lease {settings.lease_s} s)")
+        finally:
+            victim.kill()
+            survivor.send_signal(signal.SIGTERM)
+            survivor.wait(60)
+        assert victim.wait(10) == -signal.SIGKILL
+        log = (tmp_path / "survivor.log").read_text()
+        assert "worker survivor:" in log  # it stopped cleanly and reported
+    got_positions, got_alerts, got_rows = stored(database)
+    assert got_rows == len(got_positions)  # the positions stored twice are stored once
+    assert got_positions == positions
+    assert got_alerts == alerts  # none lost, none new
+
+
+def test_a_killed_nats_node_changes_nothing(
+    recording: Path, reference: tuple[set[object], set[object], int], database: str,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    positions, alerts, _ = reference
+    with NatsCluster.start(3, PARTITIONS, tmp_path) as cluster:
+        config = scale_config(base_config(database, recording), cluster.urls)
+        # Three copies of every stream and bucket: any one node can go.
+        config = replace(config, scale=replace(config.scale, replicas=3))
+
+        async def scenario() -> None:
+            stop = asyncio.Event()
+            workers = [asyncio.create_task(run_worker(config, f"w{i}", stop, live=False))
+                       for i in range(2)]  # fmt: skip
+            publishing = asyncio.create_task(publish(config.scale, recording))
+            await asyncio.sleep(3.0)
+            cluster.kill(0)  # mid-stream: the gateway and workers connected to it move over
+            published = await publishing
+            await drained(config.scale, published, timeout_s=180.0)
+            stop.set()
+            await asyncio.gather(*workers)
+
+        asyncio.run(scenario())
+    got_positions, got_alerts, got_rows = stored(database)
+    assert got_rows == len(got_positions)
+    assert got_positions == positions
+    assert got_alerts == alerts
