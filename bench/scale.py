@@ -63,15 +63,17 @@ class Database:
 
     def __exit__(self, *exc: object) -> None:
         with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')  # type: ignore[arg-type]
+            drop = f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'
+            conn.execute(drop)  # type: ignore[arg-type]
 
 
 class NatsServer:
     def __init__(self, folder: Path, partitions: int) -> None:
         self.port = free_port()
         conf = folder / "nats.conf"
-        conf.write_text(server_config(name="bench", port=self.port,
-                                      store_dir=str(folder / "js"), partitions=partitions))  # fmt: skip
+        text = server_config(name="bench", port=self.port, store_dir=str(folder / "js"),
+                             partitions=partitions)  # fmt: skip
+        conf.write_text(text)
         binary = shutil.which("nats-server") or "/usr/sbin/nats-server"
         self.process = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL)  # fmt: skip
@@ -147,7 +149,8 @@ def workers_run(
             procs = [subprocess.Popen(
                 [sys.executable, "-c", "from mda.cli import main; main()", "worker", "--config",
                  str(config), "--name", f"w{i}", "--replay"],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for i in range(workers)]  # fmt: skip
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                for i in range(workers)]  # fmt: skip
             try:
                 asyncio.run(drained(settings, total))
                 elapsed = time.perf_counter() - started
@@ -176,9 +179,8 @@ def main() -> None:
         recording.write_bytes(b"\n".join(lines) + b"\n")
         with Database() as url:
             seconds = asyncio.run(baseline(recording, url))
-        server = NatsServer(folder / "gw", args.partitions) if (folder / "gw").mkdir() is None \
-            else None  # fmt: skip
-        assert server is not None
+        (folder / "gw").mkdir()
+        server = NatsServer(folder / "gw", args.partitions)
         try:
             settings = ScaleSettings(nats=(server.url,), partitions=args.partitions)
             messages, publish_s = asyncio.run(load(settings, recording))
@@ -194,7 +196,8 @@ def main() -> None:
             sub = folder / f"w{n}"
             sub.mkdir()
             elapsed, total = workers_run(recording, n, args.partitions, sub, args.batch)
-            print(f"{n} worker process{'es' if n > 1 else '  '}:                {total / elapsed:10,.0f} "
+            label = f"{n} worker process{'es' if n > 1 else ''}:"
+            print(f"{label:<36}{total / elapsed:10,.0f} "
                   f"msg/s ({elapsed:.1f} s, {total / elapsed / (messages / seconds):.2f} x "
                   f"baseline)")  # fmt: skip
 
