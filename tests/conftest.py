@@ -10,6 +10,9 @@ import pytest
 
 from tests.services import SERVERS, database_url
 
+# The scale-out tests' fixtures (a recording, what mda replay stores of it, a shared database).
+pytest_plugins = ("tests.scale_kit",)
+
 
 def _create_database(server: str) -> Iterator[str]:
     server_url, how = SERVERS[server]

@@ -1,13 +1,15 @@
-"""Running the same recording through ``mda replay`` and through a gateway and workers, and
+"""Running the same scale_recording through ``mda replay`` and through a gateway and workers, and
 reading back what each stored (test support for the scale-out tests)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from mda.config import Config, SourceSettings
 from mda.ingest.sources import open_source
@@ -15,12 +17,38 @@ from mda.scale.gateway import Gateway
 from mda.scale.jetstream import prepare
 from mda.scale.settings import ScaleSettings
 from mda.service_commands import start_service
+from mda.simulate.scenarios import simulate
+from tests.conftest import _create_database
 
 PARTITIONS = 6
+Stored = tuple[set[tuple[object, ...]], set[tuple[object, ...]], int]
 
 
-def base_config(database_url: str, recording: Path) -> Config:
-    return Config(sources=(SourceSettings(str(recording)),), database_url=database_url,
+@pytest.fixture(scope="module")
+def scale_recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tanker going dark among ordinary traffic (one scenario: recordings joined end to end
+    would run event time backwards in the middle)."""
+    path = tmp_path_factory.mktemp("scale") / "dark-tanker.nmea"
+    path.write_bytes(b"\n".join(simulate("dark-tanker", vessels=40).lines) + b"\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def scale_reference(scale_recording: Path) -> Iterator[Stored]:
+    """What a single ``mda replay`` stores for the scale_recording."""
+    for url in _create_database("postgresql"):
+        asyncio.run(single_process(base_config(url, scale_recording)))
+        yield stored(url)
+
+
+@pytest.fixture
+def scale_database() -> Iterator[str]:
+    """An empty database on the plain PostgreSQL server for the workers to share."""
+    yield from _create_database("postgresql")
+
+
+def base_config(database_url: str, scale_recording: Path) -> Config:
+    return Config(sources=(SourceSettings(str(scale_recording)),), database_url=database_url,
                   http_listen=None)  # fmt: skip
 
 
@@ -29,10 +57,10 @@ async def single_process(config: Config) -> None:
     await service.run()
 
 
-async def publish(settings: ScaleSettings, recording: Path) -> int:
+async def publish(settings: ScaleSettings, scale_recording: Path) -> int:
     stream = await prepare(settings, "test-gateway")
     try:
-        report = await Gateway(settings, [open_source(str(recording))], stream).run()
+        report = await Gateway(settings, [open_source(str(scale_recording))], stream).run()
     finally:
         await stream.close()
     return report.published
@@ -71,7 +99,7 @@ async def drained(settings: ScaleSettings, expected: int, timeout_s: float = 120
         await stream.close()
 
 
-def stored(url: str) -> tuple[set[tuple[object, ...]], set[tuple[object, ...]], int]:
+def stored(url: str) -> Stored:
     """Positions (mmsi, time, lat, lon), alert history (id, rule, mmsi, state), and the
     number of position rows (duplicates would show as a higher count than the set)."""
     with psycopg.connect(url) as conn:

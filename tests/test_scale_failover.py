@@ -8,53 +8,29 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-
-import pytest
 
 from mda.scale.commands import run_worker
 from mda.scale.jetstream import prepare
 from mda.scale.settings import ScaleSettings
-from mda.simulate.scenarios import simulate
-from tests.conftest import _create_database
 from tests.nats_servers import NatsCluster
 from tests.scale_kit import (
     PARTITIONS,
+    Stored,
     base_config,
     drained,
     publish,
     scale_config,
-    single_process,
     stored,
 )
-
-
-@pytest.fixture(scope="module")
-def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("failover") / "dark-tanker.nmea"
-    path.write_bytes(b"\n".join(simulate("dark-tanker", vessels=40).lines) + b"\n")
-    return path
-
-
-@pytest.fixture(scope="module")
-def reference(recording: Path) -> Iterator[tuple[set[object], set[object], int]]:
-    for url in _create_database("postgresql"):
-        asyncio.run(single_process(base_config(url, recording)))
-        yield stored(url)  # type: ignore[misc]
-
-
-@pytest.fixture
-def database() -> Iterator[str]:
-    yield from _create_database("postgresql")
 
 
 def _worker_file(folder: Path, url: str, settings: ScaleSettings) -> Path:
     path = folder / "worker.toml"
     urls = ", ".join(f'"{u}"' for u in settings.nats)
     path.write_text(
-        f'[database]\nurl = "{url}"\nspool_dir = "{folder / "spool"}"\n'
+        f'[scale_database]\nurl = "{url}"\nspool_dir = "{folder / "spool"}"\n'
         f"[scale]\nnats = [{urls}]\npartitions = {settings.partitions}\n"
         f"lease_s = {settings.lease_s}\nsnapshot_every_s = {settings.snapshot_every_s}\n"
         f"batch_messages = 200\n"
@@ -110,21 +86,21 @@ async def _wait_owned(settings: ScaleSettings, by: set[str], timeout_s: float = 
 
 
 def test_a_killed_worker_loses_nothing_and_its_partitions_move(
-    recording: Path, reference: tuple[set[object], set[object], int], database: str,
+    scale_recording: Path, scale_reference: Stored, scale_database: str,
     tmp_path: Path,
 ) -> None:  # fmt: skip
-    positions, alerts, _ = reference
+    positions, alerts, _ = scale_reference
     with NatsCluster.start(1, PARTITIONS, tmp_path) as cluster:
-        config = scale_config(base_config(database, recording), cluster.urls)
+        config = scale_config(base_config(scale_database, scale_recording), cluster.urls)
         settings = config.scale
-        file = _worker_file(tmp_path, database, settings)
+        file = _worker_file(tmp_path, scale_database, settings)
         victim = _start_worker(file, "victim", tmp_path / "victim.log")
         survivor = _start_worker(file, "survivor", tmp_path / "survivor.log")
         try:
             asyncio.run(_wait_owned(settings, {"victim", "survivor"}))
 
             async def scenario() -> float:
-                publishing = asyncio.create_task(publish(settings, recording))
+                publishing = asyncio.create_task(publish(settings, scale_recording))
                 stream = await prepare(settings, "test-probe")
                 try:  # kill once the victim has stored part of the stream
                     while True:
@@ -151,19 +127,19 @@ def test_a_killed_worker_loses_nothing_and_its_partitions_move(
         assert victim.wait(10) == -signal.SIGKILL
         log = (tmp_path / "survivor.log").read_text()
         assert "worker survivor:" in log  # it stopped cleanly and reported
-    got_positions, got_alerts, got_rows = stored(database)
+    got_positions, got_alerts, got_rows = stored(scale_database)
     assert got_rows == len(got_positions)  # the positions stored twice are stored once
     assert got_positions == positions
     assert got_alerts == alerts  # none lost, none new
 
 
 def test_a_killed_nats_node_changes_nothing(
-    recording: Path, reference: tuple[set[object], set[object], int], database: str,
+    scale_recording: Path, scale_reference: Stored, scale_database: str,
     tmp_path: Path,
 ) -> None:  # fmt: skip
-    positions, alerts, _ = reference
+    positions, alerts, _ = scale_reference
     with NatsCluster.start(3, PARTITIONS, tmp_path) as cluster:
-        config = scale_config(base_config(database, recording), cluster.urls)
+        config = scale_config(base_config(scale_database, scale_recording), cluster.urls)
         # Three copies of every stream and bucket: any one node can go.
         config = replace(config, scale=replace(config.scale, replicas=3))
 
@@ -171,7 +147,7 @@ def test_a_killed_nats_node_changes_nothing(
             stop = asyncio.Event()
             workers = [asyncio.create_task(run_worker(config, f"w{i}", stop, live=False))
                        for i in range(2)]  # fmt: skip
-            publishing = asyncio.create_task(publish(config.scale, recording))
+            publishing = asyncio.create_task(publish(config.scale, scale_recording))
             await asyncio.sleep(3.0)
             cluster.kill(0)  # mid-stream: the gateway and workers connected to it move over
             published = await publishing
@@ -180,7 +156,7 @@ def test_a_killed_nats_node_changes_nothing(
             await asyncio.gather(*workers)
 
         asyncio.run(scenario())
-    got_positions, got_alerts, got_rows = stored(database)
+    got_positions, got_alerts, got_rows = stored(scale_database)
     assert got_rows == len(got_positions)
     assert got_positions == positions
     assert got_alerts == alerts
