@@ -1,4 +1,4 @@
-"""Running the same scale_recording through ``mda replay`` and through a gateway and workers, and
+"""Running the same recording through ``mda replay`` and through a gateway and workers, and
 reading back what each stored (test support for the scale-out tests)."""
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ def _worker_file(folder: Path, url: str, settings: ScaleSettings) -> Path:
     path = folder / "worker.toml"
     urls = ", ".join(f'"{u}"' for u in settings.nats)
     path.write_text(
-        f'[scale_database]\nurl = "{url}"\nspool_dir = "{folder / "spool"}"\n'
+        f'[database]\nurl = "{url}"\nspool_dir = "{folder / "spool"}"\n'
         f"[scale]\nnats = [{urls}]\npartitions = {settings.partitions}\n"
         f"lease_s = {settings.lease_s}\nsnapshot_every_s = {settings.snapshot_every_s}\n"
         f"batch_messages = 200\n"

@@ -1,4 +1,4 @@
-"""The same scale_recording through one ``mda replay`` and through a gateway and 2 or 3 workers on a
+"""The same recording through one ``mda replay`` and through a gateway and 2 or 3 workers on a
 real NATS server (our own, with the partition mapping): the same stored positions and the same
 alerts."""
 
