@@ -8,6 +8,11 @@ time was available; the shells turn them into ISO 8601 at the edges.
 
 ``receivers`` is the one mutable part: the list of receivers that heard the message, shared
 with duplicate suppression, which adds to it when another receiver hears the same message.
+
+Every record says which clock gave its time (``clock``: a tag block, a Gatehouse wrapper, a
+trailing epoch, the recorder's own GPS sentences, the arrival stamp ...) and how far that time
+can be trusted (``time_quality``, see ``mda.ingest.clocks``): rules judge movement only between
+fixes whose time agrees with the message's own UTC second or was repaired from it.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from collections.abc import Sequence
 from typing import Final, Literal, NamedTuple, TypeAlias
 
 StationKind: TypeAlias = Literal["vessel", "sar_aircraft", "base_station", "aid_to_navigation"]
+# Where a record's time came from (``mda.ingest.clocks`` has the list) and how it was judged.
+TimeQuality: TypeAlias = Literal["agrees", "repaired", "unchecked", "suspect"]
 
 VESSEL: Final = "vessel"
 SAR_AIRCRAFT: Final = "sar_aircraft"
@@ -48,6 +55,11 @@ class Position(NamedTuple):
     altitude_m: int | None = None
     aid_type: int | None = None
     receivers: Sequence[str] = ()
+    clock: str | None = None
+    time_quality: TimeQuality | None = None
+    # The track segment the tracker put this fix on (vessels only): two transmitters sharing
+    # one MMSI, or a track resumed after a long silence, are separate segments.
+    segment: int | None = None
 
 
 class VesselStatic(NamedTuple):
@@ -74,6 +86,8 @@ class VesselStatic(NamedTuple):
     # Type 24 part ("A" or "B"); None for the other types.
     part: str | None = None
     receivers: Sequence[str] = ()
+    clock: str | None = None
+    time_quality: TimeQuality | None = None
 
 
 Record: TypeAlias = Position | VesselStatic

@@ -1,9 +1,10 @@
-"""Every record gets the best time its feed gives: tag block, wrapper, trailing field, recorder
-clock, and only then the arrival time stamped by the source."""
+"""Framing gives every message the best time its feed gives: tag block, wrapper, trailing field,
+recorder clock, and only then the arrival time stamped by the source; the clock judge
+(tests/test_clocks.py) then checks it against the message's own second."""
 
 from __future__ import annotations
 
-from mda.ingest.core import Ingestor
+from mda.ingest.framing import Framer
 from tests.nmea import checksummed, position, tag_block
 
 REPORT = position()
@@ -11,7 +12,11 @@ ARRIVAL = 1_800_000_000.0
 
 
 def times(lines: list[bytes], arrival: float | None = ARRIVAL) -> list[float | None]:
-    return [r.time for r in Ingestor().ingest(lines, "feed", arrival)]
+    return [m.time for m in Framer().frame(lines, "feed", arrival)]
+
+
+def clocks(lines: list[bytes], arrival: float | None = ARRIVAL) -> list[str | None]:
+    return [m.clock for m in Framer().frame(lines, "feed", arrival)]
 
 
 def test_tag_block_time_wins_over_everything() -> None:
@@ -21,6 +26,7 @@ def test_tag_block_time_wins_over_everything() -> None:
         tag_block(b"c:1700000000") + REPORT + b",1600000000",
     ]
     assert times(lines) == [1700000000.0]
+    assert clocks(lines) == ["tag"]
 
 
 def test_tag_block_time_in_milliseconds() -> None:
@@ -29,7 +35,7 @@ def test_tag_block_time_in_milliseconds() -> None:
 
 def test_a_tag_block_on_its_own_line_times_the_next_sentence() -> None:
     assert times([tag_block(b"c:1700000000,s:station7"), REPORT]) == [1700000000.0]
-    (record,) = Ingestor().ingest([tag_block(b"c:1700000000,s:station7"), REPORT], "feed")
+    (record,) = Framer().frame([tag_block(b"c:1700000000,s:station7"), REPORT], "feed")
     assert record.source == "station7"
 
 
@@ -37,6 +43,7 @@ def test_gatehouse_wrapper_times_only_the_next_sentence() -> None:
     pghp = checksummed(b"PGHP,1,2010,6,11,11,46,11,929,244,0,,1,72", b"$")
     other = position(mmsi=211000000)
     assert times([pghp, REPORT, other]) == [1276256771.929, ARRIVAL]
+    assert clocks([pghp, REPORT, other]) == ["pghp", "arrival"]
 
 
 def test_gatehouse_wrapper_with_a_bad_checksum_is_not_trusted() -> None:
@@ -51,7 +58,7 @@ def test_trailing_epoch_seconds_and_milliseconds() -> None:
 
 
 def test_uscg_station_from_trailing_fields_is_the_source() -> None:
-    (record,) = Ingestor().ingest([REPORT + b",d-107,S1234,r003669945,1272412824"], "feed")
+    (record,) = Framer().frame([REPORT + b",d-107,S1234,r003669945,1272412824"], "feed")
     assert record.source == "r003669945"
 
 
@@ -59,6 +66,7 @@ def test_recorder_clock_from_rmc_and_zda() -> None:
     rmc = checksummed(b"GPRMC,114703.00,A,1228.30813,S,13050.74933,E,0.0,,270112,,,A", b"$")
     zda = checksummed(b"GPZDA,114710.50,27,01,2012,,", b"$")
     assert times([rmc, REPORT]) == [1327664823.0]
+    assert clocks([rmc, REPORT]) == ["recorder"]
     assert times([zda, REPORT]) == [1327664830.5]
 
 

@@ -19,7 +19,7 @@ def catcher(sentences: list[bytes], **extra: object) -> bytes:
 def test_ais_catcher_multi_sentence_message_is_reassembled_with_its_time_and_station() -> None:
     line = catcher(static(), rxuxtime=1_700_000_123, station_id="rx-7")
     ingestor = Ingestor()
-    (record,) = ingestor.ingest([line], "catcher")
+    (record,) = ingestor.ingest_all([line], "catcher")
     assert isinstance(record, VesselStatic)
     assert record.shipname == "DHOW STAR"
     assert (record.time, record.source) == (1_700_000_123, "rx-7")
@@ -27,7 +27,7 @@ def test_ais_catcher_multi_sentence_message_is_reassembled_with_its_time_and_sta
 
 
 def test_ais_catcher_object_without_time_takes_the_arrival_time() -> None:
-    (record,) = Ingestor().ingest([catcher([position()])], "catcher", 1_800_000_000.0)
+    (record,) = Ingestor().ingest_all([catcher([position()])], "catcher", 1_800_000_000.0)
     assert record.time == 1_800_000_000.0
 
 
@@ -40,7 +40,7 @@ def test_ais_catcher_sentence_with_a_bad_checksum_is_counted() -> None:
 
 def test_the_same_message_from_ais_catcher_and_nmea_counts_once() -> None:
     ingestor = Ingestor()
-    records = ingestor.ingest(
+    records = ingestor.ingest_all(
         [catcher([position()], rxuxtime=1_700_000_000), position()], "mixed", 1_700_000_001.0
     )
     assert len(records) == 1

@@ -42,7 +42,7 @@ def assert_valid(records: list[Record]) -> None:
 def test_arbitrary_bytes_never_raise(lines: list[bytes]) -> None:
     ingestor = Ingestor()
     assert_valid(ingestor.ingest(lines, "fuzz", 1_700_000_000.0))
-    ingestor.finish()
+    assert_valid(ingestor.finish())
 
 
 armour = st.binary(max_size=90).map(lambda b: bytes(ARMOUR[x % 64] for x in b))
@@ -72,7 +72,7 @@ def sentences(draw: st.DrawFn) -> bytes:
 def test_checksummed_random_payloads_decode_into_valid_records(lines: list[bytes]) -> None:
     ingestor = Ingestor()
     assert_valid(ingestor.ingest(lines, "fuzz"))
-    ingestor.finish()
+    assert_valid(ingestor.finish())
 
 
 json_values = st.recursive(

@@ -53,7 +53,7 @@ def test_recording_decodes_with_expected_counts(
     rel, sentences, messages, duplicates, n_records, n_mmsi, timed, bad = row
     ingestor = Ingestor()
     records = ingestor.ingest(read_lines(AIS / rel), rel)
-    ingestor.finish()
+    records += ingestor.finish()
     stats = ingestor.stats
     assert (stats.sentences, stats.messages, stats.duplicates) == (sentences, messages, duplicates)
     assert len(records) == stats.records == n_records

@@ -84,7 +84,7 @@ def decoded(scenario: str) -> Decoded:
     sim = simulate(scenario, seed=1, vessels=VESSELS)
     ingestor = Ingestor()
     records = ingestor.ingest(sim.lines, "sim")
-    ingestor.finish()
+    records += ingestor.finish()
     stats = ingestor.stats
     assert stats.lines == len(sim.lines)
     problems = {

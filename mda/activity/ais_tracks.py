@@ -62,15 +62,17 @@ async def _decode(spec: str) -> tuple[list[Position], IngestStats]:
     source = FileSource(spec)
     ingestor = Ingestor()
     positions: list[Position] = []
+    records = []
     async for batch in source.batches():
-        for record in ingestor.ingest(batch.lines, batch.feed, batch.arrival):
-            if (
-                isinstance(record, Position)
-                and record.kind == VESSEL
-                and record.time is not None
-                and record.lat is not None
-                and record.lon is not None
-            ):
-                positions.append(record)
-    ingestor.finish()
+        records += ingestor.ingest(batch.lines, batch.feed, batch.arrival)
+    records += ingestor.finish()
+    for record in records:
+        if (
+            isinstance(record, Position)
+            and record.kind == VESSEL
+            and record.time is not None
+            and record.lat is not None
+            and record.lon is not None
+        ):
+            positions.append(record)
     return positions, ingestor.stats

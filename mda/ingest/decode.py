@@ -58,8 +58,11 @@ class Decoder:
         self._vectorise = fast and vectorise
         self._types: list[int] = []
 
-    def decode(self, messages: Iterable[AisMessage]) -> list[Record]:
-        """Decode a batch; records keep the order of their messages."""
+    def decode(
+        self, messages: Iterable[AisMessage], origins: list[int] | None = None
+    ) -> list[Record]:
+        """Decode a batch; records keep the order of their messages. ``origins``, when given,
+        receives the index of each record's message (a message can give two records)."""
         batch = messages if isinstance(messages, list) else list(messages)
         stats = self.stats
         vector_first = _VECTOR_FIRST_CHAR if self._vectorise else {}
@@ -99,11 +102,15 @@ class Decoder:
             )
             merged.update(scalar)
             scalar = {i: r for i in sorted(merged) if (r := merged[i]) is not None}
-        for found in scalar.values():  # in message order
+        for i, found in scalar.items():  # in message order
             if isinstance(found, list):
                 out.extend(found)
+                if origins is not None:
+                    origins.extend([i] * len(found))
             else:
                 out.append(found)
+                if origins is not None:
+                    origins.append(i)
         stats.by_type.update(self._types)
         self._types.clear()
         stats.records += len(out)

@@ -42,7 +42,7 @@ async def run_decode(
             writer.write(records)
             if pacer is not None:
                 stream.flush()
-        ingestor.finish()
+        writer.write(ingestor.finish())  # the last records waiting for their clock
     except BrokenPipeError:
         pass  # the reader went away (mda decode ... | head): not an error
     finally:

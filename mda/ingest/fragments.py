@@ -3,8 +3,14 @@
 Fragments are keyed by (feed, station, channel, sequence id). A message is only assembled from
 fragments that agree on their count and, where the tag block names one, their group; anything
 else is counted and dropped, because gluing two messages' fragments makes a plausible but false
-record. Held fragments expire by event time (or, for feeds without time, after a number of
-sentences) and the number held is bounded.
+record. Held fragments expire by event time or after a number of the feed's sentences, and the
+number held is bounded.
+
+Whether a held fragment has expired is decided when its continuation arrives: too many of the
+feed's sentences came between them, or the continuation's own time is too far from the first
+fragment's. The sweeps between batches only free memory early, by the sentence count alone,
+which reaches the same verdict (it only grows). So a message is assembled or not whatever the
+batches the lines came in.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from typing import Final
 from mda.ingest.stats import IngestStats
 
 FragmentKey = tuple[str, str | None, bytes, bytes]
+# The first fragment's time, its clock, and the runner-up time and clock (see framing).
+Stamp = tuple[float | None, str | None, float | None, str | None]
 
 
 @dataclass(slots=True)
@@ -22,7 +30,7 @@ class _Pending:
     total: int
     parts: dict[int, bytes]
     raws: list[bytes]
-    time: float | None
+    stamp: Stamp
     group: str | None
     station: str | None
     first_seen: int  # feed sentence counter when the first fragment arrived
@@ -37,7 +45,7 @@ class Assembled:
 
     payload: bytes
     fill: int
-    time: float | None
+    stamp: Stamp
     station: str | None
     raws: list[bytes] = field(default_factory=list)
 
@@ -75,14 +83,19 @@ class FragmentAssembler:
         payload: bytes,
         fill: int,
         raw: bytes,
-        time: float | None,
+        stamp: Stamp,
         group: str | None,
         station: str | None,
         counter: int,
     ) -> Assembled | None:
-        """Add one fragment; returns the message when this fragment completes it."""
+        """Add one fragment; returns the message when this fragment completes it. ``counter``
+        is the feed's sentence count."""
         stats = self._stats
         pending = self._pending.get(key)
+        if pending is not None and self._stale(pending, stamp[0], counter):
+            stats.expired_fragments += len(pending.parts)
+            del self._pending[key]
+            pending = None
         if pending is not None and (
             pending.total != total
             or (group is not None and pending.group is not None and group != pending.group)
@@ -99,9 +112,11 @@ class FragmentAssembler:
                 stats.orphan_fragments += 1
                 return None
             if len(self._pending) >= self._max_held:
-                self._evict_oldest()
+                self.expire(key[0], counter)
+                if len(self._pending) >= self._max_held:
+                    self._evict_oldest()
             self._pending[key] = _Pending(
-                total, {1: payload}, [raw], time, group, station, counter, last_num=1
+                total, {1: payload}, [raw], stamp, group, station, counter, last_num=1
             )
             return None
         held = pending.parts.get(num)
@@ -113,7 +128,7 @@ class FragmentAssembler:
             stats.orphan_fragments += len(pending.parts)
             del self._pending[key]
             if num == 1:
-                return self.add(key, total, num, payload, fill, raw, time, group, station, counter)
+                return self.add(key, total, num, payload, fill, raw, stamp, group, station, counter)
             stats.orphan_fragments += 1
             return None
         if num != pending.last_num + 1 and not pending.out_of_order:
@@ -130,23 +145,26 @@ class FragmentAssembler:
             return None
         del self._pending[key]
         body = b"".join(pending.parts[i] for i in range(1, pending.total + 1))
-        return Assembled(body, pending.fill, pending.time, pending.station, pending.raws)
+        return Assembled(body, pending.fill, pending.stamp, pending.station, pending.raws)
 
-    def expire(self, feed: str, now: float | None, counter: int) -> None:
-        """Drop a feed's incomplete messages that waited too long (event time or sentences)."""
+    def expire(self, feed: str, counter: int) -> None:
+        """Drop a feed's incomplete messages that waited too many sentences."""
         if not self._pending:
             return
         stale = [
             key
             for key, p in self._pending.items()
-            if key[0] == feed
-            and (
-                counter - p.first_seen > self._max_sentences
-                or (now is not None and p.time is not None and now - p.time > self._timeout_s)
-            )
+            if key[0] == feed and counter - p.first_seen > self._max_sentences
         ]
         for key in stale:
             self._stats.expired_fragments += len(self._pending.pop(key).parts)
+
+    def _stale(self, p: _Pending, now: float | None, counter: int) -> bool:
+        """Whether a held message can no longer be continued by a fragment timed ``now``."""
+        first = p.stamp[0]
+        return counter - p.first_seen > self._max_sentences or (
+            now is not None and first is not None and abs(now - first) > self._timeout_s
+        )
 
     def expire_all(self) -> None:
         """Drop every incomplete message (end of input): counted as expired."""

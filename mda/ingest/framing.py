@@ -6,7 +6,10 @@ JSON feeds, multi-sentence reassembly and duplicate suppression. Pure: the calle
 arrival time stamped by the source, and the same lines always give the same messages.
 
 Time precedence for a sentence: its tag block ``c:``, a preceding tag-block-only line or
-``$PGHP`` wrapper, a trailing epoch field, the feed's recorder clock, the arrival time.
+``$PGHP`` wrapper, a trailing epoch field, the feed's recorder clock, the arrival time. The
+first is the message's time; the next one found is kept beside it, with both clocks named, so
+that the clock judge (``mda.ingest.clocks``) can check them against the message's own UTC second
+and choose.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from mda.ingest.clocks import ARRIVAL, ASSIGNED, JSON, PGHP, RECORDER, TAG, TRAILING
 from mda.ingest.dedup import DuplicateFilter
 from mda.ingest.fragments import FragmentAssembler
 from mda.ingest.jsonfeeds import parse_json_line
@@ -49,8 +53,8 @@ class _FeedState:
     """What framing remembers about one feed between batches."""
 
     recorder_time: float | None = None
-    # (time, station) from a $PGHP or tag-block-only line, for the next sentence only
-    pending: tuple[float | None, str | None] | None = None
+    # (time, station, clock) from a $PGHP or tag-block-only line, for the next sentence only
+    pending: tuple[float | None, str | None, str] | None = None
     sentences: int = 0
     newest: float | None = None
 
@@ -77,6 +81,18 @@ class Framer:
             if duplicate_window_s is None
             else DuplicateFilter(self.stats, window_s=duplicate_window_s)
         )
+        # Lines that carry no time at all may be given one (``assign_times``).
+        self._assigned: tuple[float, float] | None = None
+        self._assigned_lines = 0
+        self._last_resort = ARRIVAL
+
+    def assign_times(self, start: float, per_second: float) -> None:
+        """Time lines that carry none as if they came ``per_second`` from ``start`` (the user's
+        say for a plain log; such times are never trusted to judge movement)."""
+        if per_second <= 0:
+            raise ValueError("the rate of assigned times must be above zero")
+        self._assigned = (start, per_second)
+        self._last_resort = ASSIGNED
 
     @property
     def held_fragments(self) -> int:
@@ -103,10 +119,15 @@ class Framer:
             before = len(stripped)
             stripped += [line.strip() for line in lines]
             arrivals += [arrival] * (len(stripped) - before)
+        if self._assigned is not None:
+            start, rate = self._assigned
+            first = self._assigned_lines
+            self._assigned_lines += len(stripped)
+            arrivals = [start + (first + i) / rate for i in range(len(stripped))]
         self.stats.lines += len(stripped)
         out = self._frame_lines(stripped, state, feed, arrivals)
         self.stats.messages += len(out)
-        self._fragments.expire(feed, state.newest, state.sentences)
+        self._fragments.expire(feed, state.sentences)
         return out if self._dedup is None else self._dedup.unique(out)
 
     def _frame_lines(
@@ -177,16 +198,23 @@ class Framer:
                 continue
             sentences += 1
 
-            # Event time and receiving station, best first.
+            # Event time and receiving station, best first; the runner-up clock is kept.
+            time: float | None = None
+            alt: float | None = None
+            clock: str | None = None
+            alt_clock: str | None = None
+            station: str | None = None
             if tag is not None:
-                time = tag.time
                 station = tag.station
-            else:
-                time = station = None
+                if tag.time is not None:
+                    time, clock = tag.time, TAG
             if state.pending is not None:
-                pending_time, pending_station = state.pending
-                if time is None:
-                    time = pending_time
+                pending_time, pending_station, pending_clock = state.pending
+                if pending_time is not None:
+                    if time is None:
+                        time, clock = pending_time, pending_clock
+                    else:
+                        alt, alt_clock = pending_time, pending_clock
                 if station is None:
                     station = pending_station
                 state.pending = None
@@ -194,19 +222,30 @@ class Framer:
                 trailing = parse_trailing(line[star + 3 :])
                 if trailing.bad_time:
                     stats.bad_time += 1
-                if time is None:
-                    time = trailing.time
+                if trailing.time is not None:
+                    if time is None:
+                        time, clock = trailing.time, TRAILING
+                    elif alt is None:
+                        alt, alt_clock = trailing.time, TRAILING
                 if station is None:
                     station = trailing.station
-            if time is None:
-                time = state.recorder_time
-                if time is None:
-                    time = arrival
-
+            if alt is None:
+                recorder = state.recorder_time
+                if recorder is not None:
+                    if time is None:
+                        time, clock = recorder, RECORDER
+                    else:
+                        alt, alt_clock = recorder, RECORDER
+                if alt is None and arrival is not None:
+                    if time is None:
+                        time, clock = arrival, self._last_resort
+                    else:
+                        alt, alt_clock = arrival, self._last_resort
             if total == 1:
                 source = station or feed
                 message = new_message(
-                    AisMessage, (time, source, fields[5], fill, (raw,), [source], None)
+                    AisMessage,
+                    (time, source, fields[5], fill, (raw,), [source], None, clock, alt, alt_clock),
                 )
             else:
                 group = tag.group if tag is not None else None
@@ -221,7 +260,7 @@ class Framer:
                     fields[5],
                     fill,
                     raw,
-                    time,
+                    (time, clock, alt, alt_clock),
                     group,
                     station,
                     state.sentences + sentences,
@@ -229,13 +268,18 @@ class Framer:
                 if assembled is None:
                     continue
                 source = assembled.station or feed
+                first_time, first_clock, first_alt, first_alt_clock = assembled.stamp
                 message = AisMessage(
-                    assembled.time,
+                    first_time,
                     source,
                     assembled.payload,
                     assembled.fill,
                     tuple(assembled.raws),
                     [source],
+                    None,
+                    first_clock,
+                    first_alt,
+                    first_alt_clock,
                 )
             emit(message)
             if time is not None and (state.newest is None or time > state.newest):
@@ -264,7 +308,7 @@ class Framer:
             stats.bad_time += 1
         rest = line[end + 1 :]
         if not rest:
-            state.pending = (tag.time, tag.station)
+            state.pending = (tag.time, tag.station, TAG)
         return tag, rest
 
     def _reject_sentence(self, line: bytes, ok: bool) -> None:
@@ -320,11 +364,13 @@ class Framer:
             out.extend(self._frame_lines(sentences, state, feed, [arrival] * len(sentences)))
             return
         for record in parsed.records:
+            clock = JSON if parsed.time is not None else self._last_resort
             out.append(
                 AisMessage(
-                    record.time, record.source, b"", 0, (line,), list(record.receivers), record
+                    record.time, record.source, b"", 0, (line,), list(record.receivers), record,
+                    clock,
                 )
-            )
+            )  # fmt: skip
 
     def _other_nmea(self, line: bytes, ok: bool, state: _FeedState) -> None:
         stats = self.stats
@@ -337,7 +383,7 @@ class Framer:
         fields = line[1:star].split(b",")
         head = fields[0]
         if head == b"PGHP":
-            state.pending = (pghp_time(fields), None)
+            state.pending = (pghp_time(fields), None, PGHP)
             return
         kind = head[2:]
         if kind == b"RMC":

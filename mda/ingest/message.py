@@ -21,3 +21,8 @@ class AisMessage(NamedTuple):
     receivers: list[str]  # who heard it: the source, then receivers of suppressed copies
     # Set when the feed delivered an already decoded message (gpsd JSON) instead of NMEA.
     decoded: Record | None = None
+    # Which clock gave ``time`` (``mda.ingest.clocks``), and the next clock the sentence
+    # carried, if any: the clock judge checks both against the message's own UTC second.
+    clock: str | None = None
+    alt_time: float | None = None
+    alt_clock: str | None = None

@@ -35,6 +35,12 @@ class IngestStats:
     duplicates: int = 0  # whole messages already heard from this or another receiver
     decode_errors: int = 0
     bad_json: int = 0
+    untimed: int = 0  # records no clock could time (a plain log with no time at all)
+    # Records that came behind the time already handed to the rules (the lateness passed):
+    # stored and counted in history, but not used to move vessels back in time.
+    late: int = 0
+    # Records by the clock that gave their time and its judgement ("pghp/repaired").
+    clocks: Counter[str] = field(default_factory=Counter)
     by_type: Counter[int] = field(default_factory=Counter)
     not_decoded_by_type: Counter[int] = field(default_factory=Counter)
     rejected_values: Counter[str] = field(default_factory=Counter)
@@ -100,5 +106,28 @@ class IngestStats:
                 f"implausible times {self.bad_time}, "
                 f"tag blocks with bad checksum (used) {self.tag_block_bad_checksum}",
                 f"other NMEA {self.other_nmea}, comments or junk {self.junk_lines}",
+                f"times: {self.clock_summary()}",
             ]
         )
+
+    def clock_summary(self) -> str:
+        """Records by clock and how their time was judged, in one line."""
+        by_clock: dict[str, dict[str, int]] = {}
+        for key, n in sorted(self.clocks.items()):
+            clock, _, quality = key.partition("/")
+            by_clock.setdefault(clock, {})[quality] = n
+        parts = [
+            f"{clock} {sum(q.values())} ("
+            + ", ".join(f"{quality} {n}" for quality, n in q.items())
+            + ")"
+            for clock, q in by_clock.items()
+        ]
+        parts.append(f"no time {self.untimed}")
+        if self.late:
+            parts.append(f"late {self.late}")
+        return "; ".join(parts)
+
+    @property
+    def suspect_times(self) -> int:
+        """Records whose time could not be trusted (stored, not used to judge movement)."""
+        return sum(n for key, n in self.clocks.items() if key.endswith("/suspect"))

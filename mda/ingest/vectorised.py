@@ -176,6 +176,7 @@ def decode_reports(
                 map(_time, messages), c.mmsi, msg_types, c.lat, c.lon, c.sog, c.cog,
                 c.heading, c.nav_status, c.rot, c.accuracy, map(_source, messages),
                 c.kind, c.second, c.rot_raw, none, none, map(_receivers, messages),
+                none, none, none,  # clock and its judgement (the clock judge's), segment
                 strict=False,  # ``none`` is endless; the columns have one entry per message
             ),
         )

@@ -17,6 +17,9 @@ from mda.ingest.message import AisMessage
 from mda.ingest.sixbit import payload_value
 
 TIME = "Mda-Time"
+CLOCK = "Mda-Clock"  # which clock gave the time (the worker's clock judge checks it)
+ALT_TIME = "Mda-Alt-Time"  # the runner-up clock's time, and which clock that is
+ALT_CLOCK = "Mda-Alt-Clock"
 SOURCE = "Mda-Source"
 RECEIVERS = "Mda-Receivers"
 # JetStream drops a message whose id it stored within its duplicate window: a gateway that
@@ -50,6 +53,11 @@ def encode(message: AisMessage) -> tuple[bytes, dict[str, str]]:
     }
     if message.time is not None:
         headers[TIME] = repr(message.time)
+    if message.clock is not None:
+        headers[CLOCK] = message.clock
+    if message.alt_time is not None and message.alt_clock is not None:
+        headers[ALT_TIME] = repr(message.alt_time)
+        headers[ALT_CLOCK] = message.alt_clock
     if len(message.receivers) > 1:
         headers[RECEIVERS] = ",".join(message.receivers)
     return body, headers
@@ -63,10 +71,18 @@ def decode(body: bytes, headers: Mapping[str, str] | None) -> AisMessage:
     if not sep or not payload or not fill.isdigit():
         raise WireError(f"not an mda AIS message body: {first[:40]!r}")
     source = headers.get(SOURCE, "")
-    text = headers.get(TIME)
-    try:
-        time = float(text) if text else None
-    except ValueError as exc:
-        raise WireError(f"bad {TIME} header {text!r}") from exc
+    time = _seconds(headers, TIME)
+    alt_time = _seconds(headers, ALT_TIME)
     receivers = headers[RECEIVERS].split(",") if RECEIVERS in headers else [source]
-    return AisMessage(time, source, payload, int(fill), tuple(raws), receivers)
+    return AisMessage(
+        time, source, payload, int(fill), tuple(raws), receivers, None, headers.get(CLOCK),
+        alt_time, headers.get(ALT_CLOCK) if alt_time is not None else None,
+    )  # fmt: skip
+
+
+def _seconds(headers: Mapping[str, str], name: str) -> float | None:
+    text = headers.get(name)
+    try:
+        return float(text) if text else None
+    except ValueError as exc:
+        raise WireError(f"bad {name} header {text!r}") from exc

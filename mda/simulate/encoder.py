@@ -8,6 +8,10 @@ from typing import Any
 
 from pyais.encode import encode_dict
 
+# Reports that carry the UTC second of their fix (a transponder always fills it in; the
+# receiver's clock is checked against it).
+_WITH_SECOND = frozenset((1, 2, 3, 9, 18, 19, 21))
+
 
 def _tag_block(params: list[str]) -> bytes:
     body = ",".join(params).encode()
@@ -25,7 +29,10 @@ class SentenceWriter:
     def encode(
         self, fields: dict[str, Any], time: float, channel: str = "A", station: str | None = None
     ) -> list[bytes]:
-        """The sentences of one message received at ``time`` (epoch seconds)."""
+        """The sentences of one message received at ``time`` (epoch seconds); a position
+        report's UTC second is that of ``time`` unless ``fields`` give one."""
+        if fields.get("type") in _WITH_SECOND and "second" not in fields:
+            fields = {**fields, "second": int(time // 1) % 60}
         seq = self._sequence
         sentences = encode_dict(
             fields, talker_id="AI", sentence_type="VDM", radio_channel=channel, seq_id=seq

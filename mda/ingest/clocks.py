@@ -1,0 +1,403 @@
+"""Clocks: which clock timed a record, and whether its time can be trusted.
+
+A sentence can carry several clocks: a tag block ``c:`` stamped by the receiver, a Gatehouse
+``$PGHP`` wrapper, a trailing epoch added by a forwarder, the recorder's own ``$GPRMC`` /
+``$GPZDA``, the arrival time stamped by mda. They do not measure the same thing. A terrestrial
+receiver stamps within a second of transmission; a satellite provider's wrapper may run a fixed
+minute behind, and a forwarder's trailing stamp may lag by an hour and more, varying from pass to
+pass. Mixing them within one track makes ships "jump" by tens of miles.
+
+Every position report carries its own clock: the UTC second of its fix (0-59). The difference
+between that second and a clock's second, taken modulo a minute, is the clock's *residual*. For
+each (source, clock) a ``ClockModel`` keeps the last residuals: a transmission-like clock has
+them gathered around one value (its offset, usually 0); a lagging arrival clock has them spread
+over the whole minute. Base station reports (type 4) carry the full UTC date and time, which
+gives the whole offset, minutes included.
+
+Each record's time is then judged (``time_quality``):
+
+- ``agrees``: the clock's second agrees with the message's own, no correction needed;
+- ``repaired``: the clock runs at a known offset from transmission, or a record strayed a few
+  seconds from it; the time was set to the message's own second (the nearest such time to the
+  clock's corrected time);
+- ``unchecked``: the message carries no second (static data, long-range reports, "not
+  available"), and nothing is known against its clock;
+- ``suspect``: the time disagrees with the message's second, or comes from a clock whose
+  residuals are spread (an arrival stamp with a varying lag). The record is kept and stored,
+  but its time is not used to judge movement, and it never joins a vessel's track.
+
+The judge is pure and sequential: a record is judged by the model as it stands after the records
+before it, so the result never depends on how input was cut into batches.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+from mda.ingest.message import AisMessage
+from mda.ingest.sixbit import SIXBIT_VALUE
+from mda.ingest.stats import IngestStats
+from mda.model import Position, Record, TimeQuality, VesselStatic
+
+# The clocks a record's time can come from.
+TAG: Final = "tag"  # NMEA 4.0 tag block c: (the receiver's clock), or AIS-catcher's rxuxtime
+PGHP: Final = "pghp"  # Gatehouse $PGHP wrapper line
+TRAILING: Final = "trailing"  # epoch field after the checksum (USCG, forwarders)
+RECORDER: Final = "recorder"  # the recording station's own $GPRMC / $GPZDA
+ARRIVAL: Final = "arrival"  # stamped by mda when the line arrived
+JSON: Final = "json"  # the time field of a decoded JSON object (gpsd)
+ARCHIVE: Final = "archive"  # the time column of a decoded archive (CSV)
+ASSIGNED: Final = "assigned"  # made up at the user's request (--start / --rate): not a clock
+
+AGREES: Final = "agrees"
+REPAIRED: Final = "repaired"
+UNCHECKED: Final = "unchecked"
+SUSPECT: Final = "suspect"
+
+# A record's time agrees with the message's second within this many seconds either way (a
+# receiver stamps a moment after the fix; a recorder's last GPS sentence came a moment before).
+AGREE_S: Final = 2
+# A steady clock's record that strays this far at most from the clock's usual residual is put
+# right; further, it is suspect.
+REPAIR_S: Final = 15
+# Residuals kept per clock; a clock is judged only once it has this many.
+WINDOW: Final = 128
+MIN_SAMPLES: Final = 16
+# A clock is steady when this share of its residuals lies within STEADY_S of the most common
+# one. A clock whose lag varies over minutes spreads them over the whole minute (about 35 %
+# within 10 s); a receiver's clock, or a recorder's with sparse GPS sentences, gathers them.
+STEADY_S: Final = 10
+STEADY_SHARE: Final = 0.75
+# Whole offsets (seconds, minutes included) from base stations, which report the full UTC date
+# and time: most of the recent ones must agree (a few base stations run on wrong clocks).
+OFFSETS_KEPT: Final = 32
+MIN_OFFSETS: Final = 3
+OFFSETS_SHARE: Final = 0.5
+# A record that carries two clocks checks the runner-up against the better one (a tag block
+# against a forwarder's stamp, a wrapper against the arrival time), never the reverse: a clock
+# that mostly disagrees with a trusted better clock by more than REPAIR_S is not a transmission
+# clock, however steady its seconds look (exactEarth's forwarder stamp lags its wrapper by 24 to
+# 34 minutes, changing from one satellite pass to the next).
+CROSS_KEPT: Final = 32
+CROSS_SHARE: Final = 0.5
+MAX_OFFSET_S: Final = 86_400.0
+# The first records of a clock wait to be judged until its model has MIN_SAMPLES residuals, or
+# until this many other records have come (a rarely heard station). Counted in records, not
+# seconds: times of different clocks may be an hour apart, and a count bounds the memory.
+WAIT_RECORDS: Final = 1000
+# Bound on the clocks followed (a hostile feed could name a new station on every line).
+MAX_MODELS: Final = 4096
+
+
+def wrapped(seconds: int) -> int:
+    """A difference of seconds of the minute, in [-30, 30)."""
+    return (seconds + 30) % 60 - 30
+
+
+def residual(second: int, time: float) -> int:
+    """Seconds to add to ``time``'s second of the minute to reach ``second``, in [-30, 30)."""
+    return wrapped(second - int(time // 1))
+
+
+def snapped(estimate: float, second: int) -> float:
+    """The whole second nearest to ``estimate`` whose second of the minute is ``second``."""
+    base = float(int(estimate // 1))
+    return base + residual(second, base)
+
+
+# The model's verdict is brought up to date every few residuals (per model, so still a
+# function of the input order alone): a scan of the minute per residual would cost more than
+# the decoding.
+REFRESH_EVERY: Final = 8
+
+
+@dataclass(slots=True)
+class ClockModel:
+    """What the residuals of one clock of one source have shown so far."""
+
+    ring: list[int] = field(default_factory=list)
+    histogram: list[int] = field(default_factory=lambda: [0] * 60)  # by residual modulo 60
+    next_slot: int = 0
+    added: int = 0
+    offsets: list[float] = field(default_factory=list)
+    crosses: list[bool] = field(default_factory=list)  # agreed with a better, trusted clock
+    # The verdict: the most common residual, and whether the clock is steady (None: not yet
+    # enough residuals to say).
+    mode: int = 0
+    steady: bool | None = None
+
+    def add(self, r: int) -> None:
+        """Record one residual (in [-30, 30))."""
+        histogram = self.histogram
+        ring = self.ring
+        if len(ring) < WINDOW:
+            ring.append(r)
+        else:
+            histogram[ring[self.next_slot] % 60] -= 1
+            ring[self.next_slot] = r
+            self.next_slot = (self.next_slot + 1) % WINDOW
+        histogram[r % 60] += 1
+        self.added += 1
+        if len(ring) >= MIN_SAMPLES and (self.steady is None or self.added % REFRESH_EVERY == 0):
+            self._refresh()
+
+    def _refresh(self) -> None:
+        h = self.histogram
+        near = [h[k - 2] + h[k - 1] + h[k] + h[(k + 1) % 60] + h[(k + 2) % 60] for k in range(60)]
+        top = max(near)
+        # Ties go to the residual nearest zero: a clock is on time until shown otherwise.
+        best = min((k for k in range(60) if near[k] == top), key=lambda k: abs(wrapped(k)))
+        self.mode = wrapped(best)
+        around = sum(h[(best + d) % 60] for d in range(-STEADY_S, STEADY_S + 1))
+        self.steady = (
+            around >= STEADY_SHARE * len(self.ring)
+            and self._offsets_agree()
+            and (
+                len(self.crosses) < MIN_OFFSETS
+                or sum(self.crosses) >= CROSS_SHARE * len(self.crosses)
+            )
+        )
+
+    def add_offset(self, offset: float) -> None:
+        """A whole offset: a base station's UTC minus this clock's time."""
+        self.offsets.append(offset)
+        if len(self.offsets) > OFFSETS_KEPT:
+            del self.offsets[0]
+        if self.steady is not None and len(self.offsets) % REFRESH_EVERY == 0:
+            self._refresh()
+
+    def add_cross(self, agreed: bool) -> None:
+        """Whether this clock agreed with a better clock of the same record that was trusted."""
+        self.crosses.append(agreed)
+        if len(self.crosses) > CROSS_KEPT:
+            del self.crosses[0]
+        if self.steady is not None and len(self.crosses) % REFRESH_EVERY == 0:
+            self._refresh()
+
+    def _offsets_agree(self) -> bool:
+        kept = self.offsets
+        if len(kept) < MIN_OFFSETS:
+            return True
+        middle = sorted(kept)[len(kept) // 2]
+        agreeing = sum(abs(o - middle) <= REPAIR_S for o in kept)
+        # ... and the whole offset must fall on the seconds the residuals show.
+        return agreeing >= OFFSETS_SHARE * len(kept) and abs(
+            wrapped(round(middle) - self.mode)
+        ) <= STEADY_S
+
+    @property
+    def correction(self) -> float:
+        """Seconds to add to this clock's time to reach transmission time: the median of the
+        whole offsets when there are enough, else the most common residual of a steady clock."""
+        if len(self.offsets) >= MIN_OFFSETS:
+            return sorted(self.offsets)[len(self.offsets) // 2]
+        return float(self.mode) if self.steady else 0.0
+
+
+_ASSIGNED_KEY: Final = f"{ASSIGNED}/{SUSPECT}"
+_CHECKED: Final = (AGREES, REPAIRED)
+
+
+class ClockJudge:
+    """Chooses each record's time among its clocks and says how far to trust it.
+
+    A record whose clock's model has too few residuals yet waits (the first records of a
+    source): it teaches the model at once, and is judged, with the others that waited, as
+    soon as the model can say what the clock is, or after ``WAIT_RECORDS`` more records
+    without that, or at the end of input. The first minutes of a feed are judged as well as
+    the rest.
+    """
+
+    def __init__(self, stats: IngestStats | None = None) -> None:
+        self.stats = stats if stats is not None else IngestStats()
+        self.models: dict[tuple[str, str], ClockModel] = {}
+        self._waiting: dict[tuple[str, str], list[tuple[Record, AisMessage, int | None]]] = {}
+        self._waiting_since: dict[tuple[str, str], int] = {}  # record count at the first
+        self._count = 0  # records judged or waiting so far
+        self._oldest = 0  # the smallest of ``_waiting_since`` (when any)
+
+    @property
+    def waiting(self) -> int:
+        """Records waiting for their clock's model."""
+        return sum(len(w) for w in self._waiting.values())
+
+    def model(self, source: str, clock: str) -> ClockModel:
+        """The model of one clock of one source (created on first use, bounded in number)."""
+        key = (source, clock)
+        found = self.models.get(key)
+        if found is None:
+            if len(self.models) >= MAX_MODELS:
+                del self.models[next(iter(self.models))]  # the oldest source first
+            found = self.models[key] = ClockModel()
+        return found
+
+    def judge(
+        self, records: Sequence[Record], messages: Sequence[AisMessage], origins: Sequence[int]
+    ) -> list[Record]:
+        """Records with their time chosen and judged; ``origins[i]`` is the index of the
+        message record ``i`` was decoded from. Records of clocks not yet known come later
+        (``finish`` hands over the last of them)."""
+        out: list[Record] = []
+        stats = self.stats
+        for record, at in zip(records, origins, strict=True):
+            m = messages[at]
+            self._count += 1
+            if self._waiting and self._count - self._oldest > WAIT_RECORDS:
+                out += self._overdue()
+            if m.time is None:
+                stats.untimed += 1
+                out.append(record)
+                continue
+            if m.clock == ASSIGNED:
+                stats.clocks[_ASSIGNED_KEY] += 1
+                out.append(_timed(record, m.time, ASSIGNED, SUSPECT))
+                continue
+            source = record.source
+            second = record.second if isinstance(record, Position) else None
+            if second is not None and record.msg_type == 4:
+                self._learn_offset(source, m)
+            key = (source, m.clock or ARRIVAL)
+            model = self.model(*key)
+            if model.steady is None:
+                self._teach(source, m, second)
+                if key not in self._waiting:
+                    self._waiting[key] = []
+                    self._waiting_since[key] = self._count
+                    self._oldest = min(self._waiting_since.values())
+                self._waiting[key].append((record, m, second))
+                if model.steady is not None:  # this record made the model: judge them all
+                    out += self._settle(key)
+                continue
+            out.append(self._judged(record, m, second, teach=True))
+        return out
+
+    def finish(self) -> list[Record]:
+        """End of input: the records still waiting, judged by what is known."""
+        out: list[Record] = []
+        for key in list(self._waiting):
+            out += self._settle(key)
+        return out
+
+    def _settle(self, key: tuple[str, str]) -> list[Record]:
+        waited = self._waiting.pop(key)
+        del self._waiting_since[key]
+        if self._waiting_since:
+            self._oldest = min(self._waiting_since.values())
+        return [self._judged(r, m, second, teach=False) for r, m, second in waited]
+
+    def _overdue(self) -> list[Record]:
+        """Records that waited ``WAIT_RECORDS`` (a station heard too rarely for its clock ever
+        to be known): judged by themselves."""
+        out: list[Record] = []
+        late = [k for k, n in self._waiting_since.items() if self._count - n > WAIT_RECORDS]
+        for key in late:
+            out += self._settle(key)
+        return out
+
+    def _teach(self, source: str, m: AisMessage, second: int | None) -> None:
+        """A record's residuals, to each of its clocks' models."""
+        if second is None:
+            return
+        for clock, t in ((m.clock or ARRIVAL, m.time), (m.alt_clock, m.alt_time)):
+            if clock is not None and t is not None:
+                self.model(source, clock).add(residual(second, t))
+
+    def _judged(self, record: Record, m: AisMessage, second: int | None, *, teach: bool) -> Record:
+        time, clock, quality = self._choose(record.source, m, second, teach)
+        self.stats.clocks[f"{clock}/{quality}"] += 1
+        return _timed(record, time, clock, quality)
+
+    def _choose(
+        self, source: str, m: AisMessage, second: int | None, teach: bool
+    ) -> tuple[float, str, TimeQuality]:
+        assert m.time is not None
+        clock = m.clock or ARRIVAL
+        time, quality = self._judge_one(source, clock, m.time, second, teach)
+        if m.alt_time is None or m.alt_clock is None:
+            return time, clock, quality
+        # The runner-up is judged too: its model learns from every record that carries it,
+        # ready for the records that carry nothing else.
+        alt_time, alt_quality = self._judge_one(source, m.alt_clock, m.alt_time, second, teach)
+        if quality in _CHECKED:
+            self.model(source, m.alt_clock).add_cross(abs(alt_time - time) <= REPAIR_S)
+            return time, clock, quality
+        if alt_quality in _CHECKED:
+            return alt_time, m.alt_clock, alt_quality
+        if quality == SUSPECT and alt_quality == UNCHECKED:
+            return alt_time, m.alt_clock, alt_quality
+        return time, clock, quality
+
+    def _judge_one(
+        self, source: str, clock: str, time: float, second: int | None, teach: bool
+    ) -> tuple[float, TimeQuality]:
+        """Judge one clock's time by its model as it stands (teaching the model first when
+        asked: a record is judged by the residuals before it, its own excluded)."""
+        model = self.model(source, clock)
+        steady = model.steady
+        estimate = time + model.correction
+        if second is not None:
+            r = residual(second, time)
+            if teach:
+                model.add(r)
+            if steady is None:  # too few residuals to know the clock: the record alone
+                return (time, AGREES) if abs(r) <= AGREE_S else (time, SUSPECT)
+            if steady:
+                if abs(estimate - time) <= AGREE_S and abs(r) <= AGREE_S:
+                    return time, AGREES
+                if abs(residual(second, estimate)) <= REPAIR_S:
+                    return snapped(estimate, second), REPAIRED
+            return estimate, SUSPECT
+        if steady is None:
+            return time, UNCHECKED
+        return estimate, UNCHECKED if steady else SUSPECT
+
+    def _learn_offset(self, source: str, m: AisMessage) -> None:
+        """A base station's full UTC against each of the message's clocks."""
+        utc = base_station_utc(m.payload)
+        if utc is None:
+            return
+        for clock, t in ((m.clock, m.time), (m.alt_clock, m.alt_time)):
+            if clock is not None and t is not None and abs(utc - t) < MAX_OFFSET_S:
+                self.model(source, clock).add_offset(utc - float(int(t // 1)))
+
+
+def base_station_utc(payload: bytes) -> float | None:
+    """The UTC date and time of a type 4 report's payload (None when any part is "not
+    available" or impossible)."""
+    if len(payload) < 13:
+        return None
+    value = 0
+    for c in payload[:13]:  # 78 bits: type, repeat, MMSI, then the date and time fields
+        v = SIXBIT_VALUE.get(c)
+        if v is None:
+            return None
+        value = (value << 6) | v
+    year = (value >> 26) & 0x3FFF  # bits 38-51
+    month = (value >> 22) & 0xF
+    day = (value >> 17) & 0x1F
+    hour = (value >> 12) & 0x1F
+    minute = (value >> 6) & 0x3F
+    second = value & 0x3F
+    if not (2000 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    try:
+        return float(calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0)))
+    except (ValueError, OverflowError):
+        return None
+
+
+def _timed(record: Record, time: float, clock: str, quality: TimeQuality) -> Record:
+    if type(record) is Position:
+        return record._replace(time=time, clock=clock, time_quality=quality)
+    assert isinstance(record, VesselStatic)
+    return record._replace(time=time, clock=clock, time_quality=quality)
+
+
+def trusted(quality: str | None) -> bool:
+    """Whether a time may be used to judge movement."""
+    return quality != SUSPECT
