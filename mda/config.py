@@ -4,6 +4,11 @@
 
     [[sources]]
     url = "tcp://192.0.2.10:4001"
+    lateness = "10s"                       # how late its lines may come and still be in order
+
+    [pipeline]
+    lateness = "2m"                        # the default for sources that do not say
+    step = "30s"                           # event time handed to the rules in steps of this
 
     [database]
     url = "postgresql://mda@db/mda"       # or "embedded"; leave out to store nothing
@@ -43,14 +48,18 @@ from mda.feeds.config import load_feeds, parse_feeds
 from mda.feeds.spec import FeedsConfig
 from mda.resources import default_folder
 from mda.scale.settings import ScaleSettings, parse_scale
+from mda.sequencer import DEFAULT_LATENESS_S, SLICE_S
+from mda.timefmt import parse_duration
 from mda.tomlfile import read_toml
 
 
 @dataclass(frozen=True, slots=True)
 class SourceSettings:
-    """One input: a URL or path as ``mda decode`` takes them."""
+    """One input: a URL or path as ``mda decode`` takes them, and how late its records may
+    arrive and still be put in event-time order (None: the pipeline's default)."""
 
     url: str
+    lateness_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +78,8 @@ class Config:
     http_listen: str | None = "127.0.0.1:9108"
     batch_lines: int = 5000
     duplicate_window_s: float = 10.0
+    lateness_s: float = DEFAULT_LATENESS_S
+    step_s: float = SLICE_S
     queue_batches: int = 8
     feeds: FeedsConfig | None = None  # partner feeds ([feeds.<partner>] or MDA_FEEDS_FILE)
     api: ApiSettings | None = None  # the HTTP API ([api] listen, tokens_file ...)
@@ -92,7 +103,8 @@ _SCHEMA: dict[str, dict[str, type]] = {
     "zones": {"folders": list},
     "alerts": {"folders": list, "jsonl": str, "console": bool},
     "http": {"listen": str},
-    "pipeline": {"batch_lines": int, "duplicate_window_s": float, "queue_batches": int},
+    "pipeline": {"batch_lines": int, "duplicate_window_s": float, "queue_batches": int,
+                 "lateness": str, "step": str},
     "scale": {"nats": list, "partitions": int, "replicas": int, "stream": str,
               "partition_by": str, "retention_hours": float, "lease_s": float,
               "snapshot_every_s": float, "batch_messages": int, "grid_cell_deg": float},
@@ -175,22 +187,41 @@ def _from_text(raw: str, kind: type, label: str) -> Any:
         raise ConfigError(f"{label}: {raw!r} is not {kind.__name__}") from exc
 
 
+def _duration(value: Any, label: str) -> float:
+    try:
+        return parse_duration(value, label)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
+def _step(value: Any, label: str) -> float:
+    step = _duration(value, label)
+    if not 0.1 <= step <= 3600.0:
+        raise ConfigError(f"{label}: between 0.1 s and 1 h, not {value!r}")
+    return step
+
+
 def _build(
     s: dict[str, dict[str, Any]], sources: Any, env: Mapping[str, str], base: Path, where: str
 ) -> Config:
-    urls: list[str] = []
+    inputs: list[SourceSettings] = []
     if env.get("MDA_SOURCES"):
-        urls = [u.strip() for u in env["MDA_SOURCES"].split(",") if u.strip()]
+        inputs = [
+            SourceSettings(u.strip()) for u in env["MDA_SOURCES"].split(",") if u.strip()
+        ]
     else:
         if not isinstance(sources, list):
             raise ConfigError(f"{where}: sources must be an array of tables ([[sources]])")
         for i, table in enumerate(sources):
             if not isinstance(table, dict) or not isinstance(table.get("url"), str):
                 raise ConfigError(f"{where}: sources[{i}].url: expected a string")
-            extra = set(table) - {"url"}
+            extra = set(table) - {"url", "lateness"}
             if extra:
                 raise ConfigError(f"{where}: sources[{i}].{sorted(extra)[0]}: unknown setting")
-            urls.append(table["url"])
+            lateness = None
+            if "lateness" in table:
+                lateness = _duration(table["lateness"], f"{where}: sources[{i}].lateness")
+            inputs.append(SourceSettings(table["url"], lateness))
 
     def path(value: str | None) -> Path | None:
         return None if value is None else (base / value).expanduser()
@@ -211,7 +242,7 @@ def _build(
     pipeline = s["pipeline"]
     listen = s["http"].get("listen", "127.0.0.1:9108")
     return Config(
-        sources=tuple(SourceSettings(u) for u in urls),
+        sources=tuple(inputs),
         database_url=db.get("url"),
         spool_dir=path(db.get("spool_dir")),
         spool_max_mb=db.get("spool_max_mb", 1024),
@@ -223,6 +254,10 @@ def _build(
         http_listen=listen or None,
         batch_lines=pipeline.get("batch_lines", 5000),
         duplicate_window_s=pipeline.get("duplicate_window_s", 10.0),
+        lateness_s=_duration(
+            pipeline.get("lateness", DEFAULT_LATENESS_S), f"{where}: pipeline.lateness"
+        ),
+        step_s=_step(pipeline.get("step", SLICE_S), f"{where}: pipeline.step"),
         queue_batches=pipeline.get("queue_batches", 8),
         scale=parse_scale(s["scale"], where),
         where=where,

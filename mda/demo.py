@@ -88,6 +88,7 @@ class HeldOpen:
 
     def __init__(self, source: Source) -> None:
         self.name = source.name
+        self.lateness_s = source.lateness_s
         self.source = source
         self.lines = 0  # lines handed over so far
         self.read = False  # the recording has been read to its end
@@ -98,6 +99,7 @@ class HeldOpen:
             self.lines += len(batch.lines)
             yield batch
         self.read = True
+        yield LineBatch(self.name, None, [], end_of_input=True)
         await asyncio.Event().wait()  # the service cancels its sources when it stops
 
 

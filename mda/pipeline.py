@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from mda.alerts.lifecycle import AlertBook
 from mda.ingest.core import Ingestor
 from mda.ingest.message import AisMessage
@@ -22,8 +20,9 @@ from mda.model import VESSEL, Alert, Position, Record, VesselStatic, ZoneEvent, 
 from mda.rules.base import BatchView
 from mda.rules.engine import RuleEngine
 from mda.rules.settings import load_rule_files
+from mda.sequencer import DEFAULT_LATENESS_S, Sequencer, TimeSlice
 from mda.store.batch import StoreBatch
-from mda.tracks import Tracks
+from mda.tracks import TrackBatch, Tracks
 from mda.zones.catalog import ZoneCatalog
 from mda.zones.index import ZoneIndex
 from mda.zones.presence import ZonePresence
@@ -31,45 +30,62 @@ from mda.zones.presence import ZonePresence
 # Rules' timers (silence, dwell, persistence) are checked each time event time moves on this
 # much: the precision of timed alerts, traded against scanning vessel state too often.
 TICK_S = 10.0
-# A batch is handled in slices of at most this much event time (see _time_slices).
-SLICE_S = 60.0
 EVICT_EVERY_S = 3600.0
-# A batch's watermark candidate ignores its single latest time: one fix with a wild clock
-# must not fire every silence timer at once.
-WATERMARK_QUANTILE = 99.0
-# Live feeds: a fix stamped more than this ahead of its arrival does not move time on.
-MAX_AHEAD_OF_ARRIVAL_S = 300.0
 
 
 @dataclass(slots=True)
 class PipelineOutput:
-    """What one batch produced."""
+    """What one step produced: records released in event-time order, and what they caused."""
 
     positions: list[Position] = field(default_factory=list)
     statics: list[VesselStatic] = field(default_factory=list)
     zone_events: list[ZoneEvent] = field(default_factory=list)
     zone_hours: list[ZoneHour] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
-    # The framed messages, only when ``Pipeline.keep_messages`` is set (raw NMEA feeds).
+    # Vessel fixes (among ``positions``) that came after their vessel had moved on.
+    late_fixes: list[Position] = field(default_factory=list)
+    # The framed messages, only when ``Pipeline.keep_messages`` is set (raw NMEA feeds); these
+    # are handed on as they arrive, not in event-time order.
     messages: list[AisMessage] = field(default_factory=list)
 
     def store_batch(self) -> StoreBatch:
         """The records to write, as one store transaction."""
         return StoreBatch(
-            self.positions, self.statics, self.zone_events, self.zone_hours, self.alerts
-        )
+            self.positions, self.statics, self.zone_events, self.zone_hours, self.alerts,
+            self.late_fixes,
+        )  # fmt: skip
+
+    def extend(self, other: PipelineOutput) -> None:
+        """Add another step's output after this one's."""
+        self.positions += other.positions
+        self.statics += other.statics
+        self.zone_events += other.zone_events
+        self.zone_hours += other.zone_hours
+        self.alerts += other.alerts
+        self.late_fixes += other.late_fixes
+        self.messages += other.messages
 
 
 class Pipeline:
-    """Ingest, vessel state, zones, rules and alert lifecycle, joined."""
+    """Ingest, event-time order, vessel state, zones, rules and alert lifecycle, joined.
+
+    Lines are framed and decoded as they come; records then wait in the sequencer until their
+    slice of event time is complete (``lateness`` per feed), and each slice goes through
+    vessel state, zones and rules in time order. Output therefore trails input by the lateness
+    and a slice; ``finish`` releases what is held at the end of input, ``tick`` in live mode.
+    """
 
     def __init__(self, index: ZoneIndex, engine: RuleEngine, *,
                  duplicate_window_s: float | None = 10.0, stats: IngestStats | None = None,
-                 stale_after_s: float = 48 * 3600.0) -> None:  # fmt: skip
+                 stale_after_s: float = 48 * 3600.0,
+                 lateness_s: float = DEFAULT_LATENESS_S) -> None:  # fmt: skip
         self.index = index
         self.keep_messages = False  # set when a raw NMEA partner feed needs the sentences
         self.engine = engine
         self.ingestor = Ingestor(stats, duplicate_window_s=duplicate_window_s)
+        self.sequencer = Sequencer()
+        self.lateness_s = lateness_s
+        self.feed_lateness: dict[str, float] = {}  # feeds whose lateness is not the default
         self.tracks = Tracks(stale_after_s=stale_after_s)
         self.presence = ZonePresence(index.zone_ids)
         self.book = AlertBook(
@@ -84,11 +100,15 @@ class Pipeline:
         """What ingest has counted (lines, messages, bad input)."""
         return self.ingestor.stats
 
+    def lateness(self, feed: str) -> float:
+        """How late a feed's records may come and still be put in order (seconds)."""
+        return self.feed_lateness.get(feed, self.lateness_s)
+
     def process(
         self, lines: Iterable[bytes], feed: str, arrival: float | None = None
     ) -> PipelineOutput:
         """One batch of lines of one feed through every stage."""
-        return self.process_records(self.ingestor.ingest(lines, feed, arrival), arrival)
+        return self.process_batches([(lines, feed, arrival)])
 
     def process_batches(
         self, batches: Sequence[tuple[Iterable[bytes], str, float | None]]
@@ -96,73 +116,117 @@ class Pipeline:
         """Several batches (lines, feed, arrival) at once: each framed with its own feed and
         arrival time, then handled together. A live source hands over small read chunks,
         each stamped when it arrived; a service that fell behind joins them here."""
-        arrivals = [arrival for _, _, arrival in batches if arrival is not None]
         kept: list[AisMessage] | None = [] if self.keep_messages else None
-        records = self.ingestor.ingest_chunks(batches, kept)
-        out = self.process_records(records, max(arrivals) if arrivals else None)
+        out = PipelineOutput()
+        for feed, records in self.ingestor.ingest_chunks(batches, kept):
+            self._push(records, self.lateness(feed), out)
         if kept is not None:
             out.messages = kept
         return out
 
-    def process_messages(
-        self, messages: list[AisMessage], arrival: float | None = None
-    ) -> PipelineOutput:
+    def process_messages(self, messages: list[AisMessage]) -> PipelineOutput:
         """Messages framed elsewhere (a scale-out gateway did the framing) through decoding
         and every later stage: what a worker runs for its partitions."""
-        out = self.process_records(self.ingestor.decoder.decode(messages), arrival)
+        out = self.process_records(self.ingestor.decode(messages))
         if self.keep_messages:
             out.messages = messages
         return out
 
     def process_records(
-        self, records: Iterable[Record], arrival: float | None = None
+        self, records: Iterable[Record], lateness_s: float | None = None
     ) -> PipelineOutput:
-        """Decoded records (from lines, or a JSON feed) through vessel state, zones and rules."""
+        """Decoded records (from lines, a JSON feed or an archive) through event-time order,
+        vessel state, zones and rules."""
         out = PipelineOutput()
-        for record in records:
-            if type(record) is Position:
-                out.positions.append(record)
-            else:
-                out.statics.append(record)  # type: ignore[arg-type]
-        self.tracks.apply_statics(out.statics)
-        vessels = [p for p in out.positions if p.kind == VESSEL]
-        parts = _time_slices(vessels)
-        for part in parts:
-            zone_events, zone_hours, alerts = self._vessels(part, out.statics, arrival)
-            out.zone_events += zone_events
-            out.zone_hours += zone_hours
-            out.alerts += alerts
-        if len(parts) > 1:
-            out.zone_hours = _merged(out.zone_hours)
+        self._push(records, self.lateness_s if lateness_s is None else lateness_s, out)
         return out
 
-    def _vessels(
-        self, vessels: list[Position], statics: list[VesselStatic], arrival: float | None
-    ) -> tuple[list[ZoneEvent], list[ZoneHour], list[Alert]]:
+    def process_all(self, records: Iterable[Record]) -> PipelineOutput:
+        """Records that are the whole input (an archive, a test): processed, then finished."""
+        out = self.process_records(records)
+        out.extend(self.finish())
+        out.zone_hours = merged_hours(out.zone_hours)
+        return out
+
+    def tick(self, now: float) -> PipelineOutput:
+        """Live mode: the wall clock says ``now``, so event time has reached at least ``now``
+        less the longest lateness: what is due is released, and the rules' timers run."""
+        return self.advance_to(now - max([self.lateness_s, *self.feed_lateness.values()]))
+
+    def advance_to(self, event_time: float) -> PipelineOutput:
+        """Event time has reached ``event_time``: release what is due and run the timers."""
+        out = PipelineOutput()
+        for piece in self.sequencer.advance(event_time):
+            self._slice(piece, out)
+        out.zone_hours = merged_hours(out.zone_hours)
+        if event_time > self.watermark:
+            self.watermark = event_time
+            if self.watermark >= self._next_tick:
+                out.alerts += self._timers()
+        return out
+
+    def finish(self) -> PipelineOutput:
+        """End of input: every record still held goes through, and what can no longer
+        complete (held fragments) is counted."""
+        out = PipelineOutput()
+        self._push(self.ingestor.finish(), self.lateness_s, out)
+        for piece in self.sequencer.flush():
+            self._slice(piece, out)
+        out.zone_hours = merged_hours(out.zone_hours)
+        return out
+
+    def _push(self, records: Iterable[Record], lateness_s: float, out: PipelineOutput) -> None:
+        slices, passing = self.sequencer.push(records, lateness_s)
+        self.stats.late = self.sequencer.late
+        if passing:
+            self._passing(passing, out)
+        for piece in slices:
+            self._slice(piece, out)
+        if len(slices) > 1 or (slices and passing):
+            out.zone_hours = merged_hours(out.zone_hours)
+
+    def _passing(self, records: list[Record], out: PipelineOutput) -> None:
+        """Records with no time, or a suspect one: handed on as they come, never in a track.
+        (Without a time they cannot be stored either; a suspect time is stored, and counted
+        in the zone hours it says.)"""
+        suspect = []
+        statics = []
+        for record in records:
+            if isinstance(record, Position):
+                out.positions.append(record)
+                if record.time is not None and record.lat is not None and record.kind == VESSEL:
+                    suspect.append(record)
+            else:
+                statics.append(record)
+        if statics:  # what a vessel says of itself holds whatever the time it was heard
+            self.tracks.apply_statics(statics)
+            out.statics += statics
+        if suspect:
+            out.zone_hours += self.presence.hours_of(suspect, self.index)
+
+    def _slice(self, piece: TimeSlice, out: PipelineOutput) -> None:
+        """One complete slice of event time through vessel state, zones and rules."""
+        self.tracks.apply_statics(piece.statics)
+        out.statics += piece.statics
+        positions = piece.positions
+        vessels = [p for p in positions if p.kind == VESSEL]
         fixes = self.tracks.update(vessels)
         membership = self.index.locate(fixes.lon, fixes.lat)
         zone_events, zone_hours = self.presence.update(fixes, membership, self.tracks)
-        self._advance(fixes.time[~fixes.late], arrival)
+        self.watermark = max(self.watermark, piece.end)
         view = BatchView(
-            fixes, membership, self.index, self.tracks, self.watermark, statics, zone_events
-        )
+            fixes, membership, self.index, self.tracks, self.watermark, piece.statics,
+            zone_events,
+        )  # fmt: skip
         alerts = self.book.apply(self.engine.observe(view))
         if self.watermark >= self._next_tick:
             alerts += self._timers()
-        return zone_events, zone_hours, alerts
-
-    def _advance(self, times: np.ndarray[Any, np.dtype[np.float64]], arrival: float | None) -> None:
-        if not len(times):
-            return
-        candidate = float(np.percentile(times, WATERMARK_QUANTILE, method="lower"))
-        if arrival is not None:
-            candidate = min(candidate, arrival + MAX_AHEAD_OF_ARRIVAL_S)
-        self.watermark = max(self.watermark, candidate)
-
-    def tick(self, now: float) -> list[Alert]:
-        """Live mode: the clock says event time has reached at least ``now``."""
-        self.watermark = max(self.watermark, now)
-        return self._timers() if self.watermark >= self._next_tick else []
+        out.positions += _with_segments(positions, vessels, fixes)
+        if fixes.late.any():
+            out.late_fixes += [vessels[i] for i in fixes.row[fixes.late].tolist()]
+        out.zone_events += zone_events
+        out.zone_hours += zone_hours
+        out.alerts += alerts
 
     def _timers(self) -> list[Alert]:
         w = self.watermark
@@ -179,10 +243,6 @@ class Pipeline:
     def acknowledge(self, alert_id: str, by: str, at: float, note: str | None = None) -> Alert:
         """A person takes an alert in hand (``at`` is their clock's time)."""
         return self.book.acknowledge(alert_id, by, at, note)
-
-    def finish(self) -> None:
-        """End of input: count what can no longer complete."""
-        self.ingestor.finish()
 
     # -- what alerts say about a vessel ----------------------------------------------------------
 
@@ -209,25 +269,24 @@ class Pipeline:
         return points
 
 
-def _time_slices(positions: list[Position]) -> list[list[Position]]:
-    """A batch cut into slices of at most ``SLICE_S`` of event time, in time order.
+def _with_segments(
+    positions: list[Position], vessels: list[Position], fixes: TrackBatch
+) -> list[Position]:
+    """The slice's positions, each vessel fix with the track segment it was put on."""
+    if not len(fixes):
+        return positions
+    segment_of = dict(
+        zip(
+            map(id, (vessels[i] for i in fixes.row.tolist())), fixes.segment.tolist(), strict=True
+        )
+    )
+    return [
+        p if (s := segment_of.get(id(p))) is None else p._replace(segment=s) for p in positions
+    ]
 
-    A batch of a sparse recording can span an hour: handled in one piece, timers (silence,
-    dwell) would fire only at its end. Dense batches (seconds of traffic) stay whole.
-    """
-    times = [p.time for p in positions if p.time is not None]
-    if not times or max(times) - min(times) <= SLICE_S:
-        return [positions]
-    first = min(times)
-    slices: dict[int, list[Position]] = {}
-    for p in positions:
-        key = 0 if p.time is None else int((p.time - first) // SLICE_S)
-        slices.setdefault(key, []).append(p)
-    return [slices[k] for k in sorted(slices)]
 
-
-def _merged(hours: list[ZoneHour]) -> list[ZoneHour]:
-    """One zone hour per vessel, zone and hour: the slices' first and last times combined."""
+def merged_hours(hours: list[ZoneHour]) -> list[ZoneHour]:
+    """One zone hour per vessel, zone and hour: the first and last times combined."""
     merged: dict[tuple[float, str, int], ZoneHour] = {}
     for h in hours:
         key = (h.hour, h.zone_id, h.mmsi)

@@ -24,9 +24,10 @@ from mda.feeds.service import PartnerFeeds
 from mda.ingest.pacing import EventPacer
 from mda.ingest.sources import LineBatch, Source
 from mda.ingest.stream import merged_batches
+from mda.ingest.timing import check_timed
 from mda.metrics import ServiceFigures, StatusServer
 from mda.model import Alert
-from mda.pipeline import Pipeline
+from mda.pipeline import Pipeline, PipelineOutput
 from mda.store.batch import StoreBatch
 from mda.store.writer import StoreWriter
 
@@ -77,7 +78,10 @@ class Service:
         live: bool = True,
         speed: float | None = None,
         clock: Callable[[], float] = time.time,
+        require_time: str | None = None,
     ) -> None:
+        """``require_time``: a recording that must carry time (named so in the error): the
+        run stops when its records come with none."""
         self.config = config
         self.pipeline = pipeline
         self.sources = list(sources)
@@ -87,6 +91,7 @@ class Service:
         self.pacer = EventPacer(speed) if speed else None
         self._pacing: asyncio.Future[None] | None = None
         self.clock = clock
+        self.require_time = require_time
         self.publisher: MqttAlertPublisher | None = None
         if config.broker is not None:
             self.publisher = MqttAlertPublisher(config.broker, on_ack=self.acknowledge)
@@ -245,43 +250,55 @@ class Service:
                 lines += len(more.lines)
             # On the event loop, not in a thread: the core is pure Python and numpy, and a
             # thread only adds contention for the interpreter (measured: slower overall).
+            for b in group:
+                if b.lateness_s is not None:
+                    pipeline.feed_lateness[b.feed] = b.lateness_s
             async with self._core:
                 out = pipeline.process_batches([(b.lines, b.feed, b.arrival) for b in group])
+                if any(b.end_of_input for b in group):
+                    out.extend(pipeline.finish())
             f.lines += lines
             f.batches += 1
-            f.positions += len(out.positions)
-            f.statics += len(out.statics)
-            f.zone_events += len(out.zone_events)
-            f.last_batch_monotonic = time.monotonic()
-            if self.pacer is not None and out.positions:
-                latest = max((p.time for p in out.positions if p.time is not None), default=None)
-                # A task run() can cancel: a stop must not wait out the replay's pace.
-                self._pacing = asyncio.ensure_future(self.pacer.wait_for(latest))
-                await asyncio.wait({self._pacing})
-                self._pacing = None
-            if self.api is not None:  # before the alerts: a vessel's identity comes first
-                self.api.observe(out.positions, out.statics)
-            self._emit(out.alerts)
-            if self.feeds is not None:
-                self.feeds.step(out.positions, out.statics, out.alerts, pipeline.watermark,
-                                out.messages)  # fmt: skip
-            if self.writer is not None:
-                await self.outbox.put(out.store_batch())  # waits when the store is behind
-            await asyncio.sleep(0)  # a put into a queue with room does not yield
-        pipeline.finish()
+            await self._deliver(out)
+            if self.require_time is not None:
+                check_timed(pipeline.stats, self.require_time, ended=False,
+                            waiting=pipeline.ingestor.judge.waiting)  # fmt: skip
+        async with self._core:
+            out = pipeline.finish()
+        await self._deliver(out)
+        if self.require_time is not None:
+            check_timed(pipeline.stats, self.require_time, ended=True)
+
+    async def _deliver(self, out: PipelineOutput) -> None:
+        """A step's output to the store, consoles, partners and the live picture."""
+        f, pipeline = self.figures, self.pipeline
+        f.positions += len(out.positions)
+        f.statics += len(out.statics)
+        f.zone_events += len(out.zone_events)
+        f.last_batch_monotonic = time.monotonic()
+        if self.pacer is not None and out.positions:
+            latest = max((p.time for p in out.positions if p.time is not None), default=None)
+            # A task run() can cancel: a stop must not wait out the replay's pace.
+            self._pacing = asyncio.ensure_future(self.pacer.wait_for(latest))
+            await asyncio.wait({self._pacing})
+            self._pacing = None
+        if self.api is not None:  # before the alerts: a vessel's identity comes first
+            self.api.observe(out.positions, out.statics)
+        self._emit(out.alerts)
+        if self.feeds is not None:
+            self.feeds.step(out.positions, out.statics, out.alerts, pipeline.watermark,
+                            out.messages)  # fmt: skip
+        if self.writer is not None and (out.positions or out.statics or out.alerts
+                                        or out.zone_hours or out.zone_events):  # fmt: skip
+            await self.outbox.put(out.store_batch())  # waits when the store is behind
+        await asyncio.sleep(0)  # a put into a queue with room does not yield
 
     async def _tick(self) -> None:
         while True:
             await asyncio.sleep(1.0)
             async with self._core:
-                alerts = self.pipeline.tick(self.clock())
-            if self.api is not None:  # partners' delays release on event time
-                self.api.observe((), ())
-            self._emit(alerts)
-            if self.feeds is not None:  # also releases what a feed's delay held back
-                self.feeds.step((), (), alerts, self.pipeline.watermark)
-            if alerts and self.writer is not None:
-                await self.outbox.put(StoreBatch(alerts=alerts))
+                out = self.pipeline.tick(self.clock())
+            await self._deliver(out)
 
     async def _store(self) -> None:
         while True:

@@ -17,13 +17,27 @@ from mda.alerts.broker import parse_broker_url
 from mda.alerts.sinks import ConsoleAlertPrinter, JsonlAlertWriter
 from mda.config import Config, SourceSettings, load_config
 from mda.errors import ConfigError
-from mda.ingest.sources import open_source
+from mda.ingest.sources import FileSource, Source, open_source
+from mda.ingest.timing import Timing, timing_options
 from mda.pipeline import Pipeline, build_pipeline
+from mda.sequencer import Sequencer
 from mda.service import AlertSink, Service, ServiceReport
 from mda.store.embedded import EmbeddedPostgres, data_directory
 from mda.store.writer import StoreWriter, redact_url
 
 log = logging.getLogger("mda.service")
+
+LATENESS_OPTION = typer.Option(
+    help="How late lines may come and still be put in event-time order (default 2m; hours "
+    "for satellite recordings, e.g. 3h)."
+)
+START_OPTION = typer.Option(
+    help="Time lines that carry none from this ISO 8601 time (with --rate): a plain log."
+)
+RATE_OPTION = typer.Option(help="With --start: lines per second (10/s, 600/min).")
+ARRIVAL_OPTION = typer.Option(
+    help="Time lines that carry none when they are read (a live feed piped in)."
+)
 
 
 def resolve_store_url(config: Config) -> str | None:
@@ -40,9 +54,12 @@ def resolve_store_url(config: Config) -> str | None:
 
 def make_pipeline(config: Config) -> Pipeline:
     """The pipeline for a configuration (zones, rules; land zones give the coastline)."""
-    return build_pipeline(
+    pipeline = build_pipeline(
         config.zone_paths(), config.rule_paths(), duplicate_window_s=config.duplicate_window_s
     )
+    pipeline.lateness_s = config.lateness_s
+    pipeline.sequencer = Sequencer(config.step_s)
+    return pipeline
 
 
 async def start_service(
@@ -52,17 +69,35 @@ async def start_service(
     speed: float | None = None,
     sinks: Sequence[AlertSink] = (),
     pipeline: Pipeline | None = None,
+    timing: Timing | None = None,
 ) -> Service:
-    """A service ready to run: sources opened, store connected and migrated."""
+    """A service ready to run: sources opened, store connected and migrated. ``timing``: how
+    a replay's lines are timed (without a way to time them, a recording must carry time)."""
     if not config.sources:
         raise ConfigError(f"{config.where}: no sources configured ([[sources]] url = ...)")
-    sources = [open_source(s.url, fail_fast=not live) for s in config.sources]
+    sources: list[Source] = []
+    stamp = timing is not None and timing.arrival
+    if not live and all("://" not in s.url for s in config.sources):
+        # A replay's files are one recording, in the order given (rotated logs, a split file).
+        sources.append(FileSource([s.url for s in config.sources], stamp_arrival=stamp))
+        sources[0].lateness_s = config.sources[0].lateness_s
+    else:
+        for settings in config.sources:
+            if stamp and "://" not in settings.url:
+                source: Source = FileSource(settings.url, stamp_arrival=True)
+            else:
+                source = open_source(settings.url, fail_fast=not live)
+            source.lateness_s = settings.lateness_s
+            sources.append(source)
     pipeline = pipeline or make_pipeline(config)
+    if timing is not None and timing.start is not None and timing.per_second is not None:
+        pipeline.ingestor.framer.assign_times(timing.start, timing.per_second)
     writer = None
     url = await asyncio.to_thread(resolve_store_url, config)
     if url is not None:
         spool = config.spool_dir or data_directory().parent / "spool"
-        writer = StoreWriter(url, spool_dir=spool, spool_max_bytes=config.spool_max_mb << 20)
+        writer = StoreWriter(url, spool_dir=spool, spool_max_bytes=config.spool_max_mb << 20,
+                             locate=pipeline.index.zone_sets)  # fmt: skip
         level = await writer.start()
         typer.echo(f"mda: storing in {redact_url(url)} ({level.describe()})", err=True)
     all_sinks = list(sinks)
@@ -70,8 +105,11 @@ async def start_service(
         all_sinks.append(JsonlAlertWriter(config.alerts_jsonl))
     if config.console:
         all_sinks.append(ConsoleAlertPrinter())
+    require_time = None
+    if not live and (timing is None or not timing.says_how):
+        require_time = ", ".join(s.url for s in config.sources)
     return Service(config, pipeline, sources, writer=writer, sinks=all_sinks, live=live,
-                   speed=speed)  # fmt: skip
+                   speed=speed, require_time=require_time)  # fmt: skip
 
 
 async def run_until_signal(service: Service) -> ServiceReport:
@@ -150,9 +188,19 @@ def replay_command(
         list[Path] | None, typer.Option("--zones", help="More zone files or folders.")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not print alerts.")] = False,
+    lateness: Annotated[str | None, LATENESS_OPTION] = None,
+    start: Annotated[str | None, START_OPTION] = None,
+    rate: Annotated[str | None, RATE_OPTION] = None,
+    arrival: Annotated[bool, ARRIVAL_OPTION] = False,
 ) -> None:
-    """Replay recordings through the whole pipeline: alerts as they fire, stored if asked."""
+    """Replay recordings through the whole pipeline: alerts as they fire, stored if asked.
+
+    Records are put in event-time order within the lateness; a recording that carries no time
+    at all stops with an error unless --start/--rate or --arrival says how to time it."""
+    timing = timing_options(lateness, start, rate, arrival)
     config = load_config(config_path)
+    if timing.lateness_s is not None:
+        config = replace(config, lateness_s=timing.lateness_s)
     config = replace(
         config,
         sources=tuple(SourceSettings(r) for r in recordings),
@@ -168,7 +216,7 @@ def replay_command(
         config = replace(config, broker=parse_broker_url(mqtt))
 
     async def main() -> ServiceReport:
-        service = await start_service(config, live=False, speed=speed)
+        service = await start_service(config, live=False, speed=speed, timing=timing)
         return await service.run()
 
     report = asyncio.run(main())

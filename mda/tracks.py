@@ -155,7 +155,11 @@ class Tracks:
     def apply_statics(self, statics: Sequence[VesselStatic]) -> None:
         """Merge a batch's static reports into the vessels' states, noting identity changes."""
         for s in statics:
-            for change in self.vessel(s.mmsi).apply_static(s):
+            state = self.vessel(s.mmsi)
+            if s.time is not None and s.time > state.last_seen:
+                # Heard: a vessel known only from its static report is not stale at once.
+                state.last_seen = s.time
+            for change in state.apply_static(s):
                 self.identity_changes.append(change)
                 self.identity_seq += 1
 
@@ -232,8 +236,8 @@ class Tracks:
             state = self.vessel(m)
             last = fixes[order[e - 1]]
             if state.current is None:
-                seg = Segment(state.next_segment, last)
-                state.next_segment += 1
+                seg = Segment(state.segment_id(float(time[s])), last)
+                seg.fixes = e - s
                 state.segments.append(seg)
                 state.current = seg
             else:
@@ -289,8 +293,7 @@ class Tracks:
                     segment[k] = state.current.id
                     dist[k] = dt[k] = out.prev_cog[k] = out.prev_heading[k] = np.nan
                     continue
-                best = Segment(state.next_segment, p)
-                state.next_segment += 1
+                best = Segment(state.segment_id(p.time), p)
                 # Closed segments can never be continued: forget them.
                 alive = [s for s in state.segments if p.time - s.time <= max_gap]
                 if len(alive) >= MAX_SEGMENTS:

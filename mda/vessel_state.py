@@ -82,7 +82,7 @@ class VesselState:
         self.mmsi = mmsi
         self.segments: list[Segment] = []
         self.current: Segment | None = None  # the segment of the latest fix
-        self.next_segment = 0
+        self.next_segment = 0  # no segment id below this is free
         self.last_seen = 0.0
         self.shipname: str | None = None
         self.callsign: str | None = None
@@ -97,6 +97,14 @@ class VesselState:
         self.hour_sog_sum = 0.0
         self.hour_sog_n = 0
         self.hourly_kn: tuple[float, ...] = ()  # means of the last complete hours, latest last
+
+    def segment_id(self, start: float) -> int:
+        """The id of a segment starting at ``start``: its start in whole epoch seconds, so the
+        same input gives the same ids in every run and every import (one more than the last
+        id when two segments would start in the same second)."""
+        seg_id = max(int(start // 1), self.next_segment)
+        self.next_segment = seg_id + 1
+        return seg_id
 
     @property
     def flag(self) -> str | None:

@@ -113,7 +113,7 @@ def run(
                 edge += batch_s
         batch.append(q)
     alerts += p.process_records([*statics, *batch] if first else batch).alerts
-    return alerts
+    return alerts + p.finish().alerts
 
 
 def opened(alerts: Iterable[Alert], rule: str) -> list[Alert]:

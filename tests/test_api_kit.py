@@ -69,8 +69,13 @@ def entry() -> list[Position]:
 
 
 def step(p: Pipeline, live: LivePicture | None, records: Iterable[Record]) -> StoreBatch:
-    """One pipeline step, handed to the live picture as the service hands it over."""
-    out = p.process_records(list(records))
+    """One pipeline step, handed to the live picture as the service hands it over: the
+    records, then event time moved past them (what a live service's clock does)."""
+    records = list(records)
+    out = p.process_records(records)
+    latest = max((r.time for r in records if r.time is not None), default=None)
+    if latest is not None:
+        out.extend(p.advance_to(latest + p.sequencer.slice_s))
     if live is not None:
         live.observe(out.positions, out.statics)  # right after the step, as the service does
         live.publish(out.alerts)

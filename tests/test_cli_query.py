@@ -124,7 +124,10 @@ def test_track_by_name_as_csv(plain_database: str) -> None:
     assert done.returncode == 0, done.stderr
     track = pl.read_csv(io.StringIO(done.stdout))
     assert len(track) == 583 and set(track["mmsi"]) == {MAERSK_VISUAL}
-    assert track["time"][0] == "2011-07-26T09:33:28.000Z"
+    # The recorder's GPS clock says 09:33:28; the report's own UTC second says 31: the time is
+    # repaired to the transmission's (the recorder's last $GPRMC came three seconds before).
+    assert track["time"][0] == "2011-07-26T09:33:31.000Z"
+    assert track["time_quality"][0] == "repaired"
     assert "583 positions in 1 segments (MMSI 565497000)" in done.stderr
 
 

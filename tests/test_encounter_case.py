@@ -61,7 +61,7 @@ def replay(table: dict[str, Any]) -> list[Alert]:
     p = Pipeline(index, RuleEngine([rule_spec("encounter", table)], index))
     fixes = positions()
     alerts = run(p, fixes, batch_s=600)
-    return alerts + p.tick(max(q.time or 0.0 for q in fixes) + 2 * 86_400)
+    return alerts + p.advance_to(max(q.time or 0.0 for q in fixes) + 2 * 86_400).alerts
 
 
 def test_the_encounter_is_found_with_gfw_start_and_end() -> None:

@@ -17,8 +17,8 @@ def replay(rel: str, rules: list[Path]) -> tuple[list[Alert], set[tuple[int, int
     lines = [line.strip() for line in read_lines(AIS / rel)]
     alerts: list[Alert] = []
     hours: set[tuple[int, int]] = set()
-    for i in range(0, len(lines), 5000):
-        out = p.process(lines[i : i + 5000], rel)
+    outputs = [p.process(lines[i : i + 5000], rel) for i in range(0, len(lines), 5000)]
+    for out in [*outputs, p.finish()]:
         alerts += out.alerts
         hours.update((q.mmsi, int(q.time // 3600)) for q in out.positions
                      if q.time is not None and q.lat is not None and q.kind == VESSEL)  # fmt: skip

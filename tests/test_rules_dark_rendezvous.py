@@ -144,7 +144,7 @@ def test_state_is_dropped_once_everyone_is_long_silent() -> None:
     track = silent_vessel() + loiterer()
     p, _ = replay(track)
     rule = rule_of(p)
-    p.tick(max(q.time or 0.0 for q in track) + 13 * 3600)
+    p.advance_to(max(q.time or 0.0 for q in track) + 13 * 3600)
     assert rule.vessels == {}
     assert rule.meetings == {}
 

@@ -57,7 +57,7 @@ def alerts_of(rules: dict[str, dict[str, Any]], track: list[Position],
     found = run(p, track, statics or [static(A, T0 - 60), static(B, T0 - 60)])
     end = max(q.time or 0.0 for q in track)
     # A day on, every pair has expired; a day later any clear the rule asked for is done.
-    return found + p.tick(end + 86_400) + p.tick(end + 2 * 86_400)
+    return found + p.advance_to(end + 86_400).alerts + p.advance_to(end + 2 * 86_400).alerts
 
 
 def encounter_rule(p: Pipeline) -> EncounterRule:
@@ -131,7 +131,7 @@ def test_state_is_dropped_when_the_vessels_are_gone() -> None:
     track = meeting()
     run(p, track)
     rule = encounter_rule(p)
-    p.tick(max(q.time or 0.0 for q in track) + 6 * 3600)
+    p.advance_to(max(q.time or 0.0 for q in track) + 6 * 3600)
     assert rule.pairs == {}
     assert rule.slices == {}
     assert len(rule.resampler) == 0

@@ -41,7 +41,7 @@ def replay(p: Pipeline, records: Iterable[Position | VesselStatic], batch_s: flo
             while (r.time or 0.0) >= edge:
                 edge += batch_s
         batch.append(r)
-    return alerts + p.process_records(batch).alerts
+    return alerts + p.process_records(batch).alerts + p.finish().alerts
 
 
 def report(mmsi: int, t: float, name: str | None = "AEGEAN HARMONY",
@@ -351,8 +351,8 @@ def test_on_the_real_recordings_only_really_invalid_numbers_alert() -> None:
     for rel in NMEA_RECORDINGS:
         p = build_pipeline([default_folder("zones")], rules)
         lines = [line.strip() for line in read_lines(AIS / rel)]
-        for i in range(0, len(lines), 5000):
-            found += [a for a in p.process(lines[i : i + 5000], rel).alerts if a.state == "open"]
+        outputs = [p.process(lines[i : i + 5000], rel) for i in range(0, len(lines), 5000)]
+        found += [a for out in [*outputs, p.finish()] for a in out.alerts if a.state == "open"]
     assert {a.rule for a in found} == {"invalid_mmsi"}
     assert all(a.mmsi is not None and classify_mmsi(a.mmsi).invalid for a in found)
     numbers = {a.mmsi for a in found}

@@ -82,7 +82,7 @@ def replay(sim: Simulation, folder: Path) -> list[Alert]:
     alerts: list[Alert] = []
     for i in range(0, len(sim.lines), BATCH):
         alerts += p.process(sim.lines[i : i + BATCH], sim.scenario).alerts
-    return alerts
+    return alerts + p.finish().alerts
 
 
 @pytest.mark.parametrize("name", ACTED)

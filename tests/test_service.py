@@ -82,6 +82,7 @@ def pure_run(rec: Path, rule_folder: Path) -> tuple[Pipeline, list[dict[str, obj
     bodies = []
     for i in range(0, len(lines), 5000):
         bodies += [a.body for a in p.process(lines[i : i + 5000], str(rec)).alerts]
+    bodies += [a.body for a in p.finish().alerts]
     return p, bodies
 
 

@@ -86,6 +86,7 @@ class Gated:
 
     def __init__(self, source: Source) -> None:
         self.name = source.name
+        self.lateness_s = source.lateness_s
         self.source = source
         self.gate = asyncio.Event()
 

@@ -20,6 +20,7 @@ def test_entering_and_leaving_give_one_event_each_at_the_first_fix_across() -> N
     events = []
     for i in range(0, len(track), 50):  # events are found across batch boundaries too
         events += p.process_records(track[i : i + 50]).zone_events
+    events += p.finish().zone_events
     sea = [e for e in events if e.zone_id == "test-sea"]
     assert [e.event for e in sea] == ["enter", "exit"]
     first_inside = next(q for q in track if q.lon is not None and q.lon >= 10.0)
@@ -29,7 +30,7 @@ def test_entering_and_leaving_give_one_event_each_at_the_first_fix_across() -> N
 
 
 def test_zone_hours_record_first_and_last_time_in_each_hour() -> None:
-    out = pipeline({}).process_records(crossing())
+    out = pipeline({}).process_all(crossing())
     hours = sorted((h for h in out.zone_hours if h.zone_id == "test-sea"), key=lambda h: h.hour)
     assert [h.hour for h in hours] == [T0, T0 + 3600]
     assert all(h.first_time <= h.last_time for h in hours)
@@ -42,4 +43,5 @@ def test_staying_in_a_zone_gives_no_more_events() -> None:
     events = []
     for i in range(0, len(track), 30):
         events += p.process_records(track[i : i + 30]).zone_events
+    events += p.finish().zone_events
     assert [(e.zone_id, e.event) for e in events] == [("test-sea", "enter")]

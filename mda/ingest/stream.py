@@ -19,6 +19,7 @@ async def merged_batches(
     if all(isinstance(s, FileSource) for s in sources):
         for source in sources:
             async for batch in source.batches():
+                batch.lateness_s = source.lateness_s
                 yield batch
         return
     queue: asyncio.Queue[LineBatch | object] = asyncio.Queue(queue_size)
@@ -27,6 +28,7 @@ async def merged_batches(
     async def pump(source: Source) -> None:
         try:
             async for batch in source.batches():
+                batch.lateness_s = source.lateness_s
                 await queue.put(batch)  # a full queue holds the source back (backpressure)
         except Exception as exc:  # reported to the consumer, which fails with it
             errors.append(exc)

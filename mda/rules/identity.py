@@ -15,7 +15,8 @@ Two ways a changed identity shows:
   a wrong IMO, not a change of flag). IMO numbers failing their check digit are not used.
 
 Invalid MMSIs (0, 123456789 ...) are left out: many transmitters share them, so their names
-change all the time, and ``invalid_mmsi`` reports them. The alert opens at the report that
+change all the time, and ``invalid_mmsi`` reports them. So are aids to navigation and base
+stations: their names are not a vessel's identity. The alert opens at the report that
 shows the new identity and clears after ``hold_hours``.
 """
 
@@ -37,6 +38,10 @@ from mda.vessel_state import IdentityChange, identity_text
 from mda.zones.index import ZoneIndex
 
 _WORDS = {"shipname": "name", "callsign": "call sign", "imo": "IMO number"}
+# Numbers whose names are not a vessel's identity: invalid ones (many transmitters share them),
+# aids to navigation (one MMSI may name several aids: AMSA's feed has a buoy broadcasting as
+# "FAIRWAY LANDFALL BUOY" and as "13"), base stations and group calls.
+NOT_A_VESSEL = frozenset(("invalid", "aid_to_navigation", "coast_station", "group"))
 
 
 def valid_imo(imo: int) -> bool:
@@ -135,7 +140,7 @@ class IdentityChangeRule:
 
     def _changed(self, m: int, held: _Pending, tracks: Tracks) -> list[Detection]:
         state = tracks.vessels.get(m)
-        if state is None or classify_mmsi(m).invalid:
+        if state is None or classify_mmsi(m).kind in NOT_A_VESSEL:
             return []
         if not admits(self.scope, state) or not self.where.holds(state):
             return []

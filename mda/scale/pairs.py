@@ -181,7 +181,7 @@ class PairDetector:
 
     def tick(self, watermark: float) -> list[Alert]:
         """Event time has reached ``watermark``: judge grid times, open and clear alerts."""
-        alerts = self.pipeline.tick(watermark)
+        alerts = self.pipeline.advance_to(watermark).alerts
         closed = min((r.closed_through for r in self.rules if r.closed_through is not None),
                      default=None)  # fmt: skip
         if closed is not None:

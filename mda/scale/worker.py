@@ -127,6 +127,8 @@ class Worker:
                     await asyncio.wait_for(stop.wait(), period)
         finally:
             for k in list(self.parts):
+                if not self.live and self._failure is None:
+                    await self._finish(k)
                 await self._release(k, give_back=True)
             renewer.cancel()
             await asyncio.gather(renewer, return_exceptions=True)
@@ -234,6 +236,19 @@ class Worker:
             with contextlib.suppress(NatsError):
                 await sub.unsubscribe()
 
+    async def _finish(self, k: int) -> None:
+        """A replay is over: what the partition's pipeline holds for late records goes
+        through (live, a partition that moves keeps it in its snapshot instead)."""
+        part = self.parts.get(k)
+        if part is None:
+            return
+        part.stopping = True
+        if part.task is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await part.task
+            part.task = None
+        await self._deliver(part, part.pipeline.finish(), None)
+
     async def _release(self, k: int, *, give_back: bool) -> None:
         part = self.parts.pop(k, None)
         if part is None:
@@ -284,9 +299,9 @@ class Worker:
                     part.acked = msgs[-1].metadata.sequence.stream
                 if self.live and self.clock() - part.last_tick >= TICK_EVERY_S:
                     part.last_tick = self.clock()
-                    alerts = part.pipeline.tick(part.last_tick)
-                    if alerts:
-                        await self._deliver(part, PipelineOutput(alerts=alerts), None)
+                    ticked = part.pipeline.tick(part.last_tick)
+                    if ticked.alerts or ticked.positions:
+                        await self._deliver(part, ticked, None)
                 if time.monotonic() - part.snapshot_at >= self.settings.snapshot_every_s:
                     await self._snapshot(part)
         except Exception as exc:  # the worker stops with it: a partition must not go silent

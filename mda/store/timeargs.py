@@ -11,11 +11,11 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 from mda.errors import ConfigError
+from mda.timefmt import parse_duration as duration_seconds
 
 # Relative times: a number and a unit, counted back from now ("-90s", "-30m", "-6h", "-2d",
 # "-1w"; decimals allowed: "-1.5h").
 _RELATIVE = re.compile(r"^-\s*(\d+(?:\.\d+)?)\s*([smhdw])$")
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw]?)$")
 _UNIT_S = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
 _HELP = "use ISO 8601 (2011-07-26T10:00Z), a date (2011-07-26), now, or -30m/-6h/-2d/-1w"
 
@@ -51,11 +51,13 @@ def parse_time(text: str, *, now: datetime, name: str = "time") -> datetime:
 
 def parse_duration(text: str, *, name: str = "duration") -> float:
     """Seconds from ``"600"``, ``"90s"``, ``"10m"``, ``"2h"``, ``"1d"``; must be positive."""
-    match = _DURATION.match(text.strip().lower())
-    if not match or float(match.group(1)) <= 0:
+    try:
+        seconds = duration_seconds(text, name)
+    except ValueError:
+        seconds = 0.0
+    if seconds <= 0:
         raise ConfigError(f"{name}: {text!r} is not a positive duration (e.g. 90s, 10m, 2h, 1d)")
-    amount, unit = match.groups()
-    return float(amount) * _UNIT_S[unit or "s"]
+    return seconds
 
 
 def parse_window(

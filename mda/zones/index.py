@@ -146,6 +146,12 @@ class ZoneIndex:
             if not near.is_empty:
                 self._cells[cell].lines.append((zone, near))
 
+    def zone_sets(
+        self, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
+    ) -> list[frozenset[str]]:
+        """The ids of the zones each point is in."""
+        return [frozenset(z) for z in self.locate(lon, lat).per_point(len(lon))]
+
     def locate(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> Membership:
         """The zones each position is in (boundaries included)."""
         x = np.asarray(lon, dtype=np.float64)

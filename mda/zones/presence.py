@@ -3,20 +3,49 @@
 Each fix's set of zones gets a signature (the XOR of a fixed 64-bit code per zone), so the
 fixes whose zones differ from the previous fix of the same vessel are found with one
 vectorised comparison; only those few are looked at one by one.
+
+Zone events follow a vessel's track: fixes that came too late to move it, or whose time is
+suspect, make none. Zone hours count every stored fix, late and suspect ones included, so that
+hourly traffic always equals a recount of the stored positions.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from hashlib import blake2b
 
 import numpy as np
 import numpy.typing as npt
 
-from mda.model import ZoneEvent, ZoneHour
+from mda.model import Position, ZoneEvent, ZoneHour
 from mda.tracks import TrackBatch, Tracks
-from mda.zones.index import Membership
+from mda.zones.index import Membership, ZoneIndex
 
 HOUR_S = 3600.0
+
+# Zone ids of each point, from longitudes and latitudes (``ZoneIndex.zone_sets``).
+ZoneLocator = Callable[[npt.NDArray[np.float64], npt.NDArray[np.float64]], list[frozenset[str]]]
+# A zone event as a row: time, mmsi, zone id, "enter" or "exit", lat, lon.
+EventRow = tuple[datetime, int, str, str, float, float]
+
+
+def events_along(
+    mmsi: int, fixes: Sequence[tuple[datetime, float, float]], zones: Sequence[frozenset[str]],
+    before: frozenset[str],
+) -> list[EventRow]:  # fmt: skip
+    """Zone events along a vessel's fixes in time order, starting from the zones ``before``:
+    an entry or exit at the first fix inside or outside (what ``ZonePresence`` gives when the
+    fixes come in order)."""
+    out: list[EventRow] = []
+    held = before
+    for (time, lat, lon), now in zip(fixes, zones, strict=True):
+        for zone in sorted(now - held):
+            out.append((time, mmsi, zone, "enter", lat, lon))
+        for zone in sorted(held - now):
+            out.append((time, mmsi, zone, "exit", lat, lon))
+        held = now
+    return out
 
 
 class ZonePresence:
@@ -42,7 +71,17 @@ class ZonePresence:
         usable = np.flatnonzero(~fx.late)
         sig = np.zeros(len(fx), dtype=np.uint64)
         np.bitwise_xor.at(sig, membership.point, self.codes[membership.zone])
-        return self._events(fx, membership, tracks, usable, sig), self._hours(fx, membership)
+        hours = self._hours(fx.mmsi[membership.point], fx.time[membership.point], membership.zone)
+        return self._events(fx, membership, tracks, usable, sig), hours
+
+    def hours_of(self, positions: list[Position], index: ZoneIndex) -> list[ZoneHour]:
+        """Zone hours of fixes that are in no track (suspect times)."""
+        lon = np.array([p.lon for p in positions], dtype=np.float64)
+        lat = np.array([p.lat for p in positions], dtype=np.float64)
+        membership = index.locate(lon, lat)
+        mmsi = np.array([p.mmsi for p in positions], dtype=np.int64)
+        time = np.array([p.time for p in positions], dtype=np.float64)
+        return self._hours(mmsi[membership.point], time[membership.point], membership.zone)
 
     def _events(
         self, fx: TrackBatch, membership: Membership, tracks: Tracks,
@@ -89,14 +128,14 @@ class ZonePresence:
                 state.zone_sig = int(s[k])
         return events
 
-    def _hours(self, fx: TrackBatch, membership: Membership) -> list[ZoneHour]:
-        rows = membership.point
-        keep = ~fx.late[rows]
-        rows, zones = rows[keep], membership.zone[keep]
-        if not len(rows):
+    def _hours(
+        self, mmsi: npt.NDArray[np.int64], time: npt.NDArray[np.float64],
+        zones: npt.NDArray[np.int64],
+    ) -> list[ZoneHour]:  # fmt: skip
+        """One zone hour per vessel, zone and clock hour among fixes (one row per fix and
+        zone it is in)."""
+        if not len(mmsi):
             return []
-        mmsi = fx.mmsi[rows]
-        time = fx.time[rows]
         hour = (time // HOUR_S).astype(np.int64)
         order = np.lexsort((time, hour, zones, mmsi))
         mmsi, zones, hour, time = mmsi[order], zones[order], hour[order], time[order]

@@ -21,12 +21,19 @@ class LineBatch:
     feed: str
     arrival: float | None
     lines: list[bytes]
+    # How late this source's lines may come and still be put in event-time order (None: the
+    # pipeline's default); set from the source's configuration.
+    lateness_s: float | None = None
+    # The input is over although the source stays open (a replay kept serving): what the
+    # pipeline holds back for late lines is released.
+    end_of_input: bool = False
 
 
 class Source(Protocol):
     """An async producer of line batches."""
 
     name: str
+    lateness_s: float | None
 
     def batches(self) -> AsyncIterator[LineBatch]:
         """Yield batches until the input ends (recordings) or forever (live feeds)."""

@@ -6,7 +6,8 @@ import asyncio
 import glob
 import gzip
 import sys
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import BinaryIO, cast
 
@@ -50,16 +51,30 @@ def _open(path: Path) -> BinaryIO:
 
 
 class FileSource:
-    """Lines of one or more recordings, read in chunks without blocking the event loop."""
+    """Lines of one or more recordings, read in chunks without blocking the event loop.
 
-    def __init__(self, spec: str, batch_lines: int = BATCH_LINES) -> None:
-        self.name = spec
-        self._paths = expand_paths(spec)
+    The files of one source (a glob, or several paths given together) are one continuous
+    recording, one feed named by the first: a recording rotated into hourly files replays as
+    if it were one file (a message split across two files is reassembled, clocks carry on)."""
+
+    lateness_s: float | None = None  # see LineBatch
+
+    def __init__(
+        self, spec: str | Sequence[str], batch_lines: int = BATCH_LINES, *,
+        stamp_arrival: bool = False,
+    ) -> None:  # fmt: skip
+        """``stamp_arrival``: stamp each read with the time it was read, as a live source does
+        (a live feed piped into standard input)."""
+        specs = [spec] if isinstance(spec, str) else list(spec)
+        self.name = specs[0] if specs else ""
+        self._paths = [path for s in specs for path in expand_paths(s)]
         self._batch_lines = batch_lines
+        self._stamp = stamp_arrival
 
     async def batches(self) -> AsyncIterator[LineBatch]:
+        feed = ""
         for path in self._paths:
-            feed = "stdin" if str(path) == "-" else str(path)
+            feed = feed or ("stdin" if str(path) == "-" else str(path))
             handle = _open(path)
             splitter = LineSplitter()
             pending: list[bytes] = []
@@ -71,13 +86,14 @@ class FileSource:
                         raise SourceError(f"cannot read {feed}: {exc}") from exc
                     if not chunk:
                         break
+                    arrival = time.time() if self._stamp else None
                     pending.extend(splitter.feed(chunk))
                     while len(pending) >= self._batch_lines:
-                        yield LineBatch(feed, None, pending[: self._batch_lines])
+                        yield LineBatch(feed, arrival, pending[: self._batch_lines])
                         del pending[: self._batch_lines]
                 pending.extend(splitter.flush())
                 if pending:
-                    yield LineBatch(feed, None, pending)
+                    yield LineBatch(feed, time.time() if self._stamp else None, pending)
             finally:
                 if handle is not sys.stdin.buffer:
                     handle.close()

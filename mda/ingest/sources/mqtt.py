@@ -19,6 +19,8 @@ class MqttSource:
     Reconnects with backoff; with ``fail_fast`` the first connection must succeed.
     """
 
+    lateness_s: float | None = None  # see LineBatch
+
     def __init__(
         self,
         host: str,

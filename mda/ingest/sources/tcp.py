@@ -19,6 +19,8 @@ class TcpClientSource:
     an unreachable feed is retried forever, as a service must.
     """
 
+    lateness_s: float | None = None  # see LineBatch
+
     def __init__(
         self,
         host: str,
@@ -91,6 +93,8 @@ async def _read_lines(
 
 class TcpListenSource:
     """Accepts connections on ``host:port`` from receivers that push; each peer is a feed."""
+
+    lateness_s: float | None = None  # see LineBatch
 
     def __init__(self, host: str, port: int, *, queue_batches: int = 1_000) -> None:
         self.name = f"tcp-listen://{host}:{port}"

@@ -22,6 +22,8 @@ class UdpSource:
     """Listens on ``host:port``. UDP cannot push back on a sender, so when the consumer falls
     behind by ``queue_batches`` datagrams the newest are dropped, counted and logged."""
 
+    lateness_s: float | None = None  # see LineBatch
+
     def __init__(self, host: str, port: int, *, queue_batches: int = 10_000) -> None:
         self.name = f"udp://{host}:{port}"
         self._host = host
