@@ -16,6 +16,9 @@ class StoreBatch:
     zone_events: list[ZoneEvent] = field(default_factory=list)
     zone_hours: list[ZoneHour] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
+    # Fixes (among ``positions``) that came after their vessel had moved on: the zone events
+    # of the stretch of track they fall in are put right once they are stored.
+    late_fixes: list[Position] = field(default_factory=list)
 
     def joined(self, other: StoreBatch) -> StoreBatch:
         """This batch followed by ``other``, as one."""
@@ -25,6 +28,7 @@ class StoreBatch:
             self.zone_events + other.zone_events,
             self.zone_hours + other.zone_hours,
             self.alerts + other.alerts,
+            self.late_fixes + other.late_fixes,
         )
 
     def __len__(self) -> int:

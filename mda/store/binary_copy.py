@@ -2,9 +2,9 @@
 
 The binary COPY format is a header, then per row a field count and, per field, a length and
 the value in network byte order (length -1 for NULL), then a trailer. Rows with the same NULL
-fields and the same source have the same layout: each such group is one numpy structured
-array, filled column by column and written with ``tobytes``. Row order within a COPY does not
-matter to the table, so groups are written one after the other.
+fields and the same texts (source, clock, time quality) have the same layout: each such group
+is one numpy structured array, filled column by column and written with ``tobytes``. Row order
+within a COPY does not matter to the table, so groups are written one after the other.
 """
 
 from __future__ import annotations
@@ -33,13 +33,17 @@ _COLUMNS: Final = (
     ("nav_status", ">i2"),
     ("msg_type", ">i2"),
     ("accuracy", "u1"),
+    ("segment", ">i8"),
 )
+# Text columns after them, in table order.
+_TEXTS: Final = ("source", "clock", "time_quality")
 # Position tuple index of each column.
 _INDEX: Final = {
     "time": 0, "mmsi": 1, "msg_type": 2, "lat": 3, "lon": 4, "sog": 5, "cog": 6,
-    "heading": 7, "nav_status": 8, "accuracy": 10, "source": 11,
+    "heading": 7, "nav_status": 8, "accuracy": 10, "source": 11, "clock": 18,
+    "time_quality": 19, "segment": 20,
 }  # fmt: skip
-_NULLABLE: Final = ("lat", "lon", "sog", "cog", "heading", "nav_status", "accuracy")
+_NULLABLE: Final = ("lat", "lon", "sog", "cog", "heading", "nav_status", "accuracy", "segment")
 
 
 def _nullable(values: Sequence[Any], dtype: str) -> tuple[npt.NDArray[Any], npt.NDArray[np.bool_]]:
@@ -122,15 +126,19 @@ def positions_rows_data(positions: Sequence[Position]) -> tuple[bytes, int, floa
     types = dict(_COLUMNS)
     for name in _NULLABLE:
         values[name], nulls[name] = _nullable(columns[_INDEX[name]], types[name])
-    index: dict[str, int] = {}
-    source_id = np.array(
-        [index.setdefault(s, len(index)) for s in columns[_INDEX["source"]]], dtype=np.int64
+    index: dict[tuple[str | None, ...], int] = {}
+    text_id = np.array(
+        [
+            index.setdefault(texts, len(index))
+            for texts in zip(*(columns[_INDEX[name]] for name in _TEXTS), strict=True)
+        ],
+        dtype=np.int64,
     )
     names = list(index)
     pattern = np.zeros(len(timed), dtype=np.int64)
     for bit, name in enumerate(_NULLABLE):
         pattern |= nulls[name].astype(np.int64) << bit
-    group = pattern * len(names) + source_id
+    group = pattern * len(names) + text_id
 
     parts = []
     kept = np.zeros(len(timed), dtype=bool)
@@ -138,13 +146,16 @@ def positions_rows_data(positions: Sequence[Position]) -> tuple[bytes, int, floa
     for key in np.unique(group[keep]).tolist():
         rows = np.flatnonzero((group == key) & kept)
         null_bits = key // len(names)
-        source = str(names[key % len(names)]).encode()
-        parts.append(_group_bytes(values, rows, null_bits, source))
+        texts = [None if t is None else str(t).encode() for t in names[key % len(names)]]
+        parts.append(_group_bytes(values, rows, null_bits, texts))
     return b"".join(parts), len(keep), float(time_s.min()), float(time_s.max())
 
 
 def _group_bytes(
-    values: dict[str, npt.NDArray[Any]], rows: npt.NDArray[np.intp], null_bits: int, source: bytes
+    values: dict[str, npt.NDArray[Any]],
+    rows: npt.NDArray[np.intp],
+    null_bits: int,
+    texts: list[bytes | None],
 ) -> bytes:
     fields: list[tuple[str, str]] = [("count", ">i2")]
     for name, dtype in _COLUMNS:
@@ -152,16 +163,20 @@ def _group_bytes(
         present = name not in _NULLABLE or not (null_bits >> _NULLABLE.index(name)) & 1
         if present:
             fields.append((name, dtype))
-    fields += [("source_len", ">i4"), ("source", f"S{len(source)}" if source else "S0")]
+    for name, text in zip(_TEXTS, texts, strict=True):
+        fields.append((f"{name}_len", ">i4"))
+        if text:
+            fields.append((name, f"S{len(text)}"))
     out = np.zeros(len(rows), dtype=fields)
-    out["count"] = len(_COLUMNS) + 1
+    out["count"] = len(_COLUMNS) + len(_TEXTS)
     for name, dtype in _COLUMNS:
         if name in out.dtype.names:  # type: ignore[operator]
             out[f"{name}_len"] = np.dtype(dtype).itemsize
             out[name] = values[name][rows]
         else:
             out[f"{name}_len"] = -1
-    out["source_len"] = len(source)
-    if source:
-        out["source"] = source
+    for name, text in zip(_TEXTS, texts, strict=True):
+        out[f"{name}_len"] = -1 if text is None else len(text)
+        if text:
+            out[name] = text
     return out.tobytes()

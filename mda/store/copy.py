@@ -24,16 +24,18 @@ from mda.model import Position
 from mda.store.batch import StoreBatch
 from mda.store.binary_copy import chunks, timed_days
 from mda.store.levels import StoreLevel
+from mda.store.zone_history import correct_zone_events
+from mda.zones.presence import ZoneLocator
 
 Connection = psycopg.AsyncConnection[tuple[Any, ...]]
 
 POSITION_COLUMNS: Final = (
     "time", "mmsi", "lat", "lon", "sog", "cog", "heading", "nav_status", "msg_type",
-    "accuracy", "source",
+    "accuracy", "segment", "source", "clock", "time_quality",
 )  # fmt: skip
 POSITION_TYPES: Final = (
     "timestamptz", "int4", "float8", "float8", "float4", "float4", "int2", "int2", "int2",
-    "bool", "text",
+    "bool", "int8", "text", "text", "text",
 )  # fmt: skip
 
 _STAGING = """
@@ -138,7 +140,7 @@ def position_rows(positions: Iterable[Position]) -> list[tuple[Any, ...]]:
         seen.add((p.mmsi, t))
         rows.append(
             (_ts(t), p.mmsi, p.lat, p.lon, p.sog, p.cog, p.heading, p.nav_status, p.msg_type,
-             p.accuracy, p.source)
+             p.accuracy, p.segment, p.source, p.clock, p.time_quality)
         )  # fmt: skip
     return rows
 
@@ -175,10 +177,12 @@ async def write_batch(
     level: StoreLevel,
     partitions: set[date],
     latest: list[Position] | None = None,
+    locate: ZoneLocator | None = None,
 ) -> int:
     """Write a batch in one transaction, with ``latest`` positions of vessels to record as
     their last known; returns the positions the batch carried (duplicates of stored ones
-    included: they are stored once)."""
+    included: they are stored once). With ``locate``, the zone events around the batch's late
+    fixes are put right (``zone_history``)."""
     stored, day_numbers = timed_days(batch.positions)
     created: set[date] = set()
     async with conn.transaction():
@@ -202,6 +206,8 @@ async def write_batch(
                  for e in batch.zone_events),
             )  # fmt: skip
             await conn.execute(_ZONE_EVENTS.encode())
+        if batch.late_fixes and locate is not None:
+            await correct_zone_events(conn, batch.late_fixes, locate)
         if batch.zone_hours:
             await copy_rows(
                 conn, "incoming_zone_hours",

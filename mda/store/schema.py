@@ -213,10 +213,22 @@ class Migration:
     statements: Callable[[StoreLevel, StoreSettings], list[str]]
 
 
+# Which clock timed each position and how it was judged, and the track segment the tracker put
+# it on (exports split a track there). Nullable, no default: a metadata-only change, also on a
+# compressed hypertable.
+TIME_AND_SEGMENT = [
+    "ALTER TABLE positions ADD COLUMN IF NOT EXISTS segment bigint",
+    "ALTER TABLE positions ADD COLUMN IF NOT EXISTS clock text",
+    "ALTER TABLE positions ADD COLUMN IF NOT EXISTS time_quality text",
+]
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "vessels, identities, zone events, alerts", lambda _l, _s: [CORE]),
     Migration(2, "positions and zone hours", positions_ddl),
     Migration(3, "hourly summaries of vessels and zones", summaries_ddl),
+    Migration(
+        4, "clock, time quality and track segment of positions", lambda _l, _s: TIME_AND_SEGMENT
+    ),
 )
 
 # Lock id for migrations: several processes may start at once.
@@ -227,15 +239,16 @@ async def migrate(
     conn: psycopg.AsyncConnection[tuple[Any, ...]], level: StoreLevel, settings: StoreSettings
 ) -> list[Migration]:
     """Apply the migrations this database does not have yet; returns those applied."""
-    await conn.execute(
-        "CREATE TABLE IF NOT EXISTS mda_schema_migrations ("
-        "version integer PRIMARY KEY, description text NOT NULL, level text NOT NULL, "
-        "applied_at timestamptz NOT NULL DEFAULT now())"
-    )
-    await conn.commit()
     applied: list[Migration] = []
     async with conn.transaction():
+        # The lock first: two processes creating the table at once collide in the catalog
+        # (IF NOT EXISTS does not serialise them).
         await conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS mda_schema_migrations ("
+            "version integer PRIMARY KEY, description text NOT NULL, level text NOT NULL, "
+            "applied_at timestamptz NOT NULL DEFAULT now())"
+        )
         cur = await conn.execute("SELECT version FROM mda_schema_migrations")
         done = {row[0] for row in await cur.fetchall()}
         for migration in MIGRATIONS:

@@ -93,6 +93,7 @@ def _encode(batch: StoreBatch) -> dict[str, Any]:
         "statics": [list(s) for s in batch.statics],
         "zone_events": [list(e) for e in batch.zone_events],
         "zone_hours": [list(h) for h in batch.zone_hours],
+        "late_fixes": [list(p) for p in batch.late_fixes],
         "alerts": [list(a) for a in batch.alerts],
     }
 
@@ -105,5 +106,6 @@ def _decode(data: dict[str, Any]) -> StoreBatch:
         statics=[VesselStatic(*row) for row in data["statics"]],
         zone_events=[ZoneEvent(*row) for row in data["zone_events"]],
         zone_hours=[ZoneHour(*row) for row in data["zone_hours"]],
+        late_fixes=[Position(*row) for row in data.get("late_fixes", [])],
         alerts=[Alert(*row) for row in data["alerts"]],
     )

@@ -27,6 +27,7 @@ from mda.store.copy import newest_positions, prepare_connection, write_batch
 from mda.store.levels import StoreLevel, detect_level
 from mda.store.schema import StoreSettings, migrate
 from mda.store.spool import Spool, SpoolStatus
+from mda.zones.presence import ZoneLocator
 
 log = logging.getLogger("mda.store")
 
@@ -62,9 +63,11 @@ class StoreWriter:
         spool_max_bytes: int = 1 << 30,
         retry_s: tuple[float, float] = (0.5, 15.0),
         latest_interval_s: float = 10.0,
+        locate: ZoneLocator | None = None,
     ) -> None:
         """``latest_interval_s``: how often vessels' last known positions are updated (they are
-        a convenience for queries; the live picture is the pipeline's own)."""
+        a convenience for queries; the live picture is the pipeline's own). ``locate``: the
+        pipeline's zones, to put right the zone events that late fixes change."""
         self.url = url
         self.settings = settings or StoreSettings()
         self.spool = Spool(spool_dir, spool_max_bytes) if spool_dir is not None else None
@@ -78,6 +81,7 @@ class StoreWriter:
         self._latest: dict[int, Position] = {}
         self._unsettled: list[list[Position]] = []  # positions written since the last update
         self._latest_interval_s = latest_interval_s
+        self._locate = locate
         self._latest_written = time.monotonic()
         # Each vessel's newest stored position time: a repeat of it is not written again.
         self._newest_time: dict[int, float] = {}
@@ -151,7 +155,9 @@ class StoreWriter:
                 newest_positions(positions, self._latest)
             latest = list(self._latest.values())
         async with self._lock:
-            stored = await write_batch(self._conn, batch, self.level, self._partitions, latest)
+            stored = await write_batch(
+                self._conn, batch, self.level, self._partitions, latest, self._locate
+            )
         # Committed: only now may later repeats of these times be left out (a batch that
         # failed goes to the spool whole and is filtered again when replayed).
         self.counts.same_second_repeats += repeats
