@@ -79,7 +79,10 @@ async def track(
     lines: Annotated[bool, Query(description="GeoJSON: one line per segment")] = False,
 ) -> Response:  # fmt: skip
     """Positions of one vessel in ``[since, until)``, in time order, with segments cut at
-    gaps."""
+    gaps and where the tracker cut them (two transmitters sharing the MMSI are separate
+    segments: draw one line per ``segment``, never one through all the rows). Each row has
+    its ``clock``, ``time_quality`` and ``track_segment``; rows with a suspect time have no
+    ``segment`` and are not drawn in lines."""
     _allowed(who, fmt)
     start, end = params.window(since, until, now=ctx.now(), max_span=ctx.settings.max_window,
                                what="track")  # fmt: skip

@@ -1,9 +1,12 @@
 """Positions and tracks out of mda: CSV, GeoJSON, Parquet and OGC Moving Features JSON.
 
 Times are ISO 8601 UTC with a ``Z`` (milliseconds) everywhere but Parquet, which keeps them
-typed. A track is cut into segments at its gaps (the ``segment`` column the queries add), and
-no line or moving feature ever joins two segments: interpolating across hours of silence
-would invent positions.
+typed. A track is cut into segments at its gaps and where the tracker cut it (the ``segment``
+column the queries add; ``mda.store.track_shapes``), and no line or moving feature ever joins
+two segments: interpolating across hours of silence would invent positions, and joining two
+transmitters that share an MMSI would draw a ship zig-zagging between them. Fixes with a
+suspect time (``time_quality``) are not drawn into lines or moving features, since their place
+in the sequence is not known; points, CSV and Parquet keep them, with their ``time_quality``.
 
 MF-JSON follows OGC 19-045r3 (Moving Features Encoding Extension - JSON 1.0): a
 MovingFeatureCollection is encoded as a GeoJSON ``FeatureCollection`` and each
@@ -24,7 +27,7 @@ import numpy as np
 import polars as pl
 
 from mda.errors import ConfigError, MdaError
-from mda.store.track_shapes import with_segments
+from mda.store.track_shapes import drawable, with_segments
 
 ExportFormat: TypeAlias = Literal["table", "csv", "geojson", "parquet", "mfjson"]
 FORMATS: Final = ("table", "csv", "geojson", "parquet", "mfjson")
@@ -88,7 +91,7 @@ def to_table(frame: pl.DataFrame, max_rows: int = 1000) -> str:
 def to_geojson(frame: pl.DataFrame, *, lines: bool = False) -> dict[str, Any]:
     """A FeatureCollection: one Point per position, or (``lines``) one LineString per vessel
     and segment with its times in ``properties.times`` (a Point when the segment has a
-    single fix)."""
+    single fix; fixes with a suspect time are left out of lines)."""
     _require(frame, ("lon", "lat"), "GeoJSON")
     if not lines:
         return {"type": "FeatureCollection", "features": list(_points(frame))}
@@ -103,7 +106,8 @@ def to_geojson(frame: pl.DataFrame, *, lines: bool = False) -> dict[str, Any]:
 
 
 def to_mfjson(frame: pl.DataFrame) -> dict[str, Any]:
-    """An OGC MF-JSON MovingFeatureCollection: one MovingFeature per vessel and segment.
+    """An OGC MF-JSON MovingFeatureCollection: one MovingFeature per vessel and segment
+    (fixes with a suspect time are left out).
 
     A segment of a single fix has one instant and ``Discrete`` interpolation (there is
     nothing to interpolate; 19-045r3's schema asks for two instants, so strict readers may
@@ -211,10 +215,11 @@ def _points(frame: pl.DataFrame) -> Iterator[dict[str, Any]]:
 
 def _segments(frame: pl.DataFrame) -> Iterator[dict[str, Any]]:
     """Each vessel's segments, in order: coordinates, ISO times, per-fix values and the
-    properties common to the segment."""
+    properties common to the segment (with the tracker's ``track_segment`` when known)."""
     if "segment" not in frame.columns:
         frame = with_segments(frame, 1800.0)
-    frame = frame.filter(pl.col("lon").is_not_null() & pl.col("lat").is_not_null())
+    located = pl.col("lon").is_not_null() & pl.col("lat").is_not_null()
+    frame = frame.filter(located & pl.col("segment").is_not_null() & drawable(frame))
     frame = plain_columns(frame.sort("mmsi", "segment", "time"))
     if not len(frame):
         return
@@ -225,8 +230,11 @@ def _segments(frame: pl.DataFrame) -> Iterator[dict[str, Any]]:
     lon, lat, times = frame["lon"].to_list(), frame["lat"].to_list(), frame["time"].to_list()
     values = {c: frame[c].to_list() for c, _, _ in _TEMPORAL if c in frame.columns}
     identity = [c for c in _IDENTITY if c in frame.columns]
+    tracked = frame["track_segment"].to_list() if "track_segment" in frame.columns else None
     for a, b in itertools.pairwise(bounds):
         properties: dict[str, Any] = {"mmsi": int(mmsi[a]), "segment": int(segment[a])}
+        if tracked is not None:
+            properties["track_segment"] = tracked[a]
         properties |= {c: frame[c][a] for c in identity}
         yield {
             "coordinates": [[x, y] for x, y in zip(lon[a:b], lat[a:b], strict=True)],

@@ -32,8 +32,11 @@ from mda.store.track_shapes import downsample, with_segments
 from mda.store.writer import redact_url
 from mda.zones import ZoneCatalog, load_zones
 
+# ``track_segment``: the tracker's segment of the fix (``Position.segment``), by which tracks
+# are split besides gaps; the per-vessel ``segment`` number is added here (``with_segments``).
 POSITION_COLUMNS: Final = (
-    "time, mmsi, lat, lon, sog, cog, heading, nav_status, msg_type, accuracy, source"
+    "time, mmsi, lat, lon, sog, cog, heading, nav_status, msg_type, accuracy, source, clock, "
+    "time_quality, segment AS track_segment"
 )
 # Reports of stations that are not vessels: base stations (4, 11) and aids to navigation (21).
 NOT_VESSEL_TYPES: Final = (4, 11, 21)
@@ -135,6 +138,11 @@ class Queries:
                 f"the query ran longer than {self.limits.statement_timeout_s:g} s and was "
                 "cancelled; narrow the window or the area"
             )
+        if exc.sqlstate == "42703":
+            return ServiceUnavailableError(
+                f"the database at {redact_url(self.url)} has tables of an older mda (a column "
+                "is missing); a service of this version writing to it brings them up to date"
+            )
         if exc.sqlstate in ("42P01", "3D000"):
             return ServiceUnavailableError(
                 f"the database at {redact_url(self.url)} has no mda tables "
@@ -233,9 +241,13 @@ class Queries:
         resolution_s: float | None = None,
         gap_s: float = 1800.0,
     ) -> pl.DataFrame:
-        """A vessel's positions in ``[start, end)`` in time order, with a ``segment`` column
-        (a new segment after every silence longer than ``gap_s``), thinned by ``downsample``
-        to ``resolution_s`` if given. Reports without a position are left out."""
+        """A vessel's positions in ``[start, end)`` in time order, with the stored
+        ``clock``, ``time_quality`` and ``track_segment`` (the tracker's segment), and a
+        ``segment`` number: one per run of a tracker segment between silences longer than
+        ``gap_s`` (two transmitters sharing the MMSI are separate segments, interleaved in
+        time; see ``with_segments``). Fixes with a suspect time have no ``segment``.
+        Thinned by ``downsample`` to ``resolution_s`` if given (suspect fixes then left
+        out). Reports without a position are left out."""
         if gap_s <= 0 or (resolution_s is not None and resolution_s <= 0):
             raise ConfigError("gap and resolution must be positive durations")
         since, until = self._window(start, end, self.limits.track, "track")
@@ -258,7 +270,8 @@ class Queries:
         vessels_only: bool = False,
     ) -> pl.DataFrame:
         """Positions inside ``area`` during ``[start, end)``, ordered by vessel and time, with
-        a ``segment`` per vessel (a new one after ``gap_s`` without a position inside).
+        a ``segment`` per vessel (a new one for each tracker segment, and after ``gap_s``
+        without a position inside; none for suspect times), as ``track`` numbers them.
 
         ``area``: a bbox ``(west, south, east, north)`` or the text ``"W,S,E,N"`` (west > east
         crosses the antimeridian), a shapely polygon, a GeoJSON object, or a zone id of the

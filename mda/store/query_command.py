@@ -112,16 +112,20 @@ def track(
     gap: Annotated[str, typer.Option(help="A silence this long starts a new segment.")] = "30m",
     geometry: Geometry = None,
 ) -> None:
-    """A vessel's track, cut into segments at gaps."""
+    """A vessel's track, cut into segments at gaps and where the tracker cut it (two
+    transmitters sharing one MMSI are separate segments, never one line)."""
     chosen = _format(fmt)
     since, until = _window(start, end)
     gap_s = parse_duration(gap, name="--gap")
     resolution_s = parse_duration(resolution, name="--resolution") if resolution else None
     with _open(database) as queries:
         frame = queries.track(vessel, since, until, resolution_s=resolution_s, gap_s=gap_s)
-    segments = frame["segment"].n_unique() if len(frame) else 0
+    segments = frame["segment"].drop_nulls().n_unique()
     mmsis = ", ".join(map(str, frame["mmsi"].unique().sort().to_list())) or "none"
     summary = f"{len(frame)} positions in {segments} segments (MMSI {mmsis})"
+    suspect = frame["segment"].null_count()
+    if suspect:
+        summary += f"; {suspect} with a suspect time, in no segment (not drawn in lines)"
     _emit(frame, chosen, out, summary, lines=_lines(geometry, "lines"))
 
 

@@ -90,6 +90,8 @@ async function showTrack(mmsi, detail, alert) {
       );
       const bySegment = new Map();
       for (const p of track.positions) {
+        // No segment: a fix whose time is suspect, which belongs on no line.
+        if (p.segment == null) continue;
         if (!bySegment.has(p.segment)) bySegment.set(p.segment, []);
         bySegment.get(p.segment).push([p.lat, p.lon]);
       }
