@@ -18,6 +18,7 @@ from mda.api.commands import app as api_app
 from mda.demo import demo_command
 from mda.errors import MdaError
 from mda.feeds.commands import app as feeds_app
+from mda.importing.command import import_command
 from mda.scale.commands import app as scale_app
 from mda.scale.commands import gateway_command, pairs_command, worker_command
 from mda.service_commands import replay_command, run_command
@@ -44,6 +45,7 @@ app.add_typer(scale_app, name="scale")
 app.command("demo")(demo_command)
 app.command("run")(run_command)
 app.command("replay")(replay_command)
+app.command("import")(import_command)
 app.command("activity")(activity_command)
 app.command("gateway")(gateway_command)
 app.command("worker")(worker_command)
