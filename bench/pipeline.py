@@ -13,7 +13,10 @@
 2. Latency. The corpus is sent over TCP to a live service (``tcp-listen://``) at a paced
    rate (default 10,000 messages per second) with probe messages of watch-listed vessels
    mixed in (20 per second); a real MQTT subscriber notes when each probe's alert arrives.
-   Latency = delivery time - the time the probe line was written to the socket.
+   Latency = delivery time - the time the probe line was written to the socket. Records
+   are put in event-time order first: an alert comes the lateness and up to one step of event
+   time after its fix (``--lateness``, ``--step``: 2m and 1m by default, as in the service;
+   ``--lateness 0s --step 1s`` for a terrestrial feed that wants alerts at once).
 """
 
 from __future__ import annotations
@@ -40,9 +43,11 @@ from mda.ingest.sources import LineBatch, open_source
 from mda.model import Position
 from mda.pipeline import build_pipeline
 from mda.resources import default_folder
+from mda.sequencer import Sequencer
 from mda.service import Service
 from mda.simulate.encoder import SentenceWriter
 from mda.store.writer import StoreWriter
+from mda.timefmt import parse_duration
 from tests.services import MQTT_HOST, MQTT_PORT, PG_URL, database_url
 
 CHUNK = 100  # lines per read chunk: 10 ms of a 10,000 lines/s feed
@@ -170,6 +175,8 @@ async def latency(args: argparse.Namespace, lines: list[bytes], folder: Path) ->
     sent: dict[int, float] = {}
     delivered: dict[int, float] = {}
     pipeline = build_pipeline([default_folder("zones")], [default_folder("alerts"), rules])
+    pipeline.lateness_s = parse_duration(args.lateness, "--lateness")
+    pipeline.sequencer = Sequencer(parse_duration(args.step, "--step"))
     async with fresh_database(args.database) as url:
         writer = StoreWriter(url)
         await writer.start()
@@ -224,7 +231,8 @@ async def latency(args: argparse.Namespace, lines: list[bytes], folder: Path) ->
             if ahead > 0:
                 await asyncio.sleep(ahead)
         sent_s = time.perf_counter() - start
-        await asyncio.sleep(3.0)
+        # The last probes' alerts: the lateness and a step later, and a few seconds more.
+        await asyncio.sleep(pipeline.lateness_s + pipeline.sequencer.slice_s + 3.0)
         writer_stream.close()
         stop.set()
         await running
@@ -250,6 +258,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=10_000.0)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument("--lateness", default="2m", help="The live service's lateness.")
+    parser.add_argument("--step", default="1m", help="The live service's step of event time.")
     args = parser.parse_args()
     tune_gc()
     lines = ais_lines()

@@ -8,7 +8,7 @@
 
     [pipeline]
     lateness = "2m"                        # the default for sources that do not say
-    step = "30s"                           # event time handed to the rules in steps of this
+    step = "1m"                            # event time handed to the rules in steps of this
 
     [database]
     url = "postgresql://mda@db/mda"       # or "embedded"; leave out to store nothing

@@ -67,6 +67,19 @@ class _Collector(Collector):
                        "orphan_fragments", "bad_json", "decode_errors"):  # fmt: skip
             bad.add_metric([reason], int(stats.get(reason, 0)))
         yield bad
+        clocks = CounterMetricFamily(
+            "mda_record_times", "Records by the clock that timed them and how it was judged",
+            labels=["clock", "quality"],
+        )  # fmt: skip
+        for key, n in sorted(dict(stats.get("clocks", {})).items()):
+            clock, _, quality = str(key).partition("/")
+            clocks.add_metric([clock, quality], n)
+        clocks.add_metric(["none", "untimed"], int(stats.get("untimed", 0)))
+        yield clocks
+        yield CounterMetricFamily(
+            "mda_late_records", "Records that came after their slice of event time was handed "
+            "to the rules (stored, not used to move a vessel back)", value=stats.get("late", 0),
+        )  # fmt: skip
         yield CounterMetricFamily("mda_positions", "Position reports", value=f.positions)
         yield CounterMetricFamily("mda_statics", "Static and voyage reports", value=f.statics)
         yield CounterMetricFamily("mda_zone_events", "Zone entries and exits", value=f.zone_events)

@@ -31,6 +31,8 @@ from mda.zones.presence import ZonePresence
 # much: the precision of timed alerts, traded against scanning vessel state too often.
 TICK_S = 10.0
 EVICT_EVERY_S = 3600.0
+# Live, a record waits at most this long (wall clock) for its clock to be known.
+JUDGE_WAIT_S = 5.0
 
 
 @dataclass(slots=True)
@@ -150,8 +152,13 @@ class Pipeline:
 
     def tick(self, now: float) -> PipelineOutput:
         """Live mode: the wall clock says ``now``, so event time has reached at least ``now``
-        less the longest lateness: what is due is released, and the rules' timers run."""
-        return self.advance_to(now - max([self.lateness_s, *self.feed_lateness.values()]))
+        less the longest lateness: what is due is released, and the rules' timers run.
+        Records still waiting for their clock to be known after ``JUDGE_WAIT_S`` are judged
+        by what is known."""
+        out = PipelineOutput()
+        self._push(self.ingestor.judge.settle_before(now - JUDGE_WAIT_S), self.lateness_s, out)
+        out.extend(self.advance_to(now - max([self.lateness_s, *self.feed_lateness.values()])))
+        return out
 
     def advance_to(self, event_time: float) -> PipelineOutput:
         """Event time has reached ``event_time``: release what is due and run the timers."""
@@ -276,13 +283,18 @@ def _with_segments(
     if not len(fixes):
         return positions
     segment_of = dict(
-        zip(
-            map(id, (vessels[i] for i in fixes.row.tolist())), fixes.segment.tolist(), strict=True
-        )
+        zip(map(id, [vessels[i] for i in fixes.row.tolist()]), fixes.segment.tolist(), strict=True)
     )
+    new = tuple.__new__
     return [
-        p if (s := segment_of.get(id(p))) is None else p._replace(segment=s) for p in positions
+        p if (s := segment_of.get(id(p))) is None else new(Position, (*p[:SEGMENT], s))
+        for p in positions
     ]
+
+
+# Position's field index of the segment, its last.
+SEGMENT = Position._fields.index("segment")
+assert len(Position._fields) - 1 == SEGMENT
 
 
 def merged_hours(hours: list[ZoneHour]) -> list[ZoneHour]:

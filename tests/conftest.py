@@ -48,3 +48,14 @@ def plain_database() -> Iterator[str]:
 def timescale_database() -> Iterator[str]:
     """A new, empty database on the TimescaleDB (Apache build) server."""
     yield from _create_database("timescaledb")
+
+
+@pytest.fixture
+def database_pair() -> Iterator[tuple[str, str]]:
+    """Two new, empty databases on the plain PostgreSQL server (to compare two runs)."""
+    first, second = _create_database("postgresql"), _create_database("postgresql")
+    try:
+        yield next(first), next(second)
+    finally:
+        for made in (first, second):
+            made.close()  # drops the database (the generator's finally)

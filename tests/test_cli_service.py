@@ -103,6 +103,9 @@ async def test_live_service_metrics_health_and_acknowledgement_from_the_command_
         f'[database]\nurl = "{plain_database}"\nspool_dir = "spool"\n'
         f'[mqtt]\nurl = "mqtt://{MQTT_HOST}:{MQTT_PORT}"\ntopic_prefix = "{prefix}"\n'
         f'[alerts]\nfolders = ["rules"]\n[http]\nlisten = "127.0.0.1:{status_port}"\n'
+        # Nothing to wait for: one line, sent live (alerts come the lateness and a step after
+        # the fix that causes them; 2 min and 1 min by default).
+        '[pipeline]\nlateness = "0s"\nstep = "1s"\n'
     )
     service = subprocess.Popen(  # noqa: ASYNC220 - the service under test, in its own process
         [sys.executable, "-c", "import mda.cli; mda.cli.main()", "run", "--config", str(config)],
@@ -139,6 +142,8 @@ async def test_live_service_metrics_health_and_acknowledgement_from_the_command_
         assert 'mda_alerts_total{rule="watch_list",state="open"} 1.0' in metrics
         assert 'mda_alerts_total{rule="watch_list",state="acknowledged"} 1.0' in metrics
         assert "mda_messages_total 1.0" in metrics
+        # The line's tag block agrees with the report's own second.
+        assert 'mda_record_times_total{clock="tag",quality="agrees"} 1.0' in metrics
         code, health = http(f"http://127.0.0.1:{status_port}/healthz")
         assert code == 200 and json.loads(health)["store_connected"] is True
     finally:

@@ -65,7 +65,7 @@ AGREE_S: Final = 2
 REPAIR_S: Final = 15
 # Residuals kept per clock; a clock is judged only once it has this many.
 WINDOW: Final = 128
-MIN_SAMPLES: Final = 16
+MIN_SAMPLES: Final = 16  # a multiple of REFRESH_EVERY
 # A clock is steady when this share of its residuals lies within STEADY_S of the most common
 # one. A clock whose lag varies over minutes spreads them over the whole minute (about 35 %
 # within 10 s); a receiver's clock, or a recorder's with sparse GPS sentences, gathers them.
@@ -76,6 +76,11 @@ STEADY_SHARE: Final = 0.75
 OFFSETS_KEPT: Final = 32
 MIN_OFFSETS: Final = 3
 OFFSETS_SHARE: Final = 0.5
+# A clock more than this far from transmission is not a transmission clock, however steady:
+# within one satellite pass a forwarder's stamp lags by the same hour, and base stations
+# measure that hour, but the next pass lags by another (exactEarth's wrapper runs 80 s behind;
+# its forwarder's stamp 21 to 113 minutes).
+MAX_STEADY_OFFSET_S: Final = 300.0
 # A record that carries two clocks checks the runner-up against the better one (a tag block
 # against a forwarder's stamp, a wrapper against the arrival time), never the reverse: a clock
 # that mostly disagrees with a trusted better clock by more than REPAIR_S is not a transmission
@@ -124,6 +129,7 @@ class ClockModel:
     added: int = 0
     offsets: list[float] = field(default_factory=list)
     crosses: list[bool] = field(default_factory=list)  # agreed with a better, trusted clock
+    runner_up: bool = False  # seen beside a better clock: it must agree with it to be trusted
     # The verdict: the most common residual, and whether the clock is steady (None: not yet
     # enough residuals to say).
     mode: int = 0
@@ -141,7 +147,7 @@ class ClockModel:
             self.next_slot = (self.next_slot + 1) % WINDOW
         histogram[r % 60] += 1
         self.added += 1
-        if len(ring) >= MIN_SAMPLES and (self.steady is None or self.added % REFRESH_EVERY == 0):
+        if self.added % REFRESH_EVERY == 0 and len(ring) >= MIN_SAMPLES:
             self._refresh()
 
     def _refresh(self) -> None:
@@ -152,6 +158,14 @@ class ClockModel:
         best = min((k for k in range(60) if near[k] == top), key=lambda k: abs(wrapped(k)))
         self.mode = wrapped(best)
         around = sum(h[(best + d) % 60] for d in range(-STEADY_S, STEADY_S + 1))
+        if self.runner_up and len(self.crosses) < MIN_OFFSETS:
+            self.steady = None  # a runner-up is known only once compared with the better clock
+            return
+        if abs(self.mode) > REPAIR_S and len(self.offsets) < MIN_OFFSETS:
+            # A clock 20 s off may as well be 80 s off (exactEarth's wrapper is): the minute is
+            # known only from base stations' full times.
+            self.steady = None
+            return
         self.steady = (
             around >= STEADY_SHARE * len(self.ring)
             and self._offsets_agree()
@@ -166,7 +180,9 @@ class ClockModel:
         self.offsets.append(offset)
         if len(self.offsets) > OFFSETS_KEPT:
             del self.offsets[0]
-        if self.steady is not None and len(self.offsets) % REFRESH_EVERY == 0:
+        if len(self.ring) >= MIN_SAMPLES and (
+            len(self.offsets) <= MIN_OFFSETS or len(self.offsets) % REFRESH_EVERY == 0
+        ):
             self._refresh()
 
     def add_cross(self, agreed: bool) -> None:
@@ -174,7 +190,9 @@ class ClockModel:
         self.crosses.append(agreed)
         if len(self.crosses) > CROSS_KEPT:
             del self.crosses[0]
-        if self.steady is not None and len(self.crosses) % REFRESH_EVERY == 0:
+        if len(self.ring) >= MIN_SAMPLES and (
+            len(self.crosses) <= MIN_OFFSETS or len(self.crosses) % REFRESH_EVERY == 0
+        ):
             self._refresh()
 
     def _offsets_agree(self) -> bool:
@@ -183,10 +201,12 @@ class ClockModel:
             return True
         middle = sorted(kept)[len(kept) // 2]
         agreeing = sum(abs(o - middle) <= REPAIR_S for o in kept)
-        # ... and the whole offset must fall on the seconds the residuals show.
-        return agreeing >= OFFSETS_SHARE * len(kept) and abs(
-            wrapped(round(middle) - self.mode)
-        ) <= STEADY_S
+        # ... the whole offset must fall on the seconds the residuals show, and be small.
+        return (
+            agreeing >= OFFSETS_SHARE * len(kept)
+            and abs(wrapped(round(middle) - self.mode)) <= STEADY_S
+            and abs(middle) <= MAX_STEADY_OFFSET_S
+        )
 
     @property
     def correction(self) -> float:
@@ -271,7 +291,17 @@ class ClockJudge:
                 if model.steady is not None:  # this record made the model: judge them all
                     out += self._settle(key)
                 continue
+            if key in self._waiting:  # known since (another record taught it): them first
+                out += self._settle(key)
             out.append(self._judged(record, m, second, teach=True))
+        return out
+
+    def settle_before(self, time: float) -> list[Record]:
+        """Live mode: the clocks whose first waiting record was timed before ``time`` are
+        judged by what is known now (a quiet feed must not hold its first records back)."""
+        out: list[Record] = []
+        for key in [k for k, w in self._waiting.items() if (w[0][1].time or 0.0) < time]:
+            out += self._settle(key)
         return out
 
     def finish(self) -> list[Record]:
@@ -301,9 +331,11 @@ class ClockJudge:
         """A record's residuals, to each of its clocks' models."""
         if second is None:
             return
-        for clock, t in ((m.clock or ARRIVAL, m.time), (m.alt_clock, m.alt_time)):
-            if clock is not None and t is not None:
-                self.model(source, clock).add(residual(second, t))
+        self.model(source, m.clock or ARRIVAL).add(residual(second, m.time or 0.0))
+        if m.alt_clock is not None and m.alt_time is not None:
+            alt = self.model(source, m.alt_clock)
+            alt.runner_up = True
+            alt.add(residual(second, m.alt_time))
 
     def _judged(self, record: Record, m: AisMessage, second: int | None, *, teach: bool) -> Record:
         time, clock, quality = self._choose(record.source, m, second, teach)
@@ -320,6 +352,7 @@ class ClockJudge:
             return time, clock, quality
         # The runner-up is judged too: its model learns from every record that carries it,
         # ready for the records that carry nothing else.
+        self.model(source, m.alt_clock).runner_up = True
         alt_time, alt_quality = self._judge_one(source, m.alt_clock, m.alt_time, second, teach)
         if quality in _CHECKED:
             self.model(source, m.alt_clock).add_cross(abs(alt_time - time) <= REPAIR_S)
@@ -392,12 +425,13 @@ def base_station_utc(payload: bytes) -> float | None:
 
 
 def _timed(record: Record, time: float, clock: str, quality: TimeQuality) -> Record:
-    if type(record) is Position:
-        return record._replace(time=time, clock=clock, time_quality=quality)
-    assert isinstance(record, VesselStatic)
-    return record._replace(time=time, clock=clock, time_quality=quality)
+    """The record with its judged time (built in C: Position and VesselStatic both have the
+    time first and the clock and its judgement at 18 and 19)."""
+    rebuilt: Record = tuple.__new__(type(record), (time, *record[1:18], clock, quality,
+                                                   *record[20:]))  # fmt: skip
+    return rebuilt
 
 
-def trusted(quality: str | None) -> bool:
-    """Whether a time may be used to judge movement."""
-    return quality != SUSPECT
+for _kind in (Position, VesselStatic):  # what _timed relies on
+    assert _kind._fields[0] == "time"
+    assert _kind._fields[18:20] == ("clock", "time_quality")

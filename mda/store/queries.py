@@ -2,8 +2,8 @@
 
 Every answer is a polars DataFrame that reaches Python as Arrow through ADBC, never row by row
 (a million positions arrive in well under a second). The SQL is plain PostgreSQL, the same on
-PostgreSQL 15 and TimescaleDB; hourly summaries come from the ``zone_traffic`` view or
-aggregate, whichever the level created. Windows are bounded (``QueryLimits``) and every
+PostgreSQL 15 and TimescaleDB; hourly traffic is counted from ``zone_hours``, which late
+positions correct as they are stored. Windows are bounded (``QueryLimits``) and every
 statement has a timeout, so a careless query cannot stall a service sharing the database.
 
 Times given to the methods are aware datetimes (naive ones are UTC) or epoch seconds;
@@ -377,12 +377,14 @@ class Queries:
 
     def traffic(self, zone_id: str, start: datetime | float, end: datetime | float) -> pl.DataFrame:
         """Vessels present in a zone in each UTC hour of ``[start, end)`` (0 for hours with
-        none), from the ``zone_traffic`` summary."""
+        none), counted from ``zone_hours`` (one row per vessel, zone and hour): always what
+        the stored positions say, late ones included, where the full build's continuous
+        aggregate would wait for its next refresh."""
         since, until = self._window(start, end, self.limits.traffic, "traffic")
         first_hour = since.replace(minute=0, second=0, microsecond=0)
         counted = self.fetch(
-            "SELECT hour, vessels FROM zone_traffic WHERE zone_id = $1 AND hour >= $2 "
-            "AND hour < $3",
+            "SELECT hour, count(*) AS vessels FROM zone_hours WHERE zone_id = $1 "
+            "AND hour >= $2 AND hour < $3 GROUP BY hour",
             (zone_id, first_hour, until),
         )
         if not len(counted) and not self._ever_counted(zone_id) and zone_id not in self.zones:
