@@ -22,10 +22,12 @@ receiver whose clock says 2031 must not close every slice before it.
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final
+
+import numpy as np
+import numpy.typing as npt
 
 from mda.ingest.clocks import SUSPECT
 from mda.model import Position, Record, VesselStatic
@@ -41,6 +43,9 @@ DEFAULT_LATENESS_S: Final = 120.0
 # Event time is the median of this many recent trusted times (an odd number).
 RECENT_TIMES: Final = 5
 
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.int64]
+
 
 @dataclass(slots=True)
 class TimeSlice:
@@ -52,60 +57,75 @@ class TimeSlice:
 
 
 class Sequencer:
-    """Holds records until their slice of event time is complete; pure and deterministic."""
+    """Holds records until their slice of event time is complete; pure and deterministic.
+
+    A batch is handled with arrays, record by record in effect: the event time each record
+    leaves behind is a running maximum, so each record's verdict (which slice, late or not)
+    is the one a loop over the records would give.
+    """
 
     def __init__(self, slice_s: float = SLICE_S) -> None:
         self.slice_s = slice_s
         self.frontier = -math.inf  # event time all trusted sources are known to have reached
         self.open_from = -math.inf  # number of the first slice not yet released
-        self._held: dict[int, list[tuple[float, int, Record]]] = {}
-        self._recent: deque[float] = deque(maxlen=RECENT_TIMES)
+        # Held records by slice number: pieces of (times, arrival numbers, records).
+        self._held: dict[int, list[tuple[Floats, Ints, list[Record]]]] = {}
+        self._recent: list[float] = []  # the last trusted times (up to RECENT_TIMES - 1)
         self._seq = 0  # arrival order, the tie-break within a slice
         self.late = 0  # records that came after their slice was released
 
     @property
     def held(self) -> int:
         """Records waiting for their slice to complete."""
-        return sum(len(v) for v in self._held.values())
+        return sum(len(piece[2]) for pieces in self._held.values() for piece in pieces)
 
     def push(
         self, records: Iterable[Record], lateness_s: float
     ) -> tuple[list[TimeSlice], list[Record]]:
         """Take records of one source; returns the slices now complete, in order, and the
         records that pass straight through (no time, or a suspect one)."""
-        untimed: list[Record] = []
-        held = self._held
-        recent = self._recent
-        slice_s = self.slice_s
-        open_from = self.open_from
-        frontier = self.frontier
-        seq = self._seq
+        passing: list[Record] = []
+        timed: list[Record] = []
         for record in records:
-            t = record.time
-            if t is None or record.time_quality == SUSPECT:
-                untimed.append(record)
-                continue
-            number = math.floor(t / slice_s)
-            if number < open_from:
-                self.late += 1
-                number = int(open_from)
-            seq += 1
-            bucket = held.get(number)
-            if bucket is None:
-                bucket = held[number] = []
-            bucket.append((t, seq, record))
-            recent.append(t)
-            if len(recent) == RECENT_TIMES:
-                reached = sorted(recent)[RECENT_TIMES // 2] - lateness_s
+            if record.time is None or record.time_quality == SUSPECT:
+                passing.append(record)
             else:
-                reached = min(recent) - lateness_s
-            if reached > frontier:
-                frontier = reached
-                open_from = max(open_from, math.floor(frontier / slice_s))
-        self._seq = seq
-        self.frontier = frontier
-        self.open_from = open_from
-        return self._release(open_from), untimed
+                timed.append(record)
+        if not timed:
+            return self._release(self.open_from), passing
+        n = len(timed)
+        t = np.fromiter((r.time for r in timed), np.float64, n)
+        before = len(self._recent)
+        span = np.concatenate((np.array(self._recent, dtype=np.float64), t))
+        # Where event time stands after each record: the median of the last RECENT_TIMES
+        # trusted times (the earliest while fewer have come), less the lateness.
+        stat = np.minimum.accumulate(span)
+        if len(span) >= RECENT_TIMES:
+            windows = np.lib.stride_tricks.sliding_window_view(span, RECENT_TIMES)
+            stat[RECENT_TIMES - 1 :] = np.median(windows, axis=1)
+        reached = np.maximum.accumulate(
+            np.concatenate(([self.frontier], stat[before:] - lateness_s))
+        )
+        opened = np.maximum(self.open_from, np.floor(reached / self.slice_s))
+        number = np.floor(t / self.slice_s)
+        late = number < opened[:-1]  # a record's slice was released before it came
+        number = np.where(late, opened[:-1], number)
+        self.late += int(late.sum())
+        seq = np.arange(self._seq + 1, self._seq + 1 + n, dtype=np.int64)
+        self._seq += n
+        order = np.argsort(number, kind="stable")
+        sorted_number = number[order]
+        cuts = np.flatnonzero(np.r_[True, sorted_number[1:] != sorted_number[:-1]])
+        ends = np.r_[cuts[1:], n]
+        for a, b in zip(cuts.tolist(), ends.tolist(), strict=True):
+            rows = order[a:b]
+            self._held.setdefault(int(sorted_number[a]), []).append(
+                (t[rows], seq[rows], [timed[i] for i in rows.tolist()])
+            )
+        self._recent = span[-(RECENT_TIMES - 1) :].tolist()
+        self.frontier = float(reached[-1])
+        self.open_from = float(opened[-1])
+        return self._release(self.open_from), passing
 
     def advance(self, now: float) -> list[TimeSlice]:
         """The clock says event time has reached ``now`` (live mode): release what is due."""
@@ -115,27 +135,24 @@ class Sequencer:
         return self._release(self.open_from)
 
     def flush(self) -> list[TimeSlice]:
-        """End of input: every held record, in order."""
-        slices = self._release(math.inf)
+        """End of input: every held record, in order; what comes after is late."""
         if self._held:
-            self.open_from = max(self._held) + 1
-        return slices
+            self.open_from = max(self.open_from, max(self._held) + 1)
+        return self._release(math.inf)
 
     def _release(self, before: float) -> list[TimeSlice]:
-        due = sorted(n for n in self._held if n < before)
         out = []
-        for n in due:
-            rows = self._held.pop(n)
-            rows.sort(key=_order)
+        for n in sorted(n for n in self._held if n < before):
+            pieces = self._held.pop(n)
+            times = np.concatenate([p[0] for p in pieces])
+            seqs = np.concatenate([p[1] for p in pieces])
+            records = [r for p in pieces for r in p[2]]
             piece = TimeSlice((n + 1) * self.slice_s)
-            for _, _, record in rows:
+            for i in np.lexsort((seqs, times)).tolist():
+                record = records[i]
                 if isinstance(record, Position):
                     piece.positions.append(record)
                 else:
                     piece.statics.append(record)
             out.append(piece)
         return out
-
-
-def _order(row: tuple[float, int, Record]) -> tuple[float, int]:
-    return row[0], row[1]

@@ -14,7 +14,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from mda.alerts.lifecycle import AlertNotFoundError
@@ -62,6 +62,8 @@ class ServiceReport:
     stored_batches: int
     spooled_batches: int
     published: int
+    untimed: int = 0  # records no clock could time: never stored
+    clock_notes: list[str] = field(default_factory=list)  # what each busy source's clocks are
 
 
 class Service:
@@ -359,4 +361,6 @@ class Service:
             stored_batches=counts.batches if counts else 0,
             spooled_batches=counts.spooled_batches if counts else 0,
             published=self.publisher.published if self.publisher else 0,
+            untimed=self.pipeline.stats.untimed,
+            clock_notes=self.pipeline.ingestor.judge.notes(),
         )

@@ -128,6 +128,8 @@ async def run_until_signal(service: Service) -> ServiceReport:
 def print_report(report: ServiceReport) -> None:
     """The summary a user reads after a run (stderr, so stdout stays data)."""
     typer.echo(f"mda: {report.ingest_summary}", err=True)
+    for note in report.clock_notes:
+        typer.echo(f"mda: clock: {note}", err=True)
     typer.echo(
         f"mda: {report.lines} lines, {report.positions} positions, "
         f"{report.alerts} alert state changes", err=True,
@@ -142,6 +144,11 @@ def print_report(report: ServiceReport) -> None:
         )
     if report.published:
         typer.echo(f"mda: published {report.published} alert messages", err=True)
+    if report.untimed and (report.stored_batches or report.spooled_batches):
+        typer.echo(
+            f"mda: warning: {report.untimed} records carried no time and were not stored "
+            "(--start/--rate or --arrival time them)", err=True,
+        )  # fmt: skip
 
 
 def run_command(

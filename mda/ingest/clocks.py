@@ -35,6 +35,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Final
 
 from mda.ingest.message import AisMessage
@@ -116,7 +117,9 @@ def snapped(estimate: float, second: int) -> float:
 # The model's verdict is brought up to date every few residuals (per model, so still a
 # function of the input order alone): a scan of the minute per residual would cost more than
 # the decoding.
-REFRESH_EVERY: Final = 8
+REFRESH_EVERY: Final = 16
+# Residuals of the minute from zero outwards: ties between modes go to the one nearest zero.
+_FROM_ZERO: Final = tuple(sorted(range(60), key=lambda k: (abs((k + 30) % 60 - 30), k)))
 
 
 @dataclass(slots=True)
@@ -125,6 +128,8 @@ class ClockModel:
 
     ring: list[int] = field(default_factory=list)
     histogram: list[int] = field(default_factory=lambda: [0] * 60)  # by residual modulo 60
+    # near[k]: residuals within AGREE_S of k (modulo 60), kept as residuals come and go
+    near: list[int] = field(default_factory=lambda: [0] * 60)
     next_slot: int = 0
     added: int = 0
     offsets: list[float] = field(default_factory=list)
@@ -134,39 +139,49 @@ class ClockModel:
     # enough residuals to say).
     mode: int = 0
     steady: bool | None = None
+    _correction: float = 0.0
 
     def add(self, r: int) -> None:
         """Record one residual (in [-30, 30))."""
         histogram = self.histogram
+        near = self.near
         ring = self.ring
         if len(ring) < WINDOW:
             ring.append(r)
         else:
-            histogram[ring[self.next_slot] % 60] -= 1
+            old = ring[self.next_slot] % 60
+            histogram[old] -= 1
+            for k in _AROUND[old]:
+                near[k] -= 1
             ring[self.next_slot] = r
             self.next_slot = (self.next_slot + 1) % WINDOW
-        histogram[r % 60] += 1
+        r %= 60
+        histogram[r] += 1
+        for k in _AROUND[r]:
+            near[k] += 1
         self.added += 1
         if self.added % REFRESH_EVERY == 0 and len(ring) >= MIN_SAMPLES:
             self._refresh()
 
     def _refresh(self) -> None:
-        h = self.histogram
-        near = [h[k - 2] + h[k - 1] + h[k] + h[(k + 1) % 60] + h[(k + 2) % 60] for k in range(60)]
+        near = self.near
         top = max(near)
         # Ties go to the residual nearest zero: a clock is on time until shown otherwise.
-        best = min((k for k in range(60) if near[k] == top), key=lambda k: abs(wrapped(k)))
+        best = next(k for k in _FROM_ZERO if near[k] == top)
         self.mode = wrapped(best)
-        around = sum(h[(best + d) % 60] for d in range(-STEADY_S, STEADY_S + 1))
+        h3 = self.histogram * 3  # the minute three times: a window across its ends is a slice
+        around = sum(h3[best + 60 - STEADY_S : best + 61 + STEADY_S])
+        self.steady = self._verdict(around)
+        self._correct()
+
+    def _verdict(self, around: int) -> bool | None:
         if self.runner_up and len(self.crosses) < MIN_OFFSETS:
-            self.steady = None  # a runner-up is known only once compared with the better clock
-            return
+            return None  # a runner-up is known only once compared with the better clock
         if abs(self.mode) > REPAIR_S and len(self.offsets) < MIN_OFFSETS:
             # A clock 20 s off may as well be 80 s off (exactEarth's wrapper is): the minute is
             # known only from base stations' full times.
-            self.steady = None
-            return
-        self.steady = (
+            return None
+        return (
             around >= STEADY_SHARE * len(self.ring)
             and self._offsets_agree()
             and (
@@ -180,6 +195,7 @@ class ClockModel:
         self.offsets.append(offset)
         if len(self.offsets) > OFFSETS_KEPT:
             del self.offsets[0]
+        self._correct()
         if len(self.ring) >= MIN_SAMPLES and (
             len(self.offsets) <= MIN_OFFSETS or len(self.offsets) % REFRESH_EVERY == 0
         ):
@@ -208,15 +224,58 @@ class ClockModel:
             and abs(middle) <= MAX_STEADY_OFFSET_S
         )
 
+    def describe(self) -> str:
+        """The model's verdict as it stands, in words."""
+        if self.steady is None:
+            return f"not known yet ({len(self.ring)} reports checked)"
+        if not self.steady:
+            if self.crosses and sum(self.crosses) < CROSS_SHARE * len(self.crosses):
+                why = "disagrees by minutes with a better clock of the same lines"
+            elif not self._offsets_agree():
+                why = "base stations put it at changing or large offsets"
+            else:
+                why = "its seconds scatter against the messages' own"
+            return f"is not trusted: {why} (its times are suspect)"
+        shift = self.correction
+        if abs(shift) <= AGREE_S:
+            return "agrees with the messages' own seconds"
+        return f"reads {abs(shift):.0f} s {'early' if shift > 0 else 'late'} (repaired)"
+
     @property
     def correction(self) -> float:
         """Seconds to add to this clock's time to reach transmission time: the median of the
-        whole offsets when there are enough, else the most common residual of a steady clock."""
+        whole offsets when there are enough, else the most common residual of a steady clock
+        (worked out when the model changes, not per record)."""
+        return self._correction
+
+    def _correct(self) -> None:
         if len(self.offsets) >= MIN_OFFSETS:
-            return sorted(self.offsets)[len(self.offsets) // 2]
-        return float(self.mode) if self.steady else 0.0
+            self._correction = sorted(self.offsets)[len(self.offsets) // 2]
+        else:
+            self._correction = float(self.mode) if self.steady else 0.0
 
 
+def _verdict(
+    time: float, correction: float, second: int, steady: bool
+) -> tuple[float, TimeQuality]:
+    """A checked record whose time does not simply agree: repaired to its own second when its
+    clock is steady and the corrected time is within REPAIR_S of it, else suspect."""
+    estimate = time + correction
+    if steady and abs(residual(second, estimate)) <= REPAIR_S:
+        return snapped(estimate, second), REPAIRED
+    return estimate, SUSPECT
+
+
+@lru_cache(maxsize=256)
+def _key(clock: str, quality: str) -> str:
+    """The counter of a clock and judgement ("pghp/repaired")."""
+    return f"{clock}/{quality}"
+
+
+# The residuals (modulo 60) whose ``near`` count a residual adds to.
+_AROUND: Final = tuple(
+    tuple((k + d) % 60 for d in range(-AGREE_S, AGREE_S + 1)) for k in range(60)
+)
 _ASSIGNED_KEY: Final = f"{ASSIGNED}/{SUSPECT}"
 _CHECKED: Final = (AGREES, REPAIRED)
 
@@ -293,8 +352,30 @@ class ClockJudge:
                 continue
             if key in self._waiting:  # known since (another record taught it): them first
                 out += self._settle(key)
+            if second is not None and m.alt_time is None and model.steady:
+                # The usual case, inline: one clock, known steady, a second to check it by.
+                correction = model.correction
+                r = residual(second, m.time)
+                model.add(r)
+                if -AGREE_S <= correction <= AGREE_S and -AGREE_S <= r <= AGREE_S:
+                    stats.clocks[_key(key[1], AGREES)] += 1
+                    out.append(_timed(record, m.time, key[1], AGREES))
+                    continue
+                time, quality = _verdict(m.time, correction, second, True)
+                stats.clocks[_key(key[1], quality)] += 1
+                out.append(_timed(record, time, key[1], quality))
+                continue
             out.append(self._judged(record, m, second, teach=True))
         return out
+
+    def notes(self, most: int = 8) -> list[str]:
+        """What the clocks of the busiest sources turned out to be, one line each: the
+        data-quality note a user reads after a run."""
+        known = sorted(
+            ((key, m) for key, m in self.models.items() if m.added >= MIN_SAMPLES),
+            key=lambda item: -item[1].added,
+        )
+        return [f"{source}: {clock} {model.describe()}" for (source, clock), model in known[:most]]
 
     def settle_before(self, time: float) -> list[Record]:
         """Live mode: the clocks whose first waiting record was timed before ``time`` are
@@ -339,7 +420,7 @@ class ClockJudge:
 
     def _judged(self, record: Record, m: AisMessage, second: int | None, *, teach: bool) -> Record:
         time, clock, quality = self._choose(record.source, m, second, teach)
-        self.stats.clocks[f"{clock}/{quality}"] += 1
+        self.stats.clocks[_key(clock, quality)] += 1
         return _timed(record, time, clock, quality)
 
     def _choose(
@@ -370,22 +451,19 @@ class ClockJudge:
         asked: a record is judged by the residuals before it, its own excluded)."""
         model = self.model(source, clock)
         steady = model.steady
-        estimate = time + model.correction
+        correction = model.correction
         if second is not None:
             r = residual(second, time)
             if teach:
                 model.add(r)
             if steady is None:  # too few residuals to know the clock: the record alone
                 return (time, AGREES) if abs(r) <= AGREE_S else (time, SUSPECT)
-            if steady:
-                if abs(estimate - time) <= AGREE_S and abs(r) <= AGREE_S:
-                    return time, AGREES
-                if abs(residual(second, estimate)) <= REPAIR_S:
-                    return snapped(estimate, second), REPAIRED
-            return estimate, SUSPECT
+            if steady and abs(correction) <= AGREE_S and abs(r) <= AGREE_S:
+                return time, AGREES
+            return _verdict(time, correction, second, steady)
         if steady is None:
             return time, UNCHECKED
-        return estimate, UNCHECKED if steady else SUSPECT
+        return time + correction, UNCHECKED if steady else SUSPECT
 
     def _learn_offset(self, source: str, m: AisMessage) -> None:
         """A base station's full UTC against each of the message's clocks."""

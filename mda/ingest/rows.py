@@ -19,7 +19,7 @@ CONTRACT_FIELDS: Final = (
 )  # fmt: skip
 EXTRA_FIELDS: Final = (
     "record", "kind", "flag", "second", "rot_raw", "altitude_m", "aid_type", "eta", "epfd",
-    "part", "receivers",
+    "part", "receivers", "clock", "time_quality",
 )  # fmt: skip
 FIELDS: Final = CONTRACT_FIELDS + EXTRA_FIELDS
 
@@ -42,6 +42,8 @@ def record_row(record: Record) -> dict[str, object]:
     row["source"] = record.source
     row["flag"] = flag_of(record.mmsi)
     row["receivers"] = list(record.receivers)
+    row["clock"] = record.clock
+    row["time_quality"] = record.time_quality
     if isinstance(record, Position):
         row["record"] = "position"
         for name in _POSITION_ONLY:

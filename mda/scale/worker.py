@@ -242,21 +242,23 @@ class Worker:
         part = self.parts.get(k)
         if part is None:
             return
+        await self._halt(part)
+        await self._deliver(part, part.pipeline.finish(), None)
+
+    @staticmethod
+    async def _halt(part: _Partition) -> None:
+        """Stop a partition's consumer and wait for its step in hand."""
         part.stopping = True
         if part.task is not None:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await part.task
             part.task = None
-        await self._deliver(part, part.pipeline.finish(), None)
 
     async def _release(self, k: int, *, give_back: bool) -> None:
         part = self.parts.pop(k, None)
         if part is None:
             return
-        part.stopping = True
-        if part.task is not None:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await part.task
+        await self._halt(part)
         if give_back:
             with contextlib.suppress(NatsError, TimeoutError):
                 await self._snapshot(part)
