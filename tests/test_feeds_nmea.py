@@ -88,8 +88,8 @@ def test_what_a_partner_receives_decodes_to_the_same_records() -> None:
              *(stamped(s, T0 + 2) for s in static(366_000_001)),
              stamped(position(366_000_001, lat=21.26, lon=39.51, second=40), T0 + 10)]  # fmt: skip
     out = run(nmea_feed(), lines)
-    ours = Ingestor().ingest(lines, "here")
-    theirs = Ingestor().ingest(out, "partner")
+    ours = Ingestor().ingest_all(lines, "here")
+    theirs = Ingestor().ingest_all(out, "partner")
     assert [r._replace(source="", receivers=()) for r in theirs] == [
         r._replace(source="", receivers=()) for r in ours
     ]

@@ -16,7 +16,7 @@ def test_fragments_from_different_stations_are_not_glued() -> None:
     a1, a2 = static(mmsi=211000001)
     b1, b2 = static(mmsi=211000002)  # same sequence id and channel
     ingestor = Ingestor()
-    records = ingestor.ingest(
+    records = ingestor.ingest_all(
         [stamped(a1, 1_700_000_000, "rx1"), stamped(b1, 1_700_000_000, "rx2"),
          stamped(b2, 1_700_000_000, "rx2"), stamped(a2, 1_700_000_001, "rx1")],
         "aggregator",
@@ -54,7 +54,7 @@ def test_group_from_the_tag_block_joins_fragments_whose_later_parts_name_no_stat
         tag_block(b"g:1-2-3985,s:rEV02,c:1334337317") + first,
         tag_block(b"g:2-2-3985") + second,
     ]
-    (record,) = Ingestor().ingest(lines, "exactearth")
+    (record,) = Ingestor().ingest_all(lines, "exactearth")
     assert isinstance(record, VesselStatic)
     assert (record.source, record.time) == ("rEV02", 1334337317)
 
@@ -62,6 +62,6 @@ def test_group_from_the_tag_block_joins_fragments_whose_later_parts_name_no_stat
 def test_ship_type_and_epfd_codes_are_kept_raw() -> None:
     """pyais maps unknown codes onto a default member; mda keeps what was transmitted."""
     lines = patched(patched(static(), 232, 8, 255), 270, 4, 14)  # ship type 255, EPFD 14
-    (record,) = Ingestor().ingest(lines, "feed")
+    (record,) = Ingestor().ingest_all(lines, "feed")
     assert isinstance(record, VesselStatic)
     assert (record.ship_type, record.epfd) == (255, 14)

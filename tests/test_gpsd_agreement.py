@@ -109,7 +109,7 @@ def test_type24_part_number_3_is_rejected_like_gpsd() -> None:
     """ais-18-27.log's part B sentences all carry part number 3, invalid in ITU-R M.1371:
     gpsd prints nothing for them and mda counts them as decode errors."""
     ingestor = Ingestor(duplicate_window_s=None)
-    records = ingestor.ingest(read_lines(shared("ais/gpsd/ais-18-27.log")), "gpsd")
+    records = ingestor.ingest_all(read_lines(shared("ais/gpsd/ais-18-27.log")), "gpsd")
     assert ingestor.stats.decode_errors == 69
     assert not [
         r for r in records if r.msg_type == 24 and isinstance(r, VesselStatic) and r.part == "B"

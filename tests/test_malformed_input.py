@@ -216,7 +216,7 @@ def test_the_table_covers_at_least_twenty_kinds() -> None:
 
 
 def test_rejected_values_leave_a_record_with_null_fields() -> None:
-    (record,) = Ingestor().ingest([position(lat=100.0, heading=400)], "test")
+    (record,) = Ingestor().ingest_all([position(lat=100.0, heading=400)], "test")
     assert (record.lat, record.lon, record.heading) == (None, None, None)  # type: ignore[union-attr]
     assert record.sog == 12.3  # type: ignore[union-attr]
 

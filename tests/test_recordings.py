@@ -75,17 +75,18 @@ def test_recording_decodes_with_expected_counts(
 def test_decoding_in_small_batches_gives_the_same_records(rel: str) -> None:
     """Batch boundaries (a live feed cuts lines anywhere between reads) change nothing."""
     lines = read_lines(AIS / rel)
-    whole = Ingestor().ingest(lines, rel)
+    whole = Ingestor().ingest_all(lines, rel)
     ingestor = Ingestor()
     pieces = []
     for i in range(0, len(lines), 37):
         pieces.extend(ingestor.ingest(lines[i : i + 37], rel))
+    pieces.extend(ingestor.finish())
     assert pieces == whole
 
 
 def test_recorder_clock_times_the_amsa_feed() -> None:
     """risky/ais.txt.gz is timed only by the receiver's $GPZDA/$GPRMC."""
-    records = Ingestor().ingest(read_lines(AIS / "risky/ais.txt.gz"), "amsa")
+    records = Ingestor().ingest_all(read_lines(AIS / "risky/ais.txt.gz"), "amsa")
     times = [r.time for r in records if r.time is not None]
     assert min(times) == pytest.approx(1327658331.102)  # 2012-01-27T09:58:51.102Z
     assert max(times) == pytest.approx(1327665207.5)  # 2012-01-27T11:53:27.500Z
@@ -94,7 +95,7 @@ def test_recorder_clock_times_the_amsa_feed() -> None:
 def test_bogus_recorder_fixes_do_not_move_the_clock() -> None:
     """Go_to_Guernesey has 56 $GPRMC with a 2013 date and a latitude of 400042 degrees; they
     must not date the 2011 voyage (a few USCG-style lines carry their own 2010 epoch)."""
-    records = Ingestor().ingest(read_lines(AIS / "OpenCPN/Go_to_Guernesey.txt"), "opencpn")
+    records = Ingestor().ingest_all(read_lines(AIS / "OpenCPN/Go_to_Guernesey.txt"), "opencpn")
     years = {int(1970 + r.time // 31_556_952) for r in records if r.time is not None}
     assert 2013 not in years
     assert years == {2010, 2011}
@@ -102,7 +103,7 @@ def test_bogus_recorder_fixes_do_not_move_the_clock() -> None:
 
 def test_positions_stay_in_valid_ranges_on_every_recording() -> None:
     for rel in NMEA_RECORDINGS:
-        for r in Ingestor().ingest(read_lines(AIS / rel), rel):
+        for r in Ingestor().ingest_all(read_lines(AIS / rel), rel):
             if isinstance(r, Position):
                 assert r.lat is None or -90 <= r.lat <= 90
                 assert r.lon is None or -180 <= r.lon <= 180

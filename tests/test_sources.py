@@ -79,11 +79,13 @@ async def test_gzip_is_recognised_by_content(tmp_path: Path) -> None:
     assert lines == expected_lines(SAMPLE)
 
 
-async def test_glob_reads_matches_in_order(tmp_path: Path) -> None:
+async def test_glob_reads_matches_in_order_as_one_recording(tmp_path: Path) -> None:
     (tmp_path / "b.nmea").write_bytes(b"second\n")
     (tmp_path / "a.nmea").write_bytes(b"first\n")
-    feeds = [b.feed async for b in FileSource(str(tmp_path / "*.nmea")).batches()]
-    assert [Path(f).name for f in feeds] == ["a.nmea", "b.nmea"]
+    batches = [b async for b in FileSource(str(tmp_path / "*.nmea")).batches()]
+    assert [line for b in batches for line in b.lines] == [b"first", b"second"]
+    # A rotated log is one feed: a message split across two files is still reassembled.
+    assert {Path(b.feed).name for b in batches} == {"a.nmea"}
 
 
 @pytest.mark.parametrize(
@@ -146,7 +148,7 @@ async def test_tcp_client_reads_lines_split_across_reads_and_reconnects() -> Non
     assert lines_of(batches) == sent
     assert connections == 2
     assert all(b.arrival is not None for b in batches)
-    records = Ingestor().ingest(lines_of(batches), source.name)
+    records = Ingestor().ingest_all(lines_of(batches), source.name)
     assert [r.mmsi for r in records] == [211000000 + i for i in range(6)]
 
 
@@ -213,7 +215,7 @@ async def test_udp_source_takes_datagrams_of_several_lines() -> None:
         s.sendto(position(mmsi=211000003), ("127.0.0.1", source.bound_port))
     got = await pending
     await batches.aclose()  # type: ignore[attr-defined]
-    records = Ingestor().ingest(lines_of(got), "udp")
+    records = Ingestor().ingest_all(lines_of(got), "udp")
     assert [r.mmsi for r in records] == [211000001, 211000002, 211000003]
     assert source.dropped_datagrams == 0
 
@@ -245,7 +247,7 @@ async def test_mqtt_source_reads_nmea_and_ais_catcher_json_from_the_broker() -> 
     got = await pending
     await batches.aclose()  # type: ignore[attr-defined]
     assert {b.feed for b in got} == {f"mqtt://{MQTT_HOST}:{MQTT_PORT}/{topic}"}
-    records = Ingestor().ingest(lines_of(got), "mqtt")
+    records = Ingestor().ingest_all(lines_of(got), "mqtt")
     assert [r.mmsi for r in records] == [211000001, 211000002, 211000003]
     from_catcher = records[2]
     assert isinstance(from_catcher, Position)

@@ -42,7 +42,7 @@ def real_recording() -> tuple[tuple[Position, ...], tuple[VesselStatic, ...]]:
     """The recording decoded once per session: its day, 26 July 2011 (one stray report
     stamped January 2010 is left out: it would make plain PostgreSQL create a partition for
     every day in between)."""
-    records = Ingestor().ingest(read_lines(AIS / RECORDING), RECORDING)
+    records = Ingestor().ingest_all(read_lines(AIS / RECORDING), RECORDING)
     day = (DAY_START.timestamp(), DAY_END.timestamp())
     positions = tuple(
         r for r in records

@@ -23,7 +23,7 @@ from tests.proxy import Proxy
 def recording(
     rel: str = "OpenCPN/Go_to_Guernesey.txt",
 ) -> tuple[list[Position], list[VesselStatic]]:
-    records = Ingestor().ingest(read_lines(AIS / rel), rel)
+    records = Ingestor().ingest_all(read_lines(AIS / rel), rel)
     positions = [r for r in records if isinstance(r, Position)]
     statics = [r for r in records if isinstance(r, VesselStatic)]
     return positions, statics
