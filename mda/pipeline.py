@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mda.alerts.lifecycle import AlertBook
+from mda.ingest.clocks import SUSPECT
 from mda.ingest.core import Ingestor
 from mda.ingest.message import AisMessage
 from mda.ingest.stats import IngestStats
@@ -193,37 +194,42 @@ class Pipeline:
             out.zone_hours = merged_hours(out.zone_hours)
 
     def _passing(self, records: list[Record], out: PipelineOutput) -> None:
-        """Records with no time, or a suspect one: handed on as they come, never in a track.
-        (Without a time they cannot be stored either; a suspect time is stored, and counted
-        in the zone hours it says.)"""
-        suspect = []
+        """Records with no time: handed on as they come (never stored: nothing can place
+        them); what a vessel says of itself holds all the same."""
         statics = []
         for record in records:
             if isinstance(record, Position):
                 out.positions.append(record)
-                if record.time is not None and record.lat is not None and record.kind == VESSEL:
-                    suspect.append(record)
             else:
                 statics.append(record)
-        if statics:  # what a vessel says of itself holds whatever the time it was heard
+        if statics:
             self.tracks.apply_statics(statics)
             out.statics += statics
-        if suspect:
-            out.zone_hours += self.presence.hours_of(suspect, self.index)
 
     def _slice(self, piece: TimeSlice, out: PipelineOutput) -> None:
         """One complete slice of event time through vessel state, zones and rules."""
         self.tracks.apply_statics(piece.statics)
         out.statics += piece.statics
         positions = piece.positions
-        vessels = [p for p in positions if p.kind == VESSEL]
+        vessels = [p for p in positions if p.kind == VESSEL and p.time_quality != SUSPECT]
         fixes = self.tracks.update(vessels)
         membership = self.index.locate(fixes.lon, fixes.lat)
         zone_events, zone_hours = self.presence.update(fixes, membership, self.tracks)
+        # Suspect times: in no track, counted in the hours they say, shown to the rules that
+        # judge who was heard rather than how it moved.
+        untracked = [
+            p for p in positions
+            if p.kind == VESSEL and p.time_quality == SUSPECT and p.lat is not None
+        ]  # fmt: skip
+        if untracked:
+            zone_hours += self.presence.hours_of(untracked, self.index)
+            for p in untracked:  # heard by this event time at least (its own is not known)
+                state = self.tracks.vessel(p.mmsi)
+                state.last_seen = max(state.last_seen, piece.end)
         self.watermark = max(self.watermark, piece.end)
         view = BatchView(
             fixes, membership, self.index, self.tracks, self.watermark, piece.statics,
-            zone_events,
+            zone_events, untracked,
         )  # fmt: skip
         alerts = self.book.apply(self.engine.observe(view))
         if self.watermark >= self._next_tick:

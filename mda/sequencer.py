@@ -8,8 +8,9 @@ has moved ``lateness`` past its end: whatever arrived within the feed's lateness
 A record that comes after its slice was released is *late*: it joins the first slice still
 open, and vessel state (``mda.tracks``) keeps it from moving a vessel back in time; it is
 stored and counted in history all the same. A record whose time is suspect (``mda.ingest.
-clocks``), or that has no time at all, is not held: it never joins a track, and its time must
-neither decide where event time stands nor keep it waiting.
+clocks``) joins the first open slice too, whatever its time says: it never joins a track, and
+its time must neither decide where event time stands nor keep it waiting. A record without
+any time passes straight through.
 
 Every decision is taken record by record, from the records before it, so the slices (and all
 the rules see) are the same whatever the batches the input came in: read sizes, batch sizes,
@@ -83,11 +84,11 @@ class Sequencer:
         self, records: Iterable[Record], lateness_s: float
     ) -> tuple[list[TimeSlice], list[Record]]:
         """Take records of one source; returns the slices now complete, in order, and the
-        records that pass straight through (no time, or a suspect one)."""
+        records that pass straight through (those without any time)."""
         passing: list[Record] = []
         timed: list[Record] = []
         for record in records:
-            if record.time is None or record.time_quality == SUSPECT:
+            if record.time is None:
                 passing.append(record)
             else:
                 timed.append(record)
@@ -95,21 +96,24 @@ class Sequencer:
             return self._release(self.open_from), passing
         n = len(timed)
         t = np.fromiter((r.time for r in timed), np.float64, n)
+        trusted = np.fromiter((r.time_quality != SUSPECT for r in timed), np.bool_, n)
         before = len(self._recent)
-        span = np.concatenate((np.array(self._recent, dtype=np.float64), t))
-        # Where event time stands after each record: the median of the last RECENT_TIMES
-        # trusted times (the earliest while fewer have come), less the lateness.
+        span = np.concatenate((np.array(self._recent, dtype=np.float64), t[trusted]))
+        # Where event time stands after each trusted record: the median of the last
+        # RECENT_TIMES trusted times (the earliest while fewer have come), less the lateness.
         stat = np.minimum.accumulate(span)
         if len(span) >= RECENT_TIMES:
             windows = np.lib.stride_tricks.sliding_window_view(span, RECENT_TIMES)
             stat[RECENT_TIMES - 1 :] = np.median(windows, axis=1)
-        reached = np.maximum.accumulate(
-            np.concatenate(([self.frontier], stat[before:] - lateness_s))
-        )
+        moved = np.full(n, -math.inf)
+        moved[trusted] = stat[before:] - lateness_s  # a suspect time moves nothing
+        reached = np.maximum.accumulate(np.concatenate(([self.frontier], moved)))
         opened = np.maximum(self.open_from, np.floor(reached / self.slice_s))
+        still_open = opened[:-1]  # the first slice not released when each record came
         number = np.floor(t / self.slice_s)
-        late = number < opened[:-1]  # a record's slice was released before it came
-        number = np.where(late, opened[:-1], number)
+        late = trusted & (number < still_open)  # its slice was released before it came
+        # A suspect time neither holds a record back nor makes it late: the open slice takes it.
+        number = np.where(late | (~trusted & np.isfinite(still_open)), still_open, number)
         self.late += int(late.sum())
         seq = np.arange(self._seq + 1, self._seq + 1 + n, dtype=np.int64)
         self._seq += n

@@ -136,8 +136,9 @@ def test_late_reports_from_inside_the_silence_retract_it() -> None:
     opening = [q for q in loiterer() if (q.time or 0.0) < t + 3600 + 180]
     alerts = run(p, quiet + opening, [static(A, T0 - 60), static(B, T0 - 60)])
     assert len(opened(alerts, "dark_rendezvous")) == 1
-    alerts = p.process_records(unheard).alerts
-    assert [a.state for a in alerts if a.rule == "dark_rendezvous"] == ["retracted"]
+    came = p.process_records(unheard)
+    came.extend(p.finish())  # the end of this input: what is held goes through
+    assert [a.state for a in came.alerts if a.rule == "dark_rendezvous"] == ["retracted"]
 
 
 def test_state_is_dropped_once_everyone_is_long_silent() -> None:

@@ -69,11 +69,26 @@ def test_one_wild_clock_does_not_close_every_slice() -> None:
     assert seq.late == 0
 
 
-def test_suspect_and_untimed_records_pass_straight_through() -> None:
+def test_a_suspect_time_joins_the_open_slice_and_moves_nothing() -> None:
     seq = Sequencer(60.0)
-    slices, passing = seq.push([fix(T0, quality="suspect"),
-                                fix(None)], 0.0)  # type: ignore[arg-type]  # fmt: skip
-    assert slices == [] and len(passing) == 2 and seq.held == 0
+    seq.push([fix(T0 + i) for i in range(5)], 0.0)  # event time at T0 + 2: nothing released
+    seq.push([fix(T0 + 600 + i) for i in range(5)], 0.0)  # the first ten minutes released
+    open_from = seq.open_from
+    # A report whose clock cannot be trusted says 2031: it neither waits for 2031 nor moves
+    # event time there; it goes with the first slice still open, and is not counted late.
+    slices, passing = seq.push([fix(T0 + 5 * 365 * 86_400, quality="suspect")], 0.0)
+    assert slices == [] and passing == [] and seq.late == 0
+    assert seq.open_from == open_from
+    slices = seq.flush()
+    assert [s.end for s in slices if any(p.time_quality == "suspect" for p in s.positions)] == [
+        (open_from + 1) * 60.0
+    ]
+
+
+def test_records_without_any_time_pass_straight_through() -> None:
+    seq = Sequencer(60.0)
+    slices, passing = seq.push([fix(None)], 0.0)  # type: ignore[arg-type]
+    assert slices == [] and len(passing) == 1 and seq.held == 0
 
 
 @settings(max_examples=60, deadline=None, derandomize=True, database=None)
@@ -87,7 +102,7 @@ def test_batching_never_changes_the_slices(seed: int, cuts: list[int], lateness_
     # A feed out of order by up to ten minutes, with a few wild clocks.
     records = [
         fix(T0 + i * 2 + rng.uniform(-600, 600) + (1e8 if rng.random() < 0.002 else 0.0),
-            mmsi=rng.randrange(50))
+            mmsi=rng.randrange(50), quality="suspect" if rng.random() < 0.05 else None)
         for i in range(1500)
     ]  # fmt: skip
     one_by_one = run(records, [1] * len(records), lateness_s)

@@ -23,7 +23,7 @@ def test_implied_speed_is_measured_across_batches() -> None:
     tracks.update(track[:5])
     fixes = tracks.update(track[5:])
     assert np.allclose(fixes.implied_kn, 12.0, rtol=0.01)
-    assert fixes.segment.tolist() == [0] * 5
+    assert fixes.segment.tolist() == [T0] * 5  # a segment's id: its first second
 
 
 def test_a_jump_beyond_25_knots_starts_a_new_segment() -> None:
@@ -32,7 +32,7 @@ def test_a_jump_beyond_25_knots_starts_a_new_segment() -> None:
     far = destination(1.0, 10.5, 0, 30 * 1852)  # 30 nm away one minute later
     jump = fix(M, T0 + 600, far[0], far[1], 12, 90, 90)
     fixes = tracks.update([*track, jump])
-    assert fixes.segment.tolist() == [0] * 10 + [1]
+    assert fixes.segment.tolist() == [T0] * 10 + [T0 + 600]
     assert tracks.jumps == 1
 
 

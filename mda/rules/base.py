@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mda.errors import ConfigError
-from mda.model import Severity, VesselStatic, ZoneEvent
+from mda.model import Position, Severity, VesselStatic, ZoneEvent
 from mda.tracks import TrackBatch, Tracks, VesselState
 from mda.zones.index import Membership, ZoneIndex
 from mda.zones.model import ZONE_KINDS, Zone
@@ -84,8 +84,12 @@ class BatchView:
         watermark: float,
         statics: Sequence[VesselStatic] = (),
         zone_events: Sequence[ZoneEvent] = (),
+        untracked: Sequence[Position] = (),
     ) -> None:
         self.fixes = fixes
+        # Vessel fixes of the step whose time is suspect: in no track (never a movement), but
+        # a vessel was heard there all the same.
+        self.untracked = untracked
         self.membership = membership
         self.index = index
         self.tracks = tracks

@@ -160,7 +160,7 @@ class DarkRendezvousRule:
                 v = self.vessels[m] = _Vessel()
             was_dark = v.dark
             if was_dark:
-                out += self._heard(m, v, f, view)
+                out += self._heard(m, v, f, e, view)
                 self._spots = None  # it moved, or is no longer silent
             v.time, v.lat, v.lon = times[e], lats[e], lons[e]
             v.speed, v.in_scope = speeds[e], scopes[e]
@@ -273,12 +273,18 @@ class DarkRendezvousRule:
         self._spots = None
         return out
 
-    def _heard(self, m: int, v: _Vessel, row: int, view: BatchView) -> list[Detection]:
-        """A silent vessel heard again: a late report from within its silence, or back."""
+    def _heard(
+        self, m: int, v: _Vessel, row: int, last: int, view: BatchView
+    ) -> list[Detection]:
+        """A silent vessel heard again (``row`` and ``last``: its first and last reports of
+        the batch): late reports from within its silence, or back."""
         t = float(view.fixes.time[row])
         lat, lon = view.point(row)
         silent_s = self.params.silent_minutes * 60.0
         if t < view.watermark - LATE_S:
+            # Late reports: the latest of them is the one nearest the silence's end (late
+            # reports of a long outage come together, whatever the batches).
+            t = float(view.fixes.time[last])
             if t <= v.time or view.watermark - t >= silent_s:
                 return []  # the silence stands
             v.dark, self._spots = False, None

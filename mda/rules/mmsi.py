@@ -217,6 +217,19 @@ class InvalidMmsiRule:
                 first = s + int(np.argmax(scope[s:]))  # its first fix in scope
                 lat, lon = view.point(first)
                 out += self._report(m, float(fx.time[first]), view, lat, lon)
+        for p in view.untracked:
+            # A suspect time is no movement, but the number was heard: reported at the event
+            # time reached, its own time being untrustworthy.
+            m = p.mmsi
+            if m in self.heard:
+                self.heard[m] = max(self.heard[m], view.watermark)
+            elif m not in self.checked and not plain_ship_number(m):
+                if not classify_mmsi(m).invalid:
+                    self.checked.add(m)
+                    continue
+                state = view.tracks.vessels.get(m)
+                if state is not None and self.where.holds(state):
+                    out += self._report(m, view.watermark, view, p.lat, p.lon)
         for st in view.statics:
             # Type 21 is an aid to navigation's own report: not a vessel's identity.
             if st.msg_type == 21 or st.time is None or plain_ship_number(st.mmsi):

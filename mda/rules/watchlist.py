@@ -20,6 +20,7 @@ from mda.rules.base import BatchView, Detection, admits, vessel_label
 from mda.rules.settings import RuleSpec, detector_params
 from mda.tracks import Tracks
 from mda.zones.index import ZoneIndex
+from mda.zones.model import Zone
 
 
 def normal_name(name: str) -> str:
@@ -101,25 +102,39 @@ class WatchListRule:
             elif s.shipname is not None and normal_name(s.shipname) in self.watch_list.names:
                 self.listed[s.mmsi] = f"name {normal_name(s.shipname)}"
         fx = view.fixes
-        if not self.listed or not len(fx):
+        if not self.listed:
             return []
-        listed = np.fromiter(self.listed, dtype=np.int64, count=len(self.listed))
-        rows = np.flatnonzero(np.isin(fx.mmsi, listed) & ~fx.late)
         out: list[Detection] = []
-        for row in rows.tolist():
-            m, t = int(fx.mmsi[row]), float(fx.time[row])
-            first = m not in self.seen
-            self.seen[m] = t
-            if first and admits(self.scope, view.state(m)):
-                out.append(self._sighting(m, row, view))
+        if len(fx):
+            listed = np.fromiter(self.listed, dtype=np.int64, count=len(self.listed))
+            rows = np.flatnonzero(np.isin(fx.mmsi, listed) & ~fx.late)
+            for row in rows.tolist():
+                m, t = int(fx.mmsi[row]), float(fx.time[row])
+                first = m not in self.seen
+                self.seen[m] = t
+                if first and admits(self.scope, view.state(m)):
+                    lat, lon = view.point(row)
+                    out.append(self._sighting(m, t, lat, lon, view.zones_of(row), view))
+        for p in view.untracked:
+            # Heard with a time that cannot be trusted: a sighting all the same, at the event
+            # time reached.
+            if p.mmsi not in self.listed or p.lat is None or p.lon is None:
+                continue
+            state = view.tracks.vessels.get(p.mmsi)
+            first = p.mmsi not in self.seen
+            self.seen[p.mmsi] = max(self.seen.get(p.mmsi, view.watermark), view.watermark)
+            if first and state is not None and admits(self.scope, state):
+                zones = view.index.locate([p.lon], [p.lat]).zone.tolist()
+                here = [view.index.zones[z] for z in zones if z < len(view.index.zones)]
+                out.append(self._sighting(p.mmsi, view.watermark, p.lat, p.lon, here, view))
         return out
 
-    def _sighting(self, m: int, row: int, view: BatchView) -> Detection:
-        t = float(view.fixes.time[row])
-        lat, lon = view.point(row)
+    def _sighting(
+        self, m: int, t: float, lat: float, lon: float, found: list[Zone], view: BatchView
+    ) -> Detection:
         by = self.listed[m]
         reason = self._reason(m, view)
-        zones = [z.name for z in view.zones_of(row) if z.kind in ("sea", "eez", "custom")]
+        zones = [z.name for z in found if z.kind in ("sea", "eez", "custom")]
         where = f" in {zones[0]}" if zones else ""
         return Detection(
             rule=self.scope.name, mmsi=m, zone_id=None, time=t, active=True,
