@@ -243,15 +243,26 @@ class Worker:
         if part is None:
             return
         await self._halt(part)
-        await self._deliver(part, part.pipeline.finish(), None)
+        try:
+            await self._deliver(part, part.pipeline.finish(), None)
+        except (NatsError, TimeoutError) as exc:
+            # Stored and alerted already (those come first); only the grid for the pair
+            # worker is short, and a stopping worker must not hang on a broken cluster.
+            log.warning("partition %d: last output not published (%s)", k, exc)
 
     @staticmethod
     async def _halt(part: _Partition) -> None:
         """Stop a partition's consumer and wait for its step in hand."""
         part.stopping = True
         if part.task is not None:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
+            try:
                 await part.task
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():
+                    raise  # this worker is being cancelled, not just the partition
+            except Exception:  # _consume recorded it as the worker's failure
+                pass
             part.task = None
 
     async def _release(self, k: int, *, give_back: bool) -> None:
@@ -314,9 +325,10 @@ class Worker:
         """Store, publish, then acknowledge (the order that makes a crash lose nothing)."""
         if self.writer is not None:
             await self.writer.write(out.store_batch())
-            while not await self.writer.flush(timeout_s=5.0):
-                if last is not None:  # still ours: keep JetStream from redelivering it
-                    await last.in_progress()
+            # Held until stored while a message is ours (JetStream told to wait for it);
+            # without one (a tick, the end of a replay) the spool on disk keeps the rows.
+            while not await self.writer.flush(timeout_s=5.0) and last is not None:
+                await last.in_progress()
         self.report.positions += len(out.positions)
         if out.alerts:
             self.report.alerts += len(out.alerts)
