@@ -18,6 +18,7 @@ from mda.ingest.core import Ingestor
 from mda.ingest.message import AisMessage
 from mda.ingest.stats import IngestStats
 from mda.model import VESSEL, Alert, Position, Record, VesselStatic, ZoneEvent, ZoneHour
+from mda.plausible import TimeGate
 from mda.rules.base import BatchView
 from mda.rules.engine import RuleEngine
 from mda.rules.settings import load_rule_files
@@ -86,6 +87,7 @@ class Pipeline:
         self.keep_messages = False  # set when a raw NMEA partner feed needs the sentences
         self.engine = engine
         self.ingestor = Ingestor(stats, duplicate_window_s=duplicate_window_s)
+        self.gate = TimeGate()  # a fix whose time is far from the feed's is quarantined
         self.sequencer = Sequencer()
         self.lateness_s = lateness_s
         self.feed_lateness: dict[str, float] = {}  # feeds whose lateness is not the default
@@ -157,6 +159,7 @@ class Pipeline:
         Records still waiting for their clock to be known after ``JUDGE_WAIT_S`` are judged
         by what is known."""
         out = PipelineOutput()
+        self.gate.now = now
         self._push(self.ingestor.judge.settle_before(now - JUDGE_WAIT_S), self.lateness_s, out)
         out.extend(self.advance_to(now - max([self.lateness_s, *self.feed_lateness.values()])))
         return out
@@ -178,13 +181,17 @@ class Pipeline:
         complete (held fragments) is counted."""
         out = PipelineOutput()
         self._push(self.ingestor.finish(), self.lateness_s, out)
+        self.gate.flush()
+        self.stats.quarantined = self.gate.quarantine.count
         for piece in self.sequencer.flush():
             self._slice(piece, out)
         out.zone_hours = merged_hours(out.zone_hours)
         return out
 
     def _push(self, records: Iterable[Record], lateness_s: float, out: PipelineOutput) -> None:
-        slices, passing = self.sequencer.push(records, lateness_s)
+        plausible = self.gate.screen(list(records), lateness_s)
+        self.stats.quarantined = self.gate.quarantine.count
+        slices, passing = self.sequencer.push(plausible, lateness_s)
         self.stats.late = self.sequencer.late
         if passing:
             self._passing(passing, out)

@@ -362,5 +362,6 @@ class Service:
             spooled_batches=counts.spooled_batches if counts else 0,
             published=self.publisher.published if self.publisher else 0,
             untimed=self.pipeline.stats.untimed,
-            clock_notes=self.pipeline.ingestor.judge.notes(),
+            clock_notes=self.pipeline.ingestor.judge.notes()
+            + self.pipeline.gate.quarantine.notes(self.pipeline.gate.window_s),
         )

@@ -168,6 +168,11 @@ def print_summary(report: ImportReport, where: str) -> None:
             f"records later than --lateness behind the newest: {report.ingest.late:,} "
             "(stored, zone events put right; a larger --lateness keeps an unsorted file in order)"
         )
+    if report.ingest.quarantined:
+        say(
+            f"records quarantined, their time more than a day from the file's: "
+            f"{report.ingest.quarantined:,} (a broken receiver clock; not stored)"
+        )
     rate = report.rows / report.seconds if report.seconds > 0 else 0.0
     say(
         f"{report.rows:,} rows and lines ({describe_size(report.bytes)}) in "

@@ -39,6 +39,8 @@ class IngestStats:
     # Records that came behind the time already handed to the rules (the lateness passed):
     # stored and counted in history, but not used to move vessels back in time.
     late: int = 0
+    # Records whose time is far from their feed's (a broken clock): counted, never stored.
+    quarantined: int = 0
     # Records by the clock that gave their time and its judgement ("pghp/repaired").
     clocks: Counter[str] = field(default_factory=Counter)
     by_type: Counter[int] = field(default_factory=Counter)
@@ -125,6 +127,8 @@ class IngestStats:
         parts.append(f"no time {self.untimed}")
         if self.late:
             parts.append(f"late {self.late}")
+        if self.quarantined:
+            parts.append(f"quarantined {self.quarantined}")
         return "; ".join(parts)
 
     @property
