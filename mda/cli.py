@@ -145,7 +145,7 @@ def simulate(
     """
     from datetime import datetime
 
-    from mda.simulate.scenarios import SCENARIOS, write
+    from mda.simulate.scenarios import SCENARIOS, write, write_recording
     from mda.simulate.scenarios import simulate as simulate_scenario
     from mda.simulate.traffic import simulate_traffic
 
@@ -155,10 +155,7 @@ def simulate(
         raise MdaError(f"--start: not an ISO 8601 time: {start!r}") from exc
     if scenario == "traffic":
         lines = simulate_traffic(seed, 20 if vessels is None else vessels, t0, minutes * 60.0)
-        try:
-            out.write_bytes(b"\n".join(lines) + b"\n")
-        except OSError as exc:
-            raise MdaError(f"cannot write {out}: {exc.strerror or exc}") from exc
+        write_recording(out, lines)
         typer.echo(f"wrote {len(lines)} lines to {out}", err=True)
         return
     if scenario not in SCENARIOS:

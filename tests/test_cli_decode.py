@@ -104,3 +104,15 @@ def test_simulation_is_deterministic_and_matches_the_bundled_sample(tmp_path: Pa
     )
     assert done.returncode == 0, done.stderr
     assert out.read_bytes() == SAMPLE.read_bytes()
+
+
+def test_a_recording_named_gz_is_written_gzip_like_the_bundled_sample(tmp_path: Path) -> None:
+    out = tmp_path / "drag.nmea.gz"
+    done = mda("simulate", "anchor-drag", "--vessels", "30", "--seed", "1", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    bundled = SAMPLE.parent / "anchor-drag.nmea.gz"
+    assert gzip.decompress(out.read_bytes()) == gzip.decompress(bundled.read_bytes())
+    assert out.read_bytes() == bundled.read_bytes()  # no time in the header: same bytes
+    assert (tmp_path / "drag.nmea.truth.json").read_text() == bundled.with_suffix(
+        ".truth.json"
+    ).read_text()

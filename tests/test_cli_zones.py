@@ -78,3 +78,12 @@ def test_bad_zone_file_is_one_clear_line(tmp_path: Path) -> None:
 def test_latitude_out_of_range_is_refused() -> None:
     done = mda("zones", "check", "95", "10")
     assert done.returncode == 2
+
+
+def test_points_west_of_greenwich_and_south_of_the_equator_are_typed_as_they_are() -> None:
+    gibraltar = mda("zones", "check", "36.13", "-5.43", "--json")
+    assert gibraltar.returncode == 0, gibraltar.stderr
+    assert "port-algeciras" in [z["id"] for z in json.loads(gibraltar.stdout)["zones"]]
+    cape = mda("zones", "check", "-33.9", "18.4", "--json")
+    assert cape.returncode == 0, cape.stderr
+    assert json.loads(cape.stdout)["lat"] == -33.9

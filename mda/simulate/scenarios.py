@@ -13,6 +13,7 @@ the scenario vessels first, so that their tracks and the truth do not depend on 
 
 from __future__ import annotations
 
+import gzip
 import json
 import random
 from dataclasses import dataclass, field
@@ -273,12 +274,24 @@ def write(sim: Simulation, path: Path) -> Path:
     """Write the recording to ``path`` (one line each, ``\\n``) and its truth to
     ``path.with_suffix(".truth.json")``; return the truth's path."""
     truth_path = path.with_suffix(".truth.json")
+    write_recording(path, sim.lines)
     try:
-        path.write_bytes(b"".join(line + b"\n" for line in sim.lines))
         truth_path.write_text(json.dumps(truth_document(sim), indent=1) + "\n", encoding="utf-8")
     except OSError as exc:
         raise MdaError(f"cannot write {path}: {exc.strerror or exc}") from exc
     return truth_path
+
+
+def write_recording(path: Path, lines: list[bytes]) -> None:
+    """Lines to ``path``, gzip-compressed when its name ends in ``.gz`` (with no time in the
+    header: the same seed gives the same bytes)."""
+    data = b"".join(line + b"\n" for line in lines)
+    if path.suffix == ".gz":
+        data = gzip.compress(data, mtime=0)
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise MdaError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def read_expected(truth_path: Path) -> list[ExpectedAlert]:
@@ -300,5 +313,5 @@ def _epoch(text: str) -> float:
 
 __all__ = [
     "DEFAULT_START", "SCENARIOS", "ExpectedAlert", "SilentRule", "Simulation", "read_expected",
-    "simulate", "truth_document", "write",
+    "simulate", "truth_document", "write", "write_recording",
 ]  # fmt: skip

@@ -52,7 +52,9 @@ def list_zones(
     typer.echo(f"{len(shown)} zones ({summary})", err=True)
 
 
-@app.command()
+# Points west of Greenwich or south of the equator are typed as negative numbers: arguments,
+# not options.
+@app.command(context_settings={"ignore_unknown_options": True})
 def check(
     lat: Annotated[float, typer.Argument(help="Latitude, degrees north.", min=-90, max=90)],
     lon: Annotated[float, typer.Argument(help="Longitude, degrees east.", min=-180, max=180)],
