@@ -55,7 +55,8 @@ def resolve_store_url(config: Config) -> str | None:
 def make_pipeline(config: Config) -> Pipeline:
     """The pipeline for a configuration (zones, rules; land zones give the coastline)."""
     pipeline = build_pipeline(
-        config.zone_paths(), config.rule_paths(), duplicate_window_s=config.duplicate_window_s
+        config.zone_paths(), config.rule_paths(), duplicate_window_s=config.duplicate_window_s,
+        max_vessels=config.max_vessels,
     )
     pipeline.lateness_s = config.lateness_s
     pipeline.sequencer = Sequencer(config.step_s)

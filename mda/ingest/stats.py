@@ -39,6 +39,8 @@ class IngestStats:
     # Records that came behind the time already handed to the rules (the lateness passed):
     # stored and counted in history, but not used to move vessels back in time.
     late: int = 0
+    # Vessels forgotten because the cap on vessels held was reached (their oldest reports).
+    evicted_vessels: int = 0
     # Records by the clock that gave their time and its judgement ("pghp/repaired").
     clocks: Counter[str] = field(default_factory=Counter)
     by_type: Counter[int] = field(default_factory=Counter)

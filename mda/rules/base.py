@@ -9,7 +9,8 @@ rule one vectorised comparison.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import heapq
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any, Final, Protocol
@@ -227,3 +228,19 @@ def vessel_label(state: VesselState) -> str:
     """How a message names a vessel: its name and MMSI."""
     name = state.shipname or "unnamed vessel"
     return f"{name} (MMSI {state.mmsi})"
+
+
+def pruned_timers(
+    timers: list[tuple[float, int]], live: Callable[[float, int], bool]
+) -> list[tuple[float, int]]:
+    """A lazy timer heap without its dead entries, once they outnumber the live ones: a flood
+    of vessels each heard once must not leave a deadline per vessel behind them for hours.
+    Only entries that ``live`` rejects go, so what fires, and when, is unchanged."""
+    if len(timers) < 64:
+        return timers
+    kept = [entry for entry in timers if live(*entry)]
+    if 2 * len(kept) > len(timers):
+        return timers
+    heapq.heapify(kept)
+    return kept
+
