@@ -90,6 +90,7 @@ class HeldOpen:
         self.name = source.name
         self.lateness_s = source.lateness_s
         self.source = source
+        self.counts = source.counts
         self.lines = 0  # lines handed over so far
         self.read = False  # the recording has been read to its end
 

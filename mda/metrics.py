@@ -10,15 +10,16 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, Final
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from mda.errors import ConfigError
+from mda.ingest.stats import LABEL, METRIC, REJECT, IngestStats
 
 log = logging.getLogger("mda.service")
 
@@ -50,36 +51,7 @@ class _Collector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         f = self.f
-        stats = f.ingest()
-        yield CounterMetricFamily("mda_lines", "Input lines read", value=stats.get("lines", 0))
-        yield CounterMetricFamily(
-            "mda_messages", "AIS messages decoded", value=stats.get("messages", 0)
-        )
-        by_type = CounterMetricFamily("mda_messages_by_type", "Messages per AIS type",
-                                      labels=["type"])  # fmt: skip
-        for msg_type, n in dict(stats.get("by_type", {})).items():
-            by_type.add_metric([str(msg_type)], n)
-        yield by_type
-        bad = CounterMetricFamily("mda_bad_input", "Input dropped as damaged, by reason",
-                                  labels=["reason"])  # fmt: skip
-        for reason in ("bad_checksum", "missing_checksum", "malformed_sentence", "too_long",
-                       "non_ascii", "bad_tag_block", "invalid_payload", "short_payload",
-                       "orphan_fragments", "bad_json", "decode_errors"):  # fmt: skip
-            bad.add_metric([reason], int(stats.get(reason, 0)))
-        yield bad
-        clocks = CounterMetricFamily(
-            "mda_record_times", "Records by the clock that timed them and how it was judged",
-            labels=["clock", "quality"],
-        )  # fmt: skip
-        for key, n in sorted(dict(stats.get("clocks", {})).items()):
-            clock, _, quality = str(key).partition("/")
-            clocks.add_metric([clock, quality], n)
-        clocks.add_metric(["none", "untimed"], int(stats.get("untimed", 0)))
-        yield clocks
-        yield CounterMetricFamily(
-            "mda_late_records", "Records that came after their slice of event time was handed "
-            "to the rules (stored, not used to move a vessel back)", value=stats.get("late", 0),
-        )  # fmt: skip
+        yield from ingest_metrics(f.ingest())
         yield CounterMetricFamily("mda_positions", "Position reports", value=f.positions)
         yield CounterMetricFamily("mda_statics", "Static and voyage reports", value=f.statics)
         yield CounterMetricFamily("mda_zone_events", "Zone entries and exits", value=f.zone_events)
@@ -111,6 +83,61 @@ class _Collector(Collector):
             if up is not None:
                 yield GaugeMetricFamily(f"mda_{name}_connected", f"Whether the {name} is up",
                                         value=1.0 if up else 0.0)  # fmt: skip
+
+
+# Help texts of the run's counters that have their own series (the rest say their name).
+_HELP: Final[dict[str, str]] = {
+    "lines": "Input lines read",
+    "messages": "AIS messages decoded",
+    "messages_by_type": "Messages per AIS type",
+    "late_records": "Records that came after their slice of event time was handed to the rules "
+    "(stored, not used to move a vessel back)",
+    "evicted_vessels": "Vessels forgotten because the cap on vessels held was reached",
+    "rejected_values": "Decoded values out of range, set to null, by field",
+}
+
+
+def ingest_metrics(stats: Mapping[str, Any]) -> Iterator[Metric]:
+    """The run's counters (``IngestStats.as_dict``) as Prometheus families, by the fields'
+    metadata: each rejected kind of input a reason of ``mda_bad_input_total``, each counter
+    kept by key a labelled family, every other count a series of its own. A counter added to
+    ``IngestStats`` is scraped without any change here."""
+    bad = CounterMetricFamily("mda_bad_input", "Input dropped as damaged or unusable, by reason",
+                              labels=["reason"])  # fmt: skip
+    for spec in fields(IngestStats):
+        value = stats.get(spec.name, 0)
+        name = spec.metadata.get(METRIC, spec.name)
+        if spec.metadata.get(REJECT):
+            bad.add_metric([spec.name], int(value))
+        elif name == "record_times":
+            yield _record_times(value, int(stats.get("untimed", 0)))
+        elif isinstance(value, Mapping):
+            family = CounterMetricFamily(f"mda_{name}", _HELP.get(name, name.replace("_", " ")),
+                                         labels=[spec.metadata.get(LABEL, "key")])  # fmt: skip
+            for key, n in value.items():
+                family.add_metric([str(key)], int(n))
+            yield family
+        else:
+            yield CounterMetricFamily(f"mda_{name}", _HELP.get(name, name.replace("_", " ")),
+                                      value=int(value))  # fmt: skip
+    yield bad
+
+
+def _record_times(clocks: Mapping[str, int], untimed: int) -> Metric:
+    family = CounterMetricFamily(
+        "mda_record_times", "Records by the clock that timed them and how it was judged",
+        labels=["clock", "quality"],
+    )  # fmt: skip
+    for key, n in sorted(clocks.items()):
+        clock, _, quality = str(key).partition("/")
+        family.add_metric([clock, quality], n)
+    family.add_metric(["none", "untimed"], untimed)
+    return family
+
+
+def register_figures(registry: CollectorRegistry, figures: ServiceFigures) -> None:
+    """Make a registry scrape ``figures`` (read at each scrape, nothing kept)."""
+    registry.register(_Collector(figures))
 
 
 def health(
@@ -154,7 +181,7 @@ class StatusServer:
         self.figures = figures
         self.clock = clock
         self.registry = CollectorRegistry()
-        self.registry.register(_Collector(figures))
+        register_figures(self.registry, figures)
         self._server: asyncio.Server | None = None
 
     async def start(self) -> None:
