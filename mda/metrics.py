@@ -1,8 +1,8 @@
 """Prometheus metrics and ``/healthz`` for the running service.
 
 Figures are read from the service's own counters when Prometheus scrapes, so the pipeline
-pays nothing per message for them. The HTTP side is a few lines of asyncio: two read-only
-endpoints do not need a web framework.
+pays nothing per message for them. The HTTP side is the standard library's server in a thread
+of its own: two read-only endpoints do not need a web framework.
 """
 
 from __future__ import annotations
@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final
 
 from prometheus_client import CollectorRegistry, generate_latest
@@ -171,7 +173,12 @@ def health(
 
 
 class StatusServer:
-    """Serves ``/metrics`` (Prometheus text) and ``/healthz`` (JSON) on ``host:port``."""
+    """Serves ``/metrics`` (Prometheus text) and ``/healthz`` (JSON) on ``host:port``.
+
+    From a thread of its own, not the event loop: the core runs its steps on the loop, and a
+    scrape must be answered while a long step is under way (a flood of new vessels, a
+    satellite pass), not after it. What a scrape reads are counters and sizes, each read
+    whole under the interpreter lock; a figure may be a step behind, never torn."""
 
     def __init__(self, listen: str, figures: ServiceFigures, clock: Callable[[], float]) -> None:
         host, sep, port = listen.rpartition(":")
@@ -182,51 +189,52 @@ class StatusServer:
         self.clock = clock
         self.registry = CollectorRegistry()
         register_figures(self.registry, figures)
-        self._server: asyncio.Server | None = None
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
 
     async def start(self) -> None:
         """Listen; a port in use is a clear error."""
+        status = self
+
+        class Handler(BaseHTTPRequestHandler):
+            timeout = 5.0  # a client that sends no request does not hold a thread
+
+            def do_GET(self) -> None:
+                code, ctype, body = status.respond(self.path)
+                self.send_response(code)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                log.debug("status request: " + format, *args)
+
         try:
-            self._server = await asyncio.start_server(self._handle, self.host, self.port)
+            self._server = ThreadingHTTPServer((self.host, self.port), Handler)
         except OSError as exc:
             raise ConfigError(
                 f"http.listen: cannot listen on {self.host}:{self.port}: {exc.strerror or exc}"
             ) from exc
-        self.port = self._server.sockets[0].getsockname()[1]
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={
+            "poll_interval": 0.2}, name="mda-status", daemon=True)  # fmt: skip
+        self._thread.start()
 
     async def stop(self) -> None:
         """Stop listening."""
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
+        server, self._server = self._server, None
+        if server is not None:
+            await asyncio.to_thread(server.shutdown)
+            server.server_close()
 
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            request = await asyncio.wait_for(reader.readline(), 5.0)
-            while (await asyncio.wait_for(reader.readline(), 5.0)) not in (b"\r\n", b"\n", b""):
-                pass
-            parts = request.decode("latin-1").split()
-            path = parts[1] if len(parts) > 1 else "/"
-            if path == "/metrics":
-                status, ctype, body = (
-                    200,
-                    "text/plain; version=0.0.4",
-                    generate_latest(self.registry),
-                )
-            elif path == "/healthz":
-                ok, details = health(self.figures, self.clock())
-                status, ctype = (200 if ok else 503), "application/json"
-                body = json.dumps(details).encode()
-            else:
-                status, ctype, body = 404, "text/plain", b"not found\n"
-            reason = {200: "OK", 404: "Not Found", 503: "Service Unavailable"}[status]
-            writer.write(
-                f"HTTP/1.1 {status} {reason}\r\nContent-Type: {ctype}\r\n"
-                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
-                + body
-            )
-            await writer.drain()
-        except (TimeoutError, ConnectionError) as exc:
-            log.debug("status request failed: %s", exc)
-        finally:
-            writer.close()
+    def respond(self, path: str) -> tuple[int, str, bytes]:
+        """(status, content type, body) for a GET of ``path``."""
+        if path == "/metrics":
+            return 200, "text/plain; version=0.0.4", generate_latest(self.registry)
+        if path == "/healthz":
+            ok, details = health(self.figures, self.clock())
+            return (200 if ok else 503), "application/json", json.dumps(details).encode()
+        return 404, "text/plain", b"not found\n"

@@ -9,21 +9,26 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
+from typing import Any
 
 from prometheus_client import CollectorRegistry, generate_latest
 
-from mda.config import Config
-from mda.ingest.sources import LineSplitter, UdpSource
+from mda.config import Config, SourceSettings
+from mda.ingest.sources import FileSource, LineSplitter, UdpSource
 from mda.ingest.stats import IngestStats
 from mda.metrics import ServiceFigures, register_figures
+from mda.pipeline import Pipeline, PipelineOutput
+from mda.rules.engine import RuleEngine
 from mda.service import Service
 from mda.simulate.encoder import SentenceWriter
 from tests.test_bounds import T0, capped
 from tests.test_cli_service import free_port, http
+from tests.test_determinism import default_rules, default_zones
 
 
 def scrape(stats: IngestStats) -> dict[str, float]:
@@ -220,3 +225,48 @@ async def _until(check: Callable[[], bool], what: str, seconds: float = 60.0) ->
             return
         await asyncio.sleep(0.2)
     raise AssertionError(f"waited {seconds:.0f} s for {what}")
+
+
+class StuckPipeline(Pipeline):
+    """A core whose steps wait until the test lets them go (a long step, made certain)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.entered = threading.Event()
+        self.released = threading.Event()
+
+    def process_batches(self, batches: Any) -> PipelineOutput:
+        self.entered.set()
+        self.released.wait(60)
+        return super().process_batches(batches)
+
+
+async def test_metrics_are_answered_while_the_core_is_in_a_long_step(tmp_path: Path) -> None:
+    recording = tmp_path / "one.nmea"
+    recording.write_bytes(SentenceWriter("rx").encode(
+        {"type": 1, "mmsi": 211_000_001, "lat": 54.0, "lon": 10.0}, T0)[0] + b"\n")  # fmt: skip
+    index = default_zones()
+    pipeline = StuckPipeline(index, RuleEngine(list(default_rules()), index))
+    port = free_port()
+    config = replace(Config(http_listen=f"127.0.0.1:{port}"),
+                     sources=(SourceSettings(str(recording)),))  # fmt: skip
+    service = Service(config, pipeline, [FileSource(str(recording))], live=False)
+    answers: list[tuple[int, str] | str] = []
+
+    def scrape_during_the_step() -> None:
+        try:
+            pipeline.entered.wait(60)
+            try:
+                answers.append(http(f"http://127.0.0.1:{port}/metrics"))
+            except OSError as exc:
+                answers.append(f"no answer: {exc}")
+        finally:
+            pipeline.released.set()
+
+    scraper = threading.Thread(target=scrape_during_the_step)
+    scraper.start()
+    await service.run()
+    scraper.join()
+    assert len(answers) == 1 and not isinstance(answers[0], str), answers
+    code, text = answers[0]
+    assert code == 200 and "mda_bad_input_total" in text
