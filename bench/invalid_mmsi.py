@@ -1,6 +1,6 @@
 """A feed full of invalid MMSIs: throughput and ``/metrics`` scrape time, before and after.
 
-    python -m bench.invalid_mmsi [--count N] [--per-second R] [--skip-before]
+    python -m bench.invalid_mmsi [--count N] [--per-second R] [--scrape-every S] [--skip-before]
 
 ``--count`` distinct MMSIs no station may use (MID 100, never allocated), each heard once,
 ``--per-second`` lines a second of event time (tag-block times), as one recording. Two ways:
@@ -8,8 +8,8 @@
 1. Offline: the lines through a pipeline with the default zones and rules in batches of 5,000,
    as ``mda replay`` hands them over; lines per second of the whole run.
 2. Service: the recording replayed by the service (``Service`` with its status server on a free
-   port) while a thread scrapes ``/metrics`` back to back; lines per second and the scrape
-   times (the pipeline runs on the event loop, so a long step is a long scrape).
+   port) while a thread scrapes ``/metrics`` every ``--scrape-every`` seconds (1 s: a busy
+   Prometheus); lines per second and the scrape times.
 
 "Before" is the set of judged numbers as it was (a sorted array rebuilt every 1,024 new
 numbers, searched with ``np.isin`` at every slice; no cap on vessels), swapped into the same
@@ -133,19 +133,20 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _scraper(url: str, stop: threading.Event, times: list[float]) -> None:
-    while not stop.is_set():
+def _scraper(url: str, stop: threading.Event, times: list[float], every_s: float) -> None:
+    while not stop.wait(every_s):
         start = time.perf_counter()
         try:
             with urllib.request.urlopen(url, timeout=600) as response:
                 response.read()
         except OSError:
-            time.sleep(0.05)  # not listening yet, or already stopped
+            continue  # not listening yet, or already stopped
             continue
         times.append(time.perf_counter() - start)
 
 
-def service(path: Path, count: int, before: bool) -> tuple[float, list[float]]:
+def service(path: Path, count: int, before: bool,
+            every_s: float) -> tuple[float, list[float]]:  # fmt: skip
     """Lines per second of a replay by the service, and the scrape times meanwhile."""
     port = _free_port()
     config = replace(Config(http_listen=f"127.0.0.1:{port}"),
@@ -155,7 +156,7 @@ def service(path: Path, count: int, before: bool) -> tuple[float, list[float]]:
     times: list[float] = []
     stop = threading.Event()
     thread = threading.Thread(target=_scraper, args=(f"http://127.0.0.1:{port}/metrics", stop,
-                                                     times), daemon=True)  # fmt: skip
+                                                     times, every_s), daemon=True)  # fmt: skip
     thread.start()
 
     async def main() -> float:
@@ -183,6 +184,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=300_000)
     parser.add_argument("--per-second", type=float, default=10.0)
+    parser.add_argument("--scrape-every", type=float, default=1.0)
     parser.add_argument("--skip-before", action="store_true", help="Measure mda as it is only.")
     args = parser.parse_args()
     tune_gc()
@@ -196,7 +198,7 @@ def main() -> None:
         for before in ways:
             name = "before" if before else "after "
             _report(f"offline {name}:", lambda b=before: offline(lines, b))
-            rate, scrapes = service(path, len(lines), before)
+            rate, scrapes = service(path, len(lines), before, args.scrape_every)
             if scrapes:
                 print(f"service {name}: {rate:,.0f} lines/s; /metrics scrapes {len(scrapes)}, "
                       f"median {statistics.median(scrapes):.3f} s, max {max(scrapes):.3f} s",
