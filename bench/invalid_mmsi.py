@@ -141,7 +141,6 @@ def _scraper(url: str, stop: threading.Event, times: list[float], every_s: float
                 response.read()
         except OSError:
             continue  # not listening yet, or already stopped
-            continue
         times.append(time.perf_counter() - start)
 
 

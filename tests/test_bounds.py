@@ -128,3 +128,15 @@ def test_vessels_flooded_out_do_not_change_the_alerts_of_the_vessels_still_heard
 
 def _mmsis(out: PipelineOutput) -> set[int]:
     return {p.mmsi for p in out.positions}
+
+
+def test_the_same_vessels_are_evicted_however_the_input_is_batched() -> None:
+    lines = flood(1_500, T0, first_mmsi=636_000_000, fixes=3)
+    runs = []
+    for step in (5_000, 137):
+        pipeline = capped(CAP)
+        out = run(pipeline, lines, step)
+        runs.append((pipeline.stats.evicted_vessels, sorted(pipeline.tracks.vessels),
+                     [_key(a) for a in out.alerts], out.positions))  # fmt: skip
+    assert runs[0][0] > 0
+    assert runs[0] == runs[1]
