@@ -231,16 +231,15 @@ def vessel_label(state: VesselState) -> str:
 
 
 def pruned_timers(
-    timers: list[tuple[float, int]], live: Callable[[float, int], bool]
+    timers: list[tuple[float, int]], live: Callable[[float, int], bool], held: int
 ) -> list[tuple[float, int]]:
-    """A lazy timer heap without its dead entries, once they outnumber the live ones: a flood
-    of vessels each heard once must not leave a deadline per vessel behind them for hours.
+    """A lazy timer heap without its dead entries once it holds more than twice the ``held``
+    vessels (and a few): a flood of vessels each heard once must not leave a deadline per
+    vessel behind it for hours. Rebuilt only then, so the cost is a constant per entry pushed.
     Only entries that ``live`` rejects go, so what fires, and when, is unchanged."""
-    if len(timers) < 64:
+    if len(timers) <= 2 * held + 64:
         return timers
     kept = [entry for entry in timers if live(*entry)]
-    if 2 * len(kept) > len(timers):
-        return timers
     heapq.heapify(kept)
     return kept
 

@@ -242,4 +242,5 @@ class GoingDarkRule:
             if w is not None and not w.dark:
                 del self.watch[m]
         # A deadline of a vessel no longer watched is skipped when it comes: drop them now.
-        self._timers = pruned_timers(self._timers, lambda _deadline, m: m in self.watch)
+        self._timers = pruned_timers(self._timers, lambda _deadline, m: m in self.watch,
+                                     len(self.watch))  # fmt: skip

@@ -360,7 +360,7 @@ class DarkRendezvousRule:
             v = vessels.get(m)
             return v is not None and v.deadline == deadline
 
-        self._timers = pruned_timers(self._timers, live)
+        self._timers = pruned_timers(self._timers, live, len(vessels))
 
     # -- what an alert says --------------------------------------------------------------------
 
