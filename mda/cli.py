@@ -15,6 +15,7 @@ from mda import __version__
 from mda.activity.command import activity_command
 from mda.alerts.commands import app as alerts_app
 from mda.api.commands import app as api_app
+from mda.cliargs import at_least, more_than_zero
 from mda.demo import demo_command
 from mda.errors import MdaError
 from mda.feeds.commands import app as feeds_app
@@ -105,6 +106,7 @@ def decode(
 
     if fmt not in ("jsonl", "csv"):
         raise MdaError(f"--format must be jsonl or csv, not {fmt!r}")
+    more_than_zero("--speed", speed)
     stats = asyncio.run(
         run_decode(
             inputs,
@@ -148,6 +150,9 @@ def simulate(
     from mda.simulate.scenarios import SCENARIOS, write, write_recording
     from mda.simulate.scenarios import simulate as simulate_scenario
     from mda.simulate.traffic import simulate_traffic
+
+    more_than_zero("--minutes", minutes)
+    at_least("--vessels", vessels, 1 if scenario == "traffic" else 0)
 
     try:
         t0 = datetime.fromisoformat(start.replace("Z", "+00:00")).timestamp()

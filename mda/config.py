@@ -9,6 +9,7 @@
     [pipeline]
     lateness = "2m"                        # the default for sources that do not say
     step = "1m"                            # event time handed to the rules in steps of this
+    max_vessels = 300000                   # vessels held at most; the longest unheard go first
 
     [database]
     url = "postgresql://mda@db/mda"       # or "embedded"; leave out to store nothing
@@ -51,6 +52,7 @@ from mda.scale.settings import ScaleSettings, parse_scale
 from mda.sequencer import DEFAULT_LATENESS_S, SLICE_S
 from mda.timefmt import parse_duration
 from mda.tomlfile import read_toml
+from mda.tracks import DEFAULT_MAX_VESSELS
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,7 @@ class Config:
     lateness_s: float = DEFAULT_LATENESS_S
     step_s: float = SLICE_S
     queue_batches: int = 8
+    max_vessels: int = DEFAULT_MAX_VESSELS
     feeds: FeedsConfig | None = None  # partner feeds ([feeds.<partner>] or MDA_FEEDS_FILE)
     api: ApiSettings | None = None  # the HTTP API ([api] listen, tokens_file ...)
     scale: ScaleSettings = field(default_factory=ScaleSettings)  # [scale]: NATS scale-out
@@ -104,11 +107,21 @@ _SCHEMA: dict[str, dict[str, type]] = {
     "alerts": {"folders": list, "jsonl": str, "console": bool},
     "http": {"listen": str},
     "pipeline": {"batch_lines": int, "duplicate_window_s": float, "queue_batches": int,
-                 "lateness": str, "step": str},
+                 "lateness": str, "step": str, "max_vessels": int},
     "scale": {"nats": list, "partitions": int, "replicas": int, "stream": str,
               "partition_by": str, "retention_hours": float, "lease_s": float,
               "snapshot_every_s": float, "batch_messages": int, "grid_cell_deg": float},
 }  # fmt: skip
+
+# The least each number may be: below it a setting is a mistake (a negative batch, an unbounded
+# queue of size 0), refused with its name rather than run with.
+_AT_LEAST: dict[tuple[str, str], float] = {
+    ("database", "spool_max_mb"): 1,
+    ("pipeline", "batch_lines"): 1,
+    ("pipeline", "queue_batches"): 1,
+    ("pipeline", "max_vessels"): 1,
+    ("pipeline", "duplicate_window_s"): 0,
+}
 
 
 def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Config:
@@ -122,6 +135,7 @@ def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Conf
     base = path.parent if path is not None else Path.cwd()
     sections = _check(document, where)
     _apply_env(sections, env)
+    _check_ranges(sections, where)
     config = _build(sections, document.get("sources", []), env, base, where)
     feeds = None
     if env.get("MDA_FEEDS_FILE"):
@@ -149,6 +163,13 @@ def _check(document: dict[str, Any], where: str) -> dict[str, dict[str, Any]]:
                 raise ConfigError(f"{where}: {name}.{key}: unknown setting (known: {known})")
             sections[name][key] = _typed(value, kind, f"{where}: {name}.{key}")
     return sections
+
+
+def _check_ranges(sections: dict[str, dict[str, Any]], where: str) -> None:
+    for (name, key), least in _AT_LEAST.items():
+        value = sections[name].get(key)
+        if value is not None and value < least:
+            raise ConfigError(f"{where}: {name}.{key}: at least {least:g}, not {value!r}")
 
 
 def _typed(value: Any, kind: type, label: str) -> Any:
@@ -259,6 +280,7 @@ def _build(
         ),
         step_s=_step(pipeline.get("step", SLICE_S), f"{where}: pipeline.step"),
         queue_batches=pipeline.get("queue_batches", 8),
+        max_vessels=pipeline.get("max_vessels", DEFAULT_MAX_VESSELS),
         scale=parse_scale(s["scale"], where),
         where=where,
     )

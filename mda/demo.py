@@ -28,6 +28,7 @@ import typer
 
 from mda.alerts.broker import BrokerSettings, parse_broker_url
 from mda.alerts.sinks import ConsoleAlertPrinter
+from mda.cliargs import OptionError, more_than_zero
 from mda.config import Config, SourceSettings
 from mda.ingest.sources import LineBatch, Source
 from mda.resources import default_folder
@@ -90,6 +91,7 @@ class HeldOpen:
         self.name = source.name
         self.lateness_s = source.lateness_s
         self.source = source
+        self.counts = source.counts
         self.lines = 0  # lines handed over so far
         self.read = False  # the recording has been read to its end
 
@@ -154,9 +156,9 @@ def demo_command(
     ] = False,
 ) -> None:  # fmt: skip
     """Replay a bundled scenario through the whole service and show the alerts."""
+    more_than_zero("--speed", speed)
     if keep_serving and api is None:
-        raise typer.BadParameter("--keep-serving needs --api HOST:PORT",
-                                 param_hint="--keep-serving")  # fmt: skip
+        raise OptionError("--keep-serving needs --api HOST:PORT")
     recording = demo_recording(scenario)
     typer.echo(f"mda demo: replaying {recording.name} at {speed:g}x", err=True)
     with contextlib.ExitStack() as stack:

@@ -1,8 +1,8 @@
 """Prometheus metrics and ``/healthz`` for the running service.
 
 Figures are read from the service's own counters when Prometheus scrapes, so the pipeline
-pays nothing per message for them. The HTTP side is a few lines of asyncio: two read-only
-endpoints do not need a web framework.
+pays nothing per message for them. The HTTP side is the standard library's server in a thread
+of its own: two read-only endpoints do not need a web framework.
 """
 
 from __future__ import annotations
@@ -10,15 +10,18 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, fields
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Final
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from mda.errors import ConfigError
+from mda.ingest.stats import LABEL, METRIC, REJECT, IngestStats
 
 log = logging.getLogger("mda.service")
 
@@ -50,36 +53,7 @@ class _Collector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         f = self.f
-        stats = f.ingest()
-        yield CounterMetricFamily("mda_lines", "Input lines read", value=stats.get("lines", 0))
-        yield CounterMetricFamily(
-            "mda_messages", "AIS messages decoded", value=stats.get("messages", 0)
-        )
-        by_type = CounterMetricFamily("mda_messages_by_type", "Messages per AIS type",
-                                      labels=["type"])  # fmt: skip
-        for msg_type, n in dict(stats.get("by_type", {})).items():
-            by_type.add_metric([str(msg_type)], n)
-        yield by_type
-        bad = CounterMetricFamily("mda_bad_input", "Input dropped as damaged, by reason",
-                                  labels=["reason"])  # fmt: skip
-        for reason in ("bad_checksum", "missing_checksum", "malformed_sentence", "too_long",
-                       "non_ascii", "bad_tag_block", "invalid_payload", "short_payload",
-                       "orphan_fragments", "bad_json", "decode_errors"):  # fmt: skip
-            bad.add_metric([reason], int(stats.get(reason, 0)))
-        yield bad
-        clocks = CounterMetricFamily(
-            "mda_record_times", "Records by the clock that timed them and how it was judged",
-            labels=["clock", "quality"],
-        )  # fmt: skip
-        for key, n in sorted(dict(stats.get("clocks", {})).items()):
-            clock, _, quality = str(key).partition("/")
-            clocks.add_metric([clock, quality], n)
-        clocks.add_metric(["none", "untimed"], int(stats.get("untimed", 0)))
-        yield clocks
-        yield CounterMetricFamily(
-            "mda_late_records", "Records that came after their slice of event time was handed "
-            "to the rules (stored, not used to move a vessel back)", value=stats.get("late", 0),
-        )  # fmt: skip
+        yield from ingest_metrics(f.ingest())
         yield CounterMetricFamily("mda_positions", "Position reports", value=f.positions)
         yield CounterMetricFamily("mda_statics", "Static and voyage reports", value=f.statics)
         yield CounterMetricFamily("mda_zone_events", "Zone entries and exits", value=f.zone_events)
@@ -113,6 +87,61 @@ class _Collector(Collector):
                                         value=1.0 if up else 0.0)  # fmt: skip
 
 
+# Help texts of the run's counters that have their own series (the rest say their name).
+_HELP: Final[dict[str, str]] = {
+    "lines": "Input lines read",
+    "messages": "AIS messages decoded",
+    "messages_by_type": "Messages per AIS type",
+    "late_records": "Records that came after their slice of event time was handed to the rules "
+    "(stored, not used to move a vessel back)",
+    "evicted_vessels": "Vessels forgotten because the cap on vessels held was reached",
+    "rejected_values": "Decoded values out of range, set to null, by field",
+}
+
+
+def ingest_metrics(stats: Mapping[str, Any]) -> Iterator[Metric]:
+    """The run's counters (``IngestStats.as_dict``) as Prometheus families, by the fields'
+    metadata: each rejected kind of input a reason of ``mda_bad_input_total``, each counter
+    kept by key a labelled family, every other count a series of its own. A counter added to
+    ``IngestStats`` is scraped without any change here."""
+    bad = CounterMetricFamily("mda_bad_input", "Input dropped as damaged or unusable, by reason",
+                              labels=["reason"])  # fmt: skip
+    for spec in fields(IngestStats):
+        value = stats.get(spec.name, 0)
+        name = spec.metadata.get(METRIC, spec.name)
+        if spec.metadata.get(REJECT):
+            bad.add_metric([spec.name], int(value))
+        elif name == "record_times":
+            yield _record_times(value, int(stats.get("untimed", 0)))
+        elif isinstance(value, Mapping):
+            family = CounterMetricFamily(f"mda_{name}", _HELP.get(name, name.replace("_", " ")),
+                                         labels=[spec.metadata.get(LABEL, "key")])  # fmt: skip
+            for key, n in value.items():
+                family.add_metric([str(key)], int(n))
+            yield family
+        else:
+            yield CounterMetricFamily(f"mda_{name}", _HELP.get(name, name.replace("_", " ")),
+                                      value=int(value))  # fmt: skip
+    yield bad
+
+
+def _record_times(clocks: Mapping[str, int], untimed: int) -> Metric:
+    family = CounterMetricFamily(
+        "mda_record_times", "Records by the clock that timed them and how it was judged",
+        labels=["clock", "quality"],
+    )  # fmt: skip
+    for key, n in sorted(clocks.items()):
+        clock, _, quality = str(key).partition("/")
+        family.add_metric([clock, quality], n)
+    family.add_metric(["none", "untimed"], untimed)
+    return family
+
+
+def register_figures(registry: CollectorRegistry, figures: ServiceFigures) -> None:
+    """Make a registry scrape ``figures`` (read at each scrape, nothing kept)."""
+    registry.register(_Collector(figures))
+
+
 def health(
     f: ServiceFigures, now_monotonic: float, stall_s: float = 60.0
 ) -> tuple[bool, dict[str, Any]]:
@@ -144,7 +173,12 @@ def health(
 
 
 class StatusServer:
-    """Serves ``/metrics`` (Prometheus text) and ``/healthz`` (JSON) on ``host:port``."""
+    """Serves ``/metrics`` (Prometheus text) and ``/healthz`` (JSON) on ``host:port``.
+
+    From a thread of its own, not the event loop: the core runs its steps on the loop, and a
+    scrape must be answered while a long step is under way (a flood of new vessels, a
+    satellite pass), not after it. What a scrape reads are counters and sizes, each read
+    whole under the interpreter lock; a figure may be a step behind, never torn."""
 
     def __init__(self, listen: str, figures: ServiceFigures, clock: Callable[[], float]) -> None:
         host, sep, port = listen.rpartition(":")
@@ -154,52 +188,53 @@ class StatusServer:
         self.figures = figures
         self.clock = clock
         self.registry = CollectorRegistry()
-        self.registry.register(_Collector(figures))
-        self._server: asyncio.Server | None = None
+        register_figures(self.registry, figures)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
 
     async def start(self) -> None:
         """Listen; a port in use is a clear error."""
+        status = self
+
+        class Handler(BaseHTTPRequestHandler):
+            timeout = 5.0  # a client that sends no request does not hold a thread
+
+            def do_GET(self) -> None:
+                code, ctype, body = status.respond(self.path)
+                self.send_response(code)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                log.debug("status request: " + format, *args)
+
         try:
-            self._server = await asyncio.start_server(self._handle, self.host, self.port)
+            self._server = ThreadingHTTPServer((self.host, self.port), Handler)
         except OSError as exc:
             raise ConfigError(
                 f"http.listen: cannot listen on {self.host}:{self.port}: {exc.strerror or exc}"
             ) from exc
-        self.port = self._server.sockets[0].getsockname()[1]
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={
+            "poll_interval": 0.2}, name="mda-status", daemon=True)  # fmt: skip
+        self._thread.start()
 
     async def stop(self) -> None:
         """Stop listening."""
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
+        server, self._server = self._server, None
+        if server is not None:
+            await asyncio.to_thread(server.shutdown)
+            server.server_close()
 
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            request = await asyncio.wait_for(reader.readline(), 5.0)
-            while (await asyncio.wait_for(reader.readline(), 5.0)) not in (b"\r\n", b"\n", b""):
-                pass
-            parts = request.decode("latin-1").split()
-            path = parts[1] if len(parts) > 1 else "/"
-            if path == "/metrics":
-                status, ctype, body = (
-                    200,
-                    "text/plain; version=0.0.4",
-                    generate_latest(self.registry),
-                )
-            elif path == "/healthz":
-                ok, details = health(self.figures, self.clock())
-                status, ctype = (200 if ok else 503), "application/json"
-                body = json.dumps(details).encode()
-            else:
-                status, ctype, body = 404, "text/plain", b"not found\n"
-            reason = {200: "OK", 404: "Not Found", 503: "Service Unavailable"}[status]
-            writer.write(
-                f"HTTP/1.1 {status} {reason}\r\nContent-Type: {ctype}\r\n"
-                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
-                + body
-            )
-            await writer.drain()
-        except (TimeoutError, ConnectionError) as exc:
-            log.debug("status request failed: %s", exc)
-        finally:
-            writer.close()
+    def respond(self, path: str) -> tuple[int, str, bytes]:
+        """(status, content type, body) for a GET of ``path``."""
+        if path == "/metrics":
+            return 200, "text/plain; version=0.0.4", generate_latest(self.registry)
+        if path == "/healthz":
+            ok, details = health(self.figures, self.clock())
+            return (200 if ok else 503), "application/json", json.dumps(details).encode()
+        return 404, "text/plain", b"not found\n"

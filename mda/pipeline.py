@@ -24,7 +24,7 @@ from mda.rules.engine import RuleEngine
 from mda.rules.settings import load_rule_files
 from mda.sequencer import DEFAULT_LATENESS_S, Sequencer, TimeSlice
 from mda.store.batch import StoreBatch
-from mda.tracks import TrackBatch, Tracks
+from mda.tracks import DEFAULT_MAX_VESSELS, TrackBatch, Tracks
 from mda.zones.catalog import ZoneCatalog
 from mda.zones.index import ZoneIndex
 from mda.zones.presence import ZonePresence
@@ -82,7 +82,8 @@ class Pipeline:
     def __init__(self, index: ZoneIndex, engine: RuleEngine, *,
                  duplicate_window_s: float | None = 10.0, stats: IngestStats | None = None,
                  stale_after_s: float = 48 * 3600.0,
-                 lateness_s: float = DEFAULT_LATENESS_S) -> None:  # fmt: skip
+                 lateness_s: float = DEFAULT_LATENESS_S,
+                 max_vessels: int = DEFAULT_MAX_VESSELS) -> None:  # fmt: skip
         self.index = index
         self.keep_messages = False  # set when a raw NMEA partner feed needs the sentences
         self.engine = engine
@@ -91,7 +92,7 @@ class Pipeline:
         self.sequencer = Sequencer()
         self.lateness_s = lateness_s
         self.feed_lateness: dict[str, float] = {}  # feeds whose lateness is not the default
-        self.tracks = Tracks(stale_after_s=stale_after_s)
+        self.tracks = Tracks(stale_after_s=stale_after_s, max_vessels=max_vessels)
         self.presence = ZonePresence(index.zone_ids)
         self.book = AlertBook(
             engine.scopes, self.describe, self.recent_track, {z.id: z for z in index.zones}
@@ -247,6 +248,16 @@ class Pipeline:
         out.zone_events += zone_events
         out.zone_hours += zone_hours
         out.alerts += alerts
+        self._bound_vessels()
+
+    def _bound_vessels(self) -> None:
+        """Past the cap on vessels, the longest unheard go, from every rule too. Only at the
+        end of a slice: slices are cut by event time, so the same input evicts the same
+        vessels however it was batched."""
+        gone = self.tracks.evict_over_cap()
+        if gone:
+            self.engine.forget(gone)
+            self.stats.evicted_vessels = self.tracks.evicted
 
     def _timers(self) -> list[Alert]:
         w = self.watermark
@@ -330,6 +341,7 @@ def merged_hours(hours: list[ZoneHour]) -> list[ZoneHour]:
 def build_pipeline(
     zone_paths: Sequence[Path], rule_paths: Sequence[Path], *,
     coastline: Sequence[Any] = (), duplicate_window_s: float | None = 10.0,
+    max_vessels: int = DEFAULT_MAX_VESSELS,
 ) -> Pipeline:  # fmt: skip
     """A pipeline from zone folders and rule files (the service's and the tests' way in)."""
     catalog = ZoneCatalog.load(zone_paths)
@@ -337,4 +349,4 @@ def build_pipeline(
     shore = list(coastline) or [z.area for z in catalog.of_kind("land")]
     index = ZoneIndex(list(catalog), shore)
     engine = RuleEngine(load_rule_files(rule_paths), index)
-    return Pipeline(index, engine, duplicate_window_s=duplicate_window_s)
+    return Pipeline(index, engine, duplicate_window_s=duplicate_window_s, max_vessels=max_vessels)

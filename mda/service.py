@@ -23,6 +23,7 @@ from mda.config import Config
 from mda.feeds.service import PartnerFeeds
 from mda.ingest.pacing import EventPacer
 from mda.ingest.sources import LineBatch, Source
+from mda.ingest.stats import IngestStats
 from mda.ingest.stream import merged_batches
 from mda.ingest.timing import check_timed
 from mda.metrics import ServiceFigures, StatusServer
@@ -127,7 +128,7 @@ class Service:
     def _wire_figures(self) -> None:
         f = self.figures
         f.queue_depths = {"input": self.inbox.qsize, "store": self.outbox.qsize}
-        f.ingest = self.pipeline.stats.as_dict
+        f.ingest = lambda: self.run_stats().as_dict()
         pipeline, clock = self.pipeline, self.clock
         if self.live:
             f.lag_s = lambda: (
@@ -141,6 +142,16 @@ class Service:
         if publisher is not None:
             f.broker_connected = lambda: publisher.connected
             f.alerts_waiting_for_broker = lambda: publisher.queued
+
+    def run_stats(self) -> IngestStats:
+        """The run's counts: the core's, and what the sources dropped before it saw a line
+        (the same figures for ``/metrics`` and the closing summary)."""
+        stats = self.pipeline.stats
+        for name in ("oversized_lines", "dropped_datagrams"):
+            # Sources written outside mda (a test's, a plug-in's) may keep no counts.
+            total = sum(getattr(getattr(s, "counts", None), name, 0) for s in self.sources)
+            setattr(stats, name, total)
+        return stats
 
     # -- alerts ---------------------------------------------------------------------------------
 
@@ -357,7 +368,7 @@ class Service:
             positions=f.positions,
             alerts=sum(f.alerts_by_rule_state.values()),
             alerts_by_rule_state=dict(f.alerts_by_rule_state),
-            ingest_summary=self.pipeline.stats.summary(),
+            ingest_summary=self.run_stats().summary(),
             stored_batches=counts.batches if counts else 0,
             spooled_batches=counts.spooled_batches if counts else 0,
             published=self.publisher.published if self.publisher else 0,

@@ -15,6 +15,7 @@ import typer
 
 from mda.alerts.broker import parse_broker_url
 from mda.alerts.sinks import ConsoleAlertPrinter, JsonlAlertWriter
+from mda.cliargs import more_than_zero
 from mda.config import Config, SourceSettings, load_config
 from mda.errors import ConfigError
 from mda.ingest.sources import FileSource, Source, open_source
@@ -55,7 +56,8 @@ def resolve_store_url(config: Config) -> str | None:
 def make_pipeline(config: Config) -> Pipeline:
     """The pipeline for a configuration (zones, rules; land zones give the coastline)."""
     pipeline = build_pipeline(
-        config.zone_paths(), config.rule_paths(), duplicate_window_s=config.duplicate_window_s
+        config.zone_paths(), config.rule_paths(), duplicate_window_s=config.duplicate_window_s,
+        max_vessels=config.max_vessels,
     )
     pipeline.lateness_s = config.lateness_s
     pipeline.sequencer = Sequencer(config.step_s)
@@ -204,6 +206,7 @@ def replay_command(
 
     Records are put in event-time order within the lateness; a recording that carries no time
     at all stops with an error unless --start/--rate or --arrival says how to time it."""
+    more_than_zero("--speed", speed)
     timing = timing_options(lateness, start, rate, arrival)
     config = load_config(config_path)
     if timing.lateness_s is not None:

@@ -13,7 +13,8 @@ the vessel went, so the next fix opens a new segment (a resumption, not a jump).
 Each vessel's state (``mda.vessel_state``) is kept small: the last fix of each segment, the
 last static data, a few running figures the rules need, and the zones the vessel is in. Changes
 of name, call sign and IMO number are noted as static reports merge, for the identity rules.
-Stale vessels are evicted by event time.
+Stale vessels are evicted by event time; past ``max_vessels`` those with the oldest last report
+are evicted too (ties by MMSI), so the state is bounded whatever the input.
 """
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ from mda.model import Position, VesselStatic
 from mda.vessel_state import SPEED_HOUR_S, IdentityChange, Segment, VesselState, identity_text
 
 MAX_SEGMENTS: Final = 3
+
+# Vessels held at most. A busy regional picture holds tens of thousands and a global satellite
+# feed a few hundred thousand within the 48 h of staleness; a flood of made-up numbers must not
+# grow the state (about 1 kB a vessel with the rules' share) without end.
+DEFAULT_MAX_VESSELS: Final = 300_000
 
 # Identity changes noted for the rules (they read them by sequence number): a few thousand
 # cover any batch; changes are rare.
@@ -134,11 +140,16 @@ class Tracks:
     """Vessel states, updated a batch at a time; pure and deterministic."""
 
     def __init__(self, max_knots: float = 25.0, stale_after_s: float = 48 * 3600.0,
-                 max_gap_s: float = 24 * 3600.0) -> None:  # fmt: skip
+                 max_gap_s: float = 24 * 3600.0,
+                 max_vessels: int = DEFAULT_MAX_VESSELS) -> None:  # fmt: skip
+        if max_vessels < 1:
+            raise ValueError(f"max_vessels must be at least 1, not {max_vessels}")
         self.max_knots = max_knots
         self.stale_after_s = stale_after_s
         self.max_gap_s = max_gap_s
+        self.max_vessels = max_vessels
         self.vessels: dict[int, VesselState] = {}
+        self.evicted = 0  # vessels forgotten because ``max_vessels`` were held
         self.jumps = 0  # fixes that opened a new segment while another was alive
         # Recent identity changes; ``identity_seq`` counts every change ever noted, so the
         # last one held is number ``identity_seq - 1``.
@@ -340,6 +351,26 @@ class Tracks:
         for m in stale:
             del self.vessels[m]
         return stale
+
+    def evict_over_cap(self) -> list[int]:
+        """Past ``max_vessels``, forget the vessels with the oldest last report (ties: lower
+        MMSI first); returns their MMSIs. Event time only, so a replay evicts the same ones.
+
+        A little more than the excess goes (1/64 of the cap): a flood of new numbers then
+        pays for the ranking of every vessel once per many slices, not at every slice."""
+        held = len(self.vessels)
+        if held <= self.max_vessels:
+            return []
+        count = min(held, held - self.max_vessels + self.max_vessels // 64)
+        mmsi = np.fromiter(self.vessels, dtype=np.int64, count=held)
+        seen = np.fromiter((v.last_seen for v in self.vessels.values()), dtype=np.float64,
+                           count=held)  # fmt: skip
+        oldest = np.lexsort((mmsi, seen))[:count]
+        gone: list[int] = mmsi[oldest].tolist()
+        for m in gone:
+            del self.vessels[m]
+        self.evicted += len(gone)
+        return gone
 
 
 def _empty() -> TrackBatch:

@@ -87,6 +87,14 @@ def test_no_file_at_all_is_the_environment_alone() -> None:
         ("[[sources]]\nurl = 'x'\nspeed = 2\n", r"sources\[0\].speed: unknown setting"),
         ("[zones]\nfolders = 'z'\n", r"zones.folders: expected a list of strings"),
         ("[http\n", r"not valid TOML"),
+        # Numbers that make no sense are refused, not run with.
+        ("[pipeline]\nbatch_lines = -5\n", r"pipeline.batch_lines: at least 1, not -5"),
+        ("[pipeline]\nbatch_lines = 0\n", r"pipeline.batch_lines: at least 1, not 0"),
+        ("[pipeline]\nqueue_batches = 0\n", r"pipeline.queue_batches: at least 1, not 0"),
+        ("[pipeline]\nmax_vessels = 0\n", r"pipeline.max_vessels: at least 1, not 0"),
+        ("[pipeline]\nduplicate_window_s = -1.0\n",
+         r"pipeline.duplicate_window_s: at least 0, not -1.0"),
+        ("[database]\nspool_max_mb = -1\n", r"database.spool_max_mb: at least 1, not -1"),
     ],
 )
 def test_mistakes_name_the_key(tmp_path: Path, text: str, message: str) -> None:
@@ -97,3 +105,11 @@ def test_mistakes_name_the_key(tmp_path: Path, text: str, message: str) -> None:
 def test_a_bad_environment_value_names_the_variable() -> None:
     with pytest.raises(ConfigError, match="MDA_DATABASE_SPOOL_MAX_MB: 'lots' is not int"):
         load_config(None, env={"MDA_DATABASE_SPOOL_MAX_MB": "lots"})
+
+
+def test_the_cap_on_vessels_has_a_default_and_can_be_set(tmp_path: Path) -> None:
+    assert 200_000 <= load_config(None, env={}).max_vessels <= 500_000
+    path = write(tmp_path, "[pipeline]\nmax_vessels = 1000\n")
+    assert load_config(path, env={}).max_vessels == 1000
+    assert load_config(None, env={"MDA_PIPELINE_MAX_VESSELS": "2000"}).max_vessels == 2000
+

@@ -15,6 +15,7 @@ import typer
 
 from mda.alerts.broker import BrokerSettings, parse_broker_url
 from mda.alerts.mqtt import send_ack
+from mda.cliargs import more_than_zero
 from mda.config import load_config
 from mda.errors import ServiceUnavailableError
 
@@ -106,6 +107,7 @@ def ack(
     wait: Annotated[float, typer.Option(help="Seconds to wait for mda to confirm.")] = 10.0,
 ) -> None:
     """Acknowledge an alert; waits until the running service confirms it."""
+    more_than_zero("--wait", wait)
     broker = resolve_broker(mqtt, config, topic_prefix)
 
     async def run() -> dict[str, object] | None:

@@ -4,6 +4,19 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field, fields
+from typing import Any, Final
+
+# Field metadata read by ``/metrics`` (mda.metrics), so a counter added here is scraped with no
+# wiring of its own: ``reject`` counts input dropped as damaged or unusable (one sample of
+# ``mda_bad_input_total`` by reason); ``metric`` names a counter's own series where it is not
+# the field's name; ``label`` names the label of a counter kept by key.
+REJECT: Final = "reject"
+METRIC: Final = "metric"
+LABEL: Final = "label"
+
+
+def _rejected() -> Any:
+    return field(default=0, metadata={REJECT: True})
 
 
 @dataclass(slots=True)
@@ -15,37 +28,45 @@ class IngestStats:
     messages: int = 0
     records: int = 0
     other_nmea: int = 0  # valid non-AIS NMEA (GPS fixes, proprietary sentences ...)
-    junk_lines: int = 0  # comments, blank lines and lines that are not NMEA at all
-    bad_checksum: int = 0
-    missing_checksum: int = 0
-    malformed_sentence: int = 0  # wrong field count, fragment numbers, fill bits, channel
-    too_long: int = 0
-    non_ascii: int = 0
-    bad_tag_block: int = 0  # no closing backslash or unparseable
+    junk_lines: int = _rejected()  # comments, blank lines and lines that are not NMEA at all
+    bad_checksum: int = _rejected()
+    missing_checksum: int = _rejected()
+    malformed_sentence: int = _rejected()  # wrong field count, fragment numbers, fill bits ...
+    too_long: int = _rejected()
+    non_ascii: int = _rejected()
+    bad_tag_block: int = _rejected()  # no closing backslash or unparseable
     tag_block_bad_checksum: int = 0  # used leniently: the sentence has its own checksum
     bad_time: int = 0  # a time field that was present but implausible
-    invalid_payload: int = 0  # characters outside the six-bit armour, or empty
-    short_payload: int = 0  # fewer bits than the message type needs
-    unknown_type: int = 0  # message type 0 or above 27
-    orphan_fragments: int = 0
-    duplicate_fragments: int = 0
-    out_of_order_fragments: int = 0
-    expired_fragments: int = 0
-    evicted_fragments: int = 0  # dropped by the bound on held fragments
+    invalid_payload: int = _rejected()  # characters outside the six-bit armour, or empty
+    short_payload: int = _rejected()  # fewer bits than the message type needs
+    unknown_type: int = _rejected()  # message type 0 or above 27
+    orphan_fragments: int = _rejected()
+    duplicate_fragments: int = _rejected()
+    out_of_order_fragments: int = _rejected()
+    expired_fragments: int = _rejected()
+    evicted_fragments: int = _rejected()  # dropped by the bound on held fragments
     duplicates: int = 0  # whole messages already heard from this or another receiver
-    decode_errors: int = 0
-    bad_json: int = 0
+    decode_errors: int = _rejected()
+    bad_json: int = _rejected()
+    # Dropped by the sources before framing: a "line" too long to hold with no end in sight,
+    # and datagrams a full queue could not take (UDP cannot push back).
+    oversized_lines: int = _rejected()
+    dropped_datagrams: int = _rejected()
     untimed: int = 0  # records no clock could time (a plain log with no time at all)
     # Records that came behind the time already handed to the rules (the lateness passed):
     # stored and counted in history, but not used to move vessels back in time.
-    late: int = 0
+    late: int = field(default=0, metadata={METRIC: "late_records"})
     # Records whose time is far from their feed's (a broken clock): counted, never stored.
-    quarantined: int = 0
+    quarantined: int = field(default=0, metadata={METRIC: "quarantined_records"})
+    # Vessels forgotten because the cap on vessels held was reached (their oldest reports).
+    evicted_vessels: int = 0
     # Records by the clock that gave their time and its judgement ("pghp/repaired").
-    clocks: Counter[str] = field(default_factory=Counter)
-    by_type: Counter[int] = field(default_factory=Counter)
-    not_decoded_by_type: Counter[int] = field(default_factory=Counter)
-    rejected_values: Counter[str] = field(default_factory=Counter)
+    clocks: Counter[str] = field(default_factory=Counter, metadata={METRIC: "record_times"})
+    by_type: Counter[int] = field(
+        default_factory=Counter, metadata={LABEL: "type", METRIC: "messages_by_type"}
+    )
+    not_decoded_by_type: Counter[int] = field(default_factory=Counter, metadata={LABEL: "type"})
+    rejected_values: Counter[str] = field(default_factory=Counter, metadata={LABEL: "field"})
 
     def merge(self, other: IngestStats) -> None:
         """Add the counts of ``other`` to these."""
@@ -68,6 +89,7 @@ class IngestStats:
             + self.non_ascii
             + self.bad_tag_block
             + self.bad_json
+            + self.oversized_lines
         )
 
     def as_dict(self) -> dict[str, object]:
@@ -108,9 +130,23 @@ class IngestStats:
                 f"implausible times {self.bad_time}, "
                 f"tag blocks with bad checksum (used) {self.tag_block_bad_checksum}",
                 f"other NMEA {self.other_nmea}, comments or junk {self.junk_lines}",
+                f"dropped by the sources: oversized lines {self.oversized_lines}, "
+                f"dropped datagrams {self.dropped_datagrams}",
                 f"times: {self.clock_summary()}",
+                f"vessels evicted by the cap {self.evicted_vessels}",
+                *self._other_counts(),
             ]
         )
+
+    def _other_counts(self) -> list[str]:
+        """Counters the lines above do not name (added since): listed by name, so every
+        count of the run is in the summary as it is in ``/metrics``."""
+        others = [
+            f"{f.name.replace('_', ' ')} {getattr(self, f.name)}"
+            for f in fields(self)
+            if f.name not in _SUMMARISED and not isinstance(getattr(self, f.name), Counter)
+        ]
+        return [f"other counts: {', '.join(others)}"] if others else []
 
     def clock_summary(self) -> str:
         """Records by clock and how their time was judged, in one line."""
@@ -135,3 +171,15 @@ class IngestStats:
     def suspect_times(self) -> int:
         """Records whose time could not be trusted (stored, not used to judge movement)."""
         return sum(n for key, n in self.clocks.items() if key.endswith("/suspect"))
+
+
+# The counters ``IngestStats.summary`` names in its own words.
+_SUMMARISED: Final = frozenset((
+    "lines", "sentences", "messages", "records", "other_nmea", "junk_lines", "bad_checksum",
+    "missing_checksum", "malformed_sentence", "too_long", "non_ascii", "bad_tag_block",
+    "tag_block_bad_checksum", "bad_time", "invalid_payload", "short_payload", "unknown_type",
+    "orphan_fragments", "duplicate_fragments", "out_of_order_fragments", "expired_fragments",
+    "evicted_fragments", "duplicates", "decode_errors", "bad_json", "oversized_lines",
+    "dropped_datagrams", "untimed", "late", "evicted_vessels",
+))  # fmt: skip
+

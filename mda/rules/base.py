@@ -9,7 +9,8 @@ rule one vectorised comparison.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import heapq
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any, Final, Protocol
@@ -227,3 +228,18 @@ def vessel_label(state: VesselState) -> str:
     """How a message names a vessel: its name and MMSI."""
     name = state.shipname or "unnamed vessel"
     return f"{name} (MMSI {state.mmsi})"
+
+
+def pruned_timers(
+    timers: list[tuple[float, int]], live: Callable[[float, int], bool], held: int
+) -> list[tuple[float, int]]:
+    """A lazy timer heap without its dead entries once it holds more than twice the ``held``
+    vessels (and a few): a flood of vessels each heard once must not leave a deadline per
+    vessel behind it for hours. Rebuilt only then, so the cost is a constant per entry pushed.
+    Only entries that ``live`` rejects go, so what fires, and when, is unchanged."""
+    if len(timers) <= 2 * held + 64:
+        return timers
+    kept = [entry for entry in timers if live(*entry)]
+    heapq.heapify(kept)
+    return kept
+

@@ -23,7 +23,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from mda.geo import distance_m
-from mda.rules.base import BatchView, Detection, admits, vessel_label, zone_indices
+from mda.rules.base import (
+    BatchView,
+    Detection,
+    admits,
+    pruned_timers,
+    vessel_label,
+    zone_indices,
+)
 from mda.rules.settings import RuleSpec, detector_params
 from mda.tracks import Tracks
 from mda.zones.index import ZoneIndex
@@ -234,3 +241,6 @@ class GoingDarkRule:
             w = self.watch.get(m)
             if w is not None and not w.dark:
                 del self.watch[m]
+        # A deadline of a vessel no longer watched is skipped when it comes: drop them now.
+        self._timers = pruned_timers(self._timers, lambda _deadline, m: m in self.watch,
+                                     len(self.watch))  # fmt: skip

@@ -34,7 +34,14 @@ import numpy as np
 
 from mda.errors import ConfigError
 from mda.geo import KNOT_MS, distance_m
-from mda.rules.base import BatchView, Detection, admits, vessel_label, zone_indices
+from mda.rules.base import (
+    BatchView,
+    Detection,
+    admits,
+    pruned_timers,
+    vessel_label,
+    zone_indices,
+)
 from mda.rules.proximity import PortDistance, fixes_in_scope, near_within
 from mda.rules.settings import RuleSpec, detector_params
 from mda.timefmt import iso
@@ -347,6 +354,13 @@ class DarkRendezvousRule:
         for key in [k for k in self.meetings if k[0] in gone or k[1] in gone]:
             del self.meetings[key]
         self._spots = None
+        vessels = self.vessels
+
+        def live(deadline: float, m: int) -> bool:
+            v = vessels.get(m)
+            return v is not None and v.deadline == deadline
+
+        self._timers = pruned_timers(self._timers, live, len(vessels))
 
     # -- what an alert says --------------------------------------------------------------------
 

@@ -12,12 +12,20 @@ run must also be at least ``min_distance_from_shore_nm`` offshore (GFW publishes
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
-from mda.rules.base import BatchView, Detection, admits, vessel_label, zone_indices
+from mda.rules.base import (
+    BatchView,
+    Detection,
+    admits,
+    pruned_timers,
+    vessel_label,
+    zone_indices,
+)
 from mda.rules.settings import RuleSpec, detector_params
 from mda.tracks import Tracks
 from mda.zones.index import ZoneIndex
@@ -43,9 +51,10 @@ class _Run:
     """A vessel's open bucket and its current run of slow buckets."""
 
     __slots__ = ("active", "bucket", "bucket_ok", "dist_m", "hours", "last_lat", "last_lon",
-                 "last_time", "run_dist_m", "run_hours", "run_start")  # fmt: skip
+                 "last_time", "order", "run_dist_m", "run_hours", "run_start")  # fmt: skip
 
-    def __init__(self, bucket: int) -> None:
+    def __init__(self, bucket: int, order: int) -> None:
+        self.order = order  # runs made before it: its place among the rule's runs
         self.bucket = bucket
         self.bucket_ok = True  # every fix of the bucket in scope
         self.dist_m = 0.0
@@ -69,6 +78,11 @@ class LoiteringRule:
         self.index = index
         self.bucket_s = self.params.bucket_minutes * 60.0
         self.runs: dict[int, _Run] = {}
+        self._made = 0  # runs made so far
+        # (last time, MMSI) of every run as it was heard, oldest first; an entry whose run was
+        # heard since (or forgotten) is dead and skipped. Finds the runs fallen silent without
+        # a scan of every vessel at every tick (a flood holds hundreds of thousands).
+        self._heard: list[tuple[float, int]] = []
         self._swept = 0  # buckets before this one have been closed for every vessel
 
     def observe(self, view: BatchView) -> list[Detection]:
@@ -95,7 +109,8 @@ class LoiteringRule:
             if run is None:
                 if out[g] and not in_scope[s:e].any():
                     continue  # never in scope: no state for it
-                run = runs[m] = _Run(buckets[g])
+                run = runs[m] = _Run(buckets[g], self._made)
+                self._made += 1
             elif buckets[g] != run.bucket:
                 if buckets[g] < run.bucket:
                     continue  # a late bucket does not reopen the past
@@ -109,7 +124,24 @@ class LoiteringRule:
             run.bucket_ok = run.bucket_ok and not out[g]
             run.last_time = float(fx.time[e - 1])
             run.last_lat, run.last_lon = view.point(e - 1)
+            heapq.heappush(self._heard, (run.last_time, m))
+        self._heard = pruned_timers(self._heard, self._live, len(runs))
         return detections
+
+    def _live(self, last_time: float, m: int) -> bool:
+        run = self.runs.get(m)
+        return run is not None and run.last_time == last_time
+
+    def _silent_before(self, horizon: float) -> list[int]:
+        """The vessels whose run was last heard before ``horizon``, in the order of
+        ``self.runs`` (the order their runs were made), as a scan of every run finds them."""
+        heard, runs = self._heard, self.runs
+        found: dict[int, None] = {}
+        while heard and heard[0][0] < horizon:
+            t, m = heapq.heappop(heard)
+            if self._live(t, m):
+                found[m] = None
+        return sorted(found, key=lambda m: runs[m].order)
 
     def _close_bucket(self, m: int, run: _Run, tracks: Tracks) -> Detection | None:
         p = self.params
@@ -182,7 +214,7 @@ class LoiteringRule:
                         out.append(found)
                     run.bucket, run.bucket_ok, run.dist_m, run.hours = current, True, 0.0, 0.0
         horizon = watermark - self.params.silent_hours * 3600.0
-        for m in [m for m, r in self.runs.items() if r.last_time < horizon]:
+        for m in self._silent_before(horizon):
             found = self._end(m, self.runs.pop(m), watermark, "no position since")
             if found is not None:
                 out.append(found)
@@ -192,3 +224,4 @@ class LoiteringRule:
         """Drop evicted vessels."""
         for m in mmsis:
             self.runs.pop(m, None)
+        self._heard = pruned_timers(self._heard, self._live, len(self.runs))

@@ -24,6 +24,7 @@ fits no format (``1xxxxxxxx`` other than SAR aircraft, ``9xxxxxxxx`` outside the
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -36,7 +37,7 @@ from mda.ingest.flags import mid_table
 from mda.rules.anywhere import Where
 from mda.rules.base import BatchView, Detection, admits, vessel_label
 from mda.rules.settings import RuleSpec, detector_params
-from mda.tracks import Tracks
+from mda.tracks import DEFAULT_MAX_VESSELS, Tracks
 from mda.zones.index import ZoneIndex
 
 MmsiKind: TypeAlias = Literal[
@@ -103,38 +104,37 @@ def classify_mmsi(mmsi: int) -> MmsiClass:
 
 
 class NumberSet:
-    """A set of MMSIs kept as a sorted array (8 bytes a number) plus a few recent ones: a
-    feed with a whole fleet of invalid numbers must not cost a Python object per number."""
+    """MMSIs already judged, at most ``capacity`` of them; the oldest added are forgotten first.
 
-    MERGE_AT: Final = 1024
+    A feed full of invalid numbers (a misconfigured fleet, a fuzzer) must cost neither
+    unbounded memory nor time that grows with how many were met: membership is a hash lookup
+    per distinct number of a batch, and past ``capacity`` the number judged longest ago is
+    forgotten (it is judged again, and may alert again, if it is heard again).
+    """
 
-    def __init__(self) -> None:
-        self.sorted = np.zeros(0, dtype=np.int64)
-        self.recent: set[int] = set()
+    def __init__(self, capacity: int) -> None:
+        if capacity < 1:
+            raise ValueError(f"a number set holds at least one number, not {capacity}")
+        self.capacity = capacity
+        # Insertion-ordered with O(1) removal of the oldest (a plain dict's front fills with
+        # deleted slots when it is popped from there again and again).
+        self._numbers: OrderedDict[int, None] = OrderedDict()
+        self.forgotten = 0  # numbers dropped by the capacity
 
     def __len__(self) -> int:
-        return len(self.sorted) + len(self.recent)
+        return len(self._numbers)
 
     def __contains__(self, mmsi: int) -> bool:
-        if mmsi in self.recent:
-            return True
-        i = int(np.searchsorted(self.sorted, mmsi))
-        return i < len(self.sorted) and int(self.sorted[i]) == mmsi
-
-    def contains(self, mmsi: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
-        """Which of ``mmsi`` are in the set, elementwise."""
-        found: npt.NDArray[np.bool_] = np.isin(mmsi, self.sorted)
-        if self.recent:
-            found |= np.isin(mmsi, np.fromiter(self.recent, dtype=np.int64))
-        return found
+        return mmsi in self._numbers
 
     def add(self, mmsi: int) -> None:
-        """Add a number."""
-        self.recent.add(mmsi)
-        if len(self.recent) >= self.MERGE_AT:
-            fresh = np.fromiter(self.recent, dtype=np.int64, count=len(self.recent))
-            self.sorted = np.union1d(self.sorted, fresh)
-            self.recent.clear()
+        """Add a number; the oldest goes when the set is full."""
+        if mmsi in self._numbers:
+            return
+        self._numbers[mmsi] = None
+        while len(self._numbers) > self.capacity:
+            self._numbers.popitem(last=False)
+            self.forgotten += 1
 
 
 @lru_cache(maxsize=1)
@@ -159,9 +159,8 @@ def plain_ship_numbers(mmsi: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
 
 def unusual_numbers(mmsi: npt.NDArray[np.int64], known: NumberSet) -> list[int]:
     """The distinct MMSIs among ``mmsi`` that are not plain ship numbers, nor ``known``."""
-    others = np.unique(mmsi[~plain_ship_numbers(mmsi)])
-    result: list[int] = others[~known.contains(others)].tolist()
-    return result
+    others: list[int] = np.unique(mmsi[~plain_ship_numbers(mmsi)]).tolist()
+    return [m for m in others if m not in known]
 
 
 # -- the invalid_mmsi detector -----------------------------------------------------------------
@@ -192,13 +191,15 @@ class InvalidMmsiRule:
         self.params = detector_params(InvalidMmsiParams, spec)
         self.where = Where(self.scope, index, spec.where)
         # Numbers classified already: those reported, and valid ones that are not ships'.
-        self.checked = NumberSet()
+        # Bounded like the vessels themselves (the pipeline's cap, read from the tracks).
+        self.checked = NumberSet(DEFAULT_MAX_VESSELS)
         self.heard: dict[int, float] = {}  # open alerts: last heard
         self.not_alerted = 0  # numbers met while ``max_open`` alerts were open
 
     def observe(self, view: BatchView) -> list[Detection]:
         """Report new invalid numbers; note when open ones are heard."""
         out: list[Detection] = []
+        self.checked.capacity = view.tracks.max_vessels
         fx = view.fixes
         if len(fx):
             mmsi = fx.mmsi  # sorted: rows are in vessel-then-time order

@@ -14,6 +14,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from mda.alerts.mqtt import MqttAlertPublisher
+from mda.cliargs import at_least
 from mda.config import Config, load_config
 from mda.errors import ConfigError
 from mda.ingest.sources import open_source
@@ -158,6 +159,7 @@ def nats_config_command(
     = 16,
 ) -> None:
     """Print the subject mapping a NATS server needs (paste it into its configuration)."""
+    at_least("--partitions", partitions, 1)
     typer.echo(mapping_block(partitions))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 from mda.errors import ConfigError
-from mda.ingest.sources.base import BATCH_LINES, LineBatch, LineSplitter, Source
+from mda.ingest.sources.base import BATCH_LINES, LineBatch, LineSplitter, Source, SourceCounts
 from mda.ingest.sources.files import FileSource
 from mda.ingest.sources.mqtt import MqttSource
 from mda.ingest.sources.tcp import TcpClientSource, TcpListenSource
@@ -22,6 +22,7 @@ __all__ = [
     "LineSplitter",
     "MqttSource",
     "Source",
+    "SourceCounts",
     "TcpClientSource",
     "TcpListenSource",
     "UdpSource",

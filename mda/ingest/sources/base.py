@@ -29,11 +29,21 @@ class LineBatch:
     end_of_input: bool = False
 
 
+@dataclass(slots=True)
+class SourceCounts:
+    """What a source dropped before any line reached the core (the service adds these to the
+    run's counts: ``IngestStats`` has a field of each name)."""
+
+    oversized_lines: int = 0  # a "line" longer than ``LineSplitter.MAX_PENDING``
+    dropped_datagrams: int = 0  # UDP datagrams a full queue could not take
+
+
 class Source(Protocol):
     """An async producer of line batches."""
 
     name: str
     lateness_s: float | None
+    counts: SourceCounts
 
     def batches(self) -> AsyncIterator[LineBatch]:
         """Yield batches until the input ends (recordings) or forever (live feeds)."""
@@ -45,21 +55,31 @@ class LineSplitter:
 
     MAX_PENDING = 1 << 20  # a "line" longer than 1 MiB is garbage: dropped, not buffered
 
-    def __init__(self) -> None:
+    def __init__(self, counts: SourceCounts | None = None) -> None:
         self._tail = b""
-        self.overflows = 0
+        # Inside a line already dropped as oversized: the rest of it, up to its newline, goes
+        # too (one line, one count; its end is no line of its own).
+        self._skipping = False
+        self.counts = SourceCounts() if counts is None else counts
 
     def feed(self, chunk: bytes) -> list[bytes]:
         """Complete lines of ``chunk`` (with what was left from before)."""
         data = self._tail + chunk if self._tail else chunk
         lines = data.split(b"\n")
+        if self._skipping:
+            if len(lines) == 1:
+                return []  # the oversized line goes on
+            del lines[0]
+            self._skipping = False
         self._tail = lines.pop()
         if len(self._tail) > self.MAX_PENDING:
-            self.overflows += 1
+            self.counts.oversized_lines += 1
             self._tail = b""
+            self._skipping = True
         return lines
 
     def flush(self) -> list[bytes]:
         """The last line of a stream that did not end with a newline."""
         tail, self._tail = self._tail, b""
+        self._skipping = False
         return [tail] if tail else []

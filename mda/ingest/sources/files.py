@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import BinaryIO, cast
 
 from mda.errors import SourceError
-from mda.ingest.sources.base import BATCH_LINES, LineBatch, LineSplitter
+from mda.ingest.sources.base import BATCH_LINES, LineBatch, LineSplitter, SourceCounts
 
 CHUNK_BYTES = 1 << 20
 
@@ -70,13 +70,14 @@ class FileSource:
         self._paths = [path for s in specs for path in expand_paths(s)]
         self._batch_lines = batch_lines
         self._stamp = stamp_arrival
+        self.counts = SourceCounts()
 
     async def batches(self) -> AsyncIterator[LineBatch]:
         feed = ""
         for path in self._paths:
             feed = feed or ("stdin" if str(path) == "-" else str(path))
             handle = _open(path)
-            splitter = LineSplitter()
+            splitter = LineSplitter(self.counts)
             pending: list[bytes] = []
             try:
                 while True:

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import aiomqtt
 
 from mda.errors import SourceError
-from mda.ingest.sources.base import LineBatch, log
+from mda.ingest.sources.base import LineBatch, SourceCounts, log
 
 
 class MqttSource:
@@ -44,6 +44,7 @@ class MqttSource:
         self._backoff = backoff_s
         self.connections = 0
         self.subscribed = asyncio.Event()
+        self.counts = SourceCounts()  # messages are whole: nothing to drop before framing
 
     async def batches(self) -> AsyncIterator[LineBatch]:
         delay = self._backoff[0]

@@ -7,7 +7,7 @@ import time
 from collections.abc import AsyncIterator
 
 from mda.errors import SourceError
-from mda.ingest.sources.base import LineBatch, LineSplitter, log
+from mda.ingest.sources.base import LineBatch, LineSplitter, SourceCounts, log
 
 READ_BYTES = 1 << 16
 
@@ -39,6 +39,7 @@ class TcpClientSource:
         self._backoff = backoff_s
         self._connect_timeout_s = connect_timeout_s
         self.connections = 0
+        self.counts = SourceCounts()
 
     async def batches(self) -> AsyncIterator[LineBatch]:
         delay = self._backoff[0]
@@ -58,7 +59,7 @@ class TcpClientSource:
             delay = self._backoff[0]
             log.info("connected to %s", self.name)
             try:
-                async for batch in _read_lines(reader, self.name, self._silence_s):
+                async for batch in _read_lines(reader, self.name, self._silence_s, self.counts):
                     yield batch
                 log.warning("%s closed the connection; reconnecting", self.name)
             except OSError as exc:
@@ -68,10 +69,10 @@ class TcpClientSource:
 
 
 async def _read_lines(
-    reader: asyncio.StreamReader, feed: str, silence_s: float
+    reader: asyncio.StreamReader, feed: str, silence_s: float, counts: SourceCounts
 ) -> AsyncIterator[LineBatch]:
     """Batches of complete lines until EOF, logging each stretch of silence once."""
-    splitter = LineSplitter()
+    splitter = LineSplitter(counts)
     silent_since: float | None = None
     while True:
         try:
@@ -103,6 +104,7 @@ class TcpListenSource:
         self._queue: asyncio.Queue[LineBatch] = asyncio.Queue(queue_batches)
         self.bound_port: int | None = None
         self.ready = asyncio.Event()  # set once listening (then bound_port is known)
+        self.counts = SourceCounts()  # of every receiver that connected
 
     async def batches(self) -> AsyncIterator[LineBatch]:
         try:
@@ -123,7 +125,7 @@ class TcpListenSource:
         log.info("receiver connected: %s", feed)
         try:
             # No silence warnings: a pushing receiver that goes quiet just disconnects later.
-            async for batch in _read_lines(reader, feed, silence_s=3600.0):
+            async for batch in _read_lines(reader, feed, 3600.0, self.counts):
                 await self._queue.put(batch)  # a full queue slows this receiver (backpressure)
         except OSError as exc:
             log.warning("receiver %s: %s", feed, exc)

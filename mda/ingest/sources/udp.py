@@ -7,7 +7,7 @@ import time
 from collections.abc import AsyncIterator
 
 from mda.errors import SourceError
-from mda.ingest.sources.base import LineBatch, log
+from mda.ingest.sources.base import LineBatch, SourceCounts, log
 
 
 class _Protocol(asyncio.DatagramProtocol):
@@ -29,7 +29,7 @@ class UdpSource:
         self._host = host
         self._port = port
         self._queue: asyncio.Queue[LineBatch] = asyncio.Queue(queue_batches)
-        self.dropped_datagrams = 0
+        self.counts = SourceCounts()
         self.bound_port: int | None = None
         self.ready = asyncio.Event()  # set once listening (then bound_port is known)
 
@@ -38,13 +38,15 @@ class UdpSource:
         try:
             self._queue.put_nowait(LineBatch(feed, time.time(), data.split(b"\n")))
         except asyncio.QueueFull:
-            self.dropped_datagrams += 1
-            if self.dropped_datagrams in (1, 10, 100) or self.dropped_datagrams % 1000 == 0:
-                log.error(
-                    "%s: consumer behind, %d datagrams dropped so far",
-                    self.name,
-                    self.dropped_datagrams,
-                )
+            self.counts.dropped_datagrams += 1
+            dropped = self.counts.dropped_datagrams
+            if dropped in (1, 10, 100) or dropped % 1000 == 0:
+                log.error("%s: consumer behind, %d datagrams dropped so far", self.name, dropped)
+
+    @property
+    def dropped_datagrams(self) -> int:
+        """Datagrams dropped because the consumer was behind."""
+        return self.counts.dropped_datagrams
 
     async def batches(self) -> AsyncIterator[LineBatch]:
         loop = asyncio.get_running_loop()
