@@ -17,7 +17,7 @@ from mda.api.roles import Permission
 from mda.api.schemas import AcknowledgeRequest, AlertPage, Comment, CommentRequest
 from mda.api.tokens import Principal
 from mda.errors import ConfigError
-from mda.store.queries import SEVERITIES, STATES, Queries
+from mda.store.queries import SEVERITIES, STATES, Queries, TooManyRowsError
 
 router = APIRouter(tags=["alerts"])
 Reader = Annotated[Principal, Depends(require(Permission.ALERTS))]
@@ -62,12 +62,15 @@ async def alerts(
                                what="alerts")  # fmt: skip
 
     def stored(q: Queries) -> list[dict[str, Any]]:
-        frame = q.alerts(start, end, vessel=mmsi, zone=query.zone, rule=sorted(query.rules) or
-                         None, severity=sorted(query.severities) or None,
-                         state=sorted(states) or None)  # fmt: skip
-        if len(frame) > ctx.settings.max_rows:
-            raise ConfigError(f"{len(frame)} alerts in this window: more than the "
-                              f"{ctx.settings.max_rows} allowed; narrow it")  # fmt: skip
+        try:
+            frame = q.alerts(start, end, vessel=mmsi, zone=query.zone,
+                             rule=sorted(query.rules) or None,
+                             severity=sorted(query.severities) or None,
+                             state=sorted(states) or None,
+                             row_limit=ctx.settings.max_rows)  # fmt: skip
+        except TooManyRowsError:
+            raise ConfigError(f"more than the {ctx.settings.max_rows} alerts allowed in one "
+                              "answer in this window; narrow it") from None  # fmt: skip
         return [json.loads(b) for b in frame["body"].to_list()]
 
     found = await ctx.need_store().run(stored)
