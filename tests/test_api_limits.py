@@ -5,10 +5,14 @@ browsers and caches from keeping or reinterpreting it."""
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from mda.api import routes_zones
 from tests.api_process import MIB, api_process, post_flood
 from tests.test_api_kit import world
 from tests.test_api_stream import served
@@ -94,3 +98,28 @@ async def test_the_api_description_is_served_to_a_signed_in_browser(tmp_path: Pa
     assert signed_in.status_code == 200
     assert page.status_code == 200 and "/api/v1/openapi.json" in page.text
     assert schema.status_code == 200 and "/api/v1/vessels" in schema.json()["paths"]
+
+
+async def test_zone_outlines_are_simplified_off_the_event_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Simplifying outlines takes seconds for a large catalogue: the event loop, which also
+    ingests and raises alerts, must not wait for it."""
+    loop_thread = threading.get_ident()
+    threads: list[int] = []
+    for name in ("collection", "cables", "zone_feature"):
+        monkeypatch.setattr(routes_zones, name, _watched(getattr(routes_zones, name), threads))
+    async with world(tmp_path, None) as w:
+        answers = [await w.get("/api/v1/zones", "officer", simplify_m=500),
+                   await w.get("/api/v1/zones/test-sea", "officer", simplify_m=500),
+                   await w.get("/api/v1/cables", "officer", simplify_m=500)]  # fmt: skip
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert len(threads) == 3 and loop_thread not in threads
+
+
+def _watched(render: Callable[..., Any], threads: list[int]) -> Callable[..., Any]:
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.get_ident())
+        return render(*args, **kwargs)
+
+    return watched
