@@ -175,11 +175,11 @@ class StatusServer:
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            request = await asyncio.wait_for(reader.readline(), 5.0)
-            while (await asyncio.wait_for(reader.readline(), 5.0)) not in (b"\r\n", b"\n", b""):
-                pass
-            parts = request.decode("latin-1").split()
-            path = parts[1] if len(parts) > 1 else "/"
+            try:
+                path = await asyncio.wait_for(_request_path(reader), HEAD_TIMEOUT_S)
+            except _HeadTooLargeError as refused:
+                await _answer(writer, refused.status, "text/plain", refused.reason.encode())
+                return
             if path == "/metrics":
                 status, ctype, body = (
                     200,
@@ -192,14 +192,49 @@ class StatusServer:
                 body = json.dumps(details).encode()
             else:
                 status, ctype, body = 404, "text/plain", b"not found\n"
-            reason = {200: "OK", 404: "Not Found", 503: "Service Unavailable"}[status]
-            writer.write(
-                f"HTTP/1.1 {status} {reason}\r\nContent-Type: {ctype}\r\n"
-                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
-                + body
-            )
-            await writer.drain()
+            await _answer(writer, status, ctype, body)
         except (TimeoutError, ConnectionError) as exc:
             log.debug("status request failed: %s", exc)
         finally:
             writer.close()
+
+
+# A scrape or a health probe sends one short line and a few headers: anything much larger is
+# not one, and is answered as such without being read further.
+HEAD_TIMEOUT_S = 5.0
+MAX_HEADER_LINES = 100
+_REASONS = {200: "OK", 404: "Not Found", 414: "URI Too Long",
+            431: "Request Header Fields Too Large", 503: "Service Unavailable"}  # fmt: skip
+
+
+class _HeadTooLargeError(Exception):
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status, self.reason = status, reason
+
+
+async def _request_path(reader: asyncio.StreamReader) -> str:
+    """The path of the request line, once the whole head is read. A line past the reader's
+    limit (64 KiB) or more than MAX_HEADER_LINES headers raise _HeadTooLargeError."""
+    request = await _line(reader, 414, "request line too long\n")
+    for _ in range(MAX_HEADER_LINES):
+        if await _line(reader, 431, "header line too long\n") in (b"\r\n", b"\n", b""):
+            parts = request.decode("latin-1").split()
+            return parts[1] if len(parts) > 1 else "/"
+    raise _HeadTooLargeError(431, "too many header lines\n")
+
+
+async def _line(reader: asyncio.StreamReader, status: int, reason: str) -> bytes:
+    try:
+        return await reader.readline()
+    except ValueError:  # StreamReader: a line longer than its limit
+        raise _HeadTooLargeError(status, reason) from None
+
+
+async def _answer(writer: asyncio.StreamWriter, status: int, ctype: str, body: bytes) -> None:
+    writer.write(
+        f"HTTP/1.1 {status} {_REASONS[status]}\r\nContent-Type: {ctype}\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+        + body
+    )
+    await writer.drain()
