@@ -4,9 +4,11 @@ that keep a request from stalling the service."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -275,3 +277,33 @@ def test_a_query_cut_by_the_statement_timeout_is_504(plain_database: str) -> Non
         queries.fetch("SELECT pg_sleep(2)")
     assert status_of(caught.value) == 504
     assert "the query ran longer than 0.05 s and was cancelled" in str(caught.value)
+
+
+async def test_a_request_waits_for_a_busy_store_no_longer_than_a_query_may_run(
+    tmp_path: Path, plain_database: str
+) -> None:
+    """Every store connection in use: the next request is told so (503), it does not queue
+    for ever behind them."""
+    async with world(tmp_path, plain_database, query_workers=1, statement_timeout_s=0.5) as w:
+        release = threading.Event()
+        store = w.app.state.mda.need_store()
+        holding = asyncio.create_task(store.run(lambda q: release.wait(60)))
+        try:
+            response = await w.get(TRACK, "analyst", **DAY)
+        finally:
+            release.set()
+            await holding
+        after = await w.get(TRACK, "analyst", **DAY)
+    assert (response.status_code, response.json()) == (
+        503,
+        {"detail": "the store is busy (1 query running, the most at once); try again shortly"},
+    )
+    assert after.status_code == 200
+
+
+async def test_the_audit_log_queries_have_the_statement_timeout_too(
+    tmp_path: Path, plain_database: str
+) -> None:
+    async with world(tmp_path, plain_database, statement_timeout_s=7) as w:
+        (row,) = await w.app.state.mda.audit._execute("SHOW statement_timeout", ())
+    assert row == {"statement_timeout": "7s"}

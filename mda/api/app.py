@@ -66,7 +66,8 @@ def build_api(
     store = None
     if store_url is not None:
         store = StoreReader(store_url, ZoneCatalog(zones), settings)
-    ctx = ApiContext(settings, tokens, list(zones), AuditLog(store_url), live, store, now)
+    audit = AuditLog(store_url, statement_timeout_s=settings.statement_timeout_s)
+    ctx = ApiContext(settings, tokens, list(zones), audit, live, store, now)
     # The description is served behind tokens (install_docs), not by FastAPI's open routes.
     app = FastAPI(title="mda", version=__version__, description=DESCRIPTION,
                   docs_url=None, redoc_url=None, openapi_url=None)  # fmt: skip
