@@ -44,14 +44,17 @@ class ApiProcess:
 
 
 @contextlib.contextmanager
-def api_process(tmp_path: Path, database: str) -> Iterator[ApiProcess]:
-    """``mda api serve`` on a free loopback port, with an analyst's token."""
+def api_process(
+    tmp_path: Path, database: str, env: dict[str, str] | None = None
+) -> Iterator[ApiProcess]:
+    """``mda api serve`` on a free loopback port, with an analyst's token (``env``: the
+    process's environment, default this one's)."""
     tokens_file = tmp_path / "tokens.json"
     tokens = {"analyst": TokenStore(tokens_file).add("analyst", "analyst")}
     process = subprocess.Popen(
         [sys.executable, "-c", ENTRY, "api", "serve", "--database", database, "--listen",
          "127.0.0.1:0", "--tokens-file", str(tokens_file)],
-        stderr=subprocess.PIPE, text=True,
+        stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,  # mda as installed (or env's)
     )  # fmt: skip
     try:
         assert process.stderr is not None
