@@ -174,3 +174,15 @@ def test_the_default_tokens_folder_is_made_for_the_service(tmp_path: Path) -> No
     ran = subprocess.run([sys.executable, "-c", probe], check=False, capture_output=True,
                          text=True, timeout=120, env=env)  # fmt: skip
     assert (ran.returncode, ran.stdout.strip()) == (0, "True"), ran.stderr
+
+
+def test_serving_an_unreachable_store_is_one_clear_line(tmp_path: Path) -> None:
+    tokens = str(tmp_path / "tokens.json")
+    ran = _mda("api", "serve", "--database", "postgresql://postgres@127.0.0.1:1/none",
+               "--listen", "127.0.0.1:0", "--tokens-file", tokens)  # fmt: skip
+    lines = [line for line in ran.stderr.strip().splitlines() if "no API tokens yet" not in line]
+    assert ran.returncode != 0
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("mda: error: API audit log: cannot reach the database at "
+                               "postgresql://postgres@127.0.0.1:1/none: ")  # fmt: skip
+    assert "Connection refused" in lines[0]

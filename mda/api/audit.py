@@ -64,6 +64,16 @@ class AuditLog:
         """Connect and create the tables if they are missing."""
         if self.url is None:
             return
+        try:
+            # Once by hand first: the pool would log every failed attempt (several lines each)
+            # before giving up, where an unreachable database deserves one clear line.
+            first = await psycopg.AsyncConnection.connect(self.url, connect_timeout=10)
+        except psycopg.Error as exc:
+            reason = str(exc).strip().splitlines()[0].removeprefix("connection failed: ")
+            raise ServiceUnavailableError(
+                f"API audit log: cannot reach the database at {redact_url(self.url)}: {reason}"
+            ) from exc
+        await first.close()
         pool: AsyncConnectionPool[psycopg.AsyncConnection[dict[str, Any]]] = AsyncConnectionPool(
             self.url, min_size=1, max_size=4, open=False,
             kwargs={"autocommit": True, "row_factory": dict_row, "options": self._options},
