@@ -307,3 +307,15 @@ async def test_the_audit_log_queries_have_the_statement_timeout_too(
     async with world(tmp_path, plain_database, statement_timeout_s=7) as w:
         (row,) = await w.app.state.mda.audit._execute("SHOW statement_timeout", ())
     assert row == {"statement_timeout": "7s"}
+
+
+async def test_stored_alerts_come_a_page_at_a_time(tmp_path: Path, plain_database: str) -> None:
+    async with world(tmp_path, plain_database) as w:
+        (opened,) = w.alerts
+        others = [opened._replace(alert_id=str(uuid.UUID(int=n)), dedup_key=f"copy-{n}")
+                  for n in (1, 2)]  # fmt: skip
+        await store(plain_database, [StoreBatch(alerts=others)])
+        whole = (await w.get("/api/v1/alerts", "analyst", **DAY)).json()
+        page = (await w.get("/api/v1/alerts", "analyst", **DAY, limit=1, offset=1)).json()
+    assert (whole["total"], page["total"], page["limit"], page["offset"]) == (3, 3, 1, 1)
+    assert page["alerts"] == whole["alerts"][1:2]
