@@ -144,7 +144,8 @@ def test_a_tokens_file_in_a_missing_folder_stops_the_service_with_one_line(
     assert ran.returncode != 0
     assert ran.stderr.strip().splitlines() == [
         f"mda: error: api.tokens_file: the folder {missing.parent} does not exist (create it, "
-        f"or make a token with `mda api token add --tokens-file {missing}`, which creates it)"]
+        f"or make a token with `mda api token add --tokens-file {missing}`, which creates it)"
+    ]
     assert not missing.parent.exists()
 
 
@@ -155,7 +156,8 @@ def test_serving_a_store_checks_the_tokens_folder_too(tmp_path: Path) -> None:
     assert ran.returncode != 0
     assert ran.stderr.strip().splitlines() == [
         f"mda: error: api.tokens_file: the folder {missing.parent} does not exist (create it, "
-        f"or make a token with `mda api token add --tokens-file {missing}`, which creates it)"]
+        f"or make a token with `mda api token add --tokens-file {missing}`, which creates it)"
+    ]
 
 
 def test_the_default_tokens_folder_is_made_for_the_service(tmp_path: Path) -> None:
