@@ -4,9 +4,12 @@ that keep a request from stalling the service."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
+import threading
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,8 +20,9 @@ import pytest
 
 from mda.api.errors import status_of
 from mda.errors import MdaError
-from mda.store.queries import Queries, QueryLimits
-from tests.test_api_kit import ALPHA, BRAVO, CHARLIE, DANE, World, world
+from mda.store.batch import StoreBatch
+from mda.store.queries import Queries, QueryLimits, TooManyRowsError
+from tests.test_api_kit import ALPHA, BRAVO, CHARLIE, DANE, World, store, world
 
 DAY = {"since": "2026-01-01", "until": "2026-01-02"}
 TRACK = f"/api/v1/vessels/{ALPHA}/track"
@@ -147,13 +151,79 @@ async def test_the_audit_log_is_read_by_admins(tmp_path: Path, plain_database: s
     assert none == []
 
 
-async def test_an_answer_over_the_row_limit_is_refused(tmp_path: Path, plain_database: str) -> None:
+@pytest.fixture
+def rows_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many rows each store query handed to the API process (the real query runs; this
+    only counts what came back)."""
+    counts: list[int] = []
+    fetch = Queries.fetch
+
+    def counted(self: Queries, *args: Any, **kwargs: Any) -> pl.DataFrame:
+        try:
+            frame = fetch(self, *args, **kwargs)
+        except TooManyRowsError as exc:
+            counts.append(exc.limit + 1)  # what the database returned: one past the limit
+            raise
+        counts.append(len(frame))
+        return frame
+
+    monkeypatch.setattr(Queries, "fetch", counted)
+    return counts
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "detail"),
+    [(TRACK, {}, "more than the 10 positions allowed in one answer in this window; narrow "
+      "the window (or thin the track with resolution_s)"),
+     ("/api/v1/positions", {"bbox": "8,0,12,2"}, "more than the 10 positions allowed in one "
+      "answer in this window; narrow the window or the area")],
+)  # fmt: skip
+async def test_an_answer_over_the_row_limit_is_refused_without_reading_its_rows(
+    tmp_path: Path, plain_database: str, rows_read: list[int], path: str,
+    params: dict[str, str], detail: str,
+) -> None:  # fmt: skip
     async with world(tmp_path, plain_database, max_rows=10) as w:
-        response = await w.get(TRACK, "analyst", **DAY)
-    assert response.status_code == 422
-    assert response.json() == {"detail": "60 positions in this window: more than the 10 allowed "
-                               "in one answer; narrow the window (or thin the track with "
-                               "resolution_s)"}  # fmt: skip
+        response = await w.get(path, "analyst", **DAY, **params)
+    assert (response.status_code, response.json()) == (422, {"detail": detail})
+    assert rows_read and max(rows_read) <= 11
+
+
+async def test_stored_alerts_over_the_row_limit_are_refused_without_reading_them(
+    tmp_path: Path, plain_database: str, rows_read: list[int]
+) -> None:
+    async with world(tmp_path, plain_database, max_rows=1) as w:
+        (opened,) = w.alerts
+        others = [opened._replace(alert_id=str(uuid.UUID(int=n)), dedup_key=f"copy-{n}")
+                  for n in (1, 2)]  # fmt: skip
+        await store(plain_database, [StoreBatch(alerts=others)])  # three in the store
+        response = await w.get("/api/v1/alerts", "analyst", **DAY)
+    assert (response.status_code, response.json()) == (
+        422,
+        {"detail": "more than the 1 alerts allowed in one answer in this window; narrow it"},
+    )
+    assert max(rows_read) <= 2
+
+
+async def test_a_zone_is_read_at_most_twice_its_row_limit(
+    tmp_path: Path, plain_database: str, rows_read: list[int]
+) -> None:
+    """A zone's positions are read by its bounding box, then tested exactly: a few more rows
+    than answered may be read, never all of them."""
+    async with world(tmp_path, plain_database, max_rows=10) as w:
+        response = await w.get("/api/v1/positions", "analyst", **DAY, zone="test-sea")
+    assert (response.status_code, response.json()) == (422, {
+        "detail": "more than 20 positions in the bounding box of zone test-sea in this window "
+                  "(twice the 10 allowed in one answer); narrow the window"})  # fmt: skip
+    assert max(rows_read) <= 21
+
+
+async def test_a_thinned_track_may_read_twice_its_row_limit(
+    tmp_path: Path, plain_database: str, rows_read: list[int]
+) -> None:
+    async with world(tmp_path, plain_database, max_rows=30) as w:
+        thinned = await w.get(TRACK, "analyst", **DAY, resolution_s=300)
+    assert thinned.status_code == 200 and thinned.json()["count"] < 30
+    assert max(rows_read) <= 61
 
 
 @pytest.mark.parametrize(
@@ -207,3 +277,45 @@ def test_a_query_cut_by_the_statement_timeout_is_504(plain_database: str) -> Non
         queries.fetch("SELECT pg_sleep(2)")
     assert status_of(caught.value) == 504
     assert "the query ran longer than 0.05 s and was cancelled" in str(caught.value)
+
+
+async def test_a_request_waits_for_a_busy_store_no_longer_than_a_query_may_run(
+    tmp_path: Path, plain_database: str
+) -> None:
+    """Every store connection in use: the next request is told so (503), it does not queue
+    for ever behind them."""
+    async with world(tmp_path, plain_database, query_workers=1, statement_timeout_s=0.5) as w:
+        release = threading.Event()
+        store = w.app.state.mda.need_store()
+        holding = asyncio.create_task(store.run(lambda q: release.wait(60)))
+        try:
+            response = await w.get(TRACK, "analyst", **DAY)
+        finally:
+            release.set()
+            await holding
+        after = await w.get(TRACK, "analyst", **DAY)
+    assert (response.status_code, response.json()) == (
+        503,
+        {"detail": "the store is busy (1 query running, the most at once); try again shortly"},
+    )
+    assert after.status_code == 200
+
+
+async def test_the_audit_log_queries_have_the_statement_timeout_too(
+    tmp_path: Path, plain_database: str
+) -> None:
+    async with world(tmp_path, plain_database, statement_timeout_s=7) as w:
+        (row,) = await w.app.state.mda.audit._execute("SHOW statement_timeout", ())
+    assert row == {"statement_timeout": "7s"}
+
+
+async def test_stored_alerts_come_a_page_at_a_time(tmp_path: Path, plain_database: str) -> None:
+    async with world(tmp_path, plain_database) as w:
+        (opened,) = w.alerts
+        others = [opened._replace(alert_id=str(uuid.UUID(int=n)), dedup_key=f"copy-{n}")
+                  for n in (1, 2)]  # fmt: skip
+        await store(plain_database, [StoreBatch(alerts=others)])
+        whole = (await w.get("/api/v1/alerts", "analyst", **DAY)).json()
+        page = (await w.get("/api/v1/alerts", "analyst", **DAY, limit=1, offset=1)).json()
+    assert (whole["total"], page["total"], page["limit"], page["offset"]) == (3, 3, 1, 1)
+    assert page["alerts"] == whole["alerts"][1:2]

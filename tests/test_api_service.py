@@ -4,6 +4,9 @@ it), answered over loopback."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -120,3 +123,68 @@ async def test_the_service_starts_the_api_its_configuration_asks_for(tmp_path: P
         stop.set()
         await running
     assert not service.api.serving
+
+
+def _mda(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", "import mda.cli; mda.cli.main()", *args],
+                          check=False, capture_output=True, text=True, timeout=120,
+                          env=env)  # fmt: skip
+
+
+def test_a_tokens_file_in_a_missing_folder_stops_the_service_with_one_line(
+    tmp_path: Path,
+) -> None:
+    """Most likely a typo or a volume not mounted: a service that started anyway would refuse
+    every request with 401 and never say why."""
+    missing = tmp_path / "no-such-folder" / "tokens.json"
+    config = tmp_path / "mda.toml"
+    config.write_text(f'[[sources]]\nurl = "{ANCHOR_DRAG}"\n'
+                      f'[api]\nlisten = "127.0.0.1:0"\ntokens_file = "{missing}"\n')  # fmt: skip
+    ran = _mda("run", "--config", str(config))
+    assert ran.returncode != 0
+    assert ran.stderr.strip().splitlines() == [
+        f"mda: error: api.tokens_file: the folder {missing.parent} does not exist (create it, "
+        f"or make a token with `mda api token add --tokens-file {missing}`, which creates it)"
+    ]
+    assert not missing.parent.exists()
+
+
+def test_serving_a_store_checks_the_tokens_folder_too(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-folder" / "tokens.json"
+    ran = _mda("api", "serve", "--database", "postgresql://127.0.0.1:1/none", "--listen",
+               "127.0.0.1:0", "--tokens-file", str(missing))  # fmt: skip
+    assert ran.returncode != 0
+    assert ran.stderr.strip().splitlines() == [
+        f"mda: error: api.tokens_file: the folder {missing.parent} does not exist (create it, "
+        f"or make a token with `mda api token add --tokens-file {missing}`, which creates it)"
+    ]
+
+
+def test_the_default_tokens_folder_is_made_for_the_service(tmp_path: Path) -> None:
+    """mda's own data folder is mda's to create, as the embedded database creates it."""
+    env = {**os.environ, "MDA_EMBEDDED_PGDATA": str(tmp_path / "data" / "postgres")}
+    settings = ApiSettings(listen="127.0.0.1:0",
+                           tokens_file=tmp_path / "data" / "api-tokens.json")  # fmt: skip
+    probe = (
+        "import os, sys; from pathlib import Path; from mda.api import ServiceApi; "
+        "from mda.api.settings import ApiSettings; from mda.config import Config; "
+        "from mda.service_commands import make_pipeline; "
+        f"ServiceApi(ApiSettings(listen={settings.listen!r}), make_pipeline(Config("
+        "http_listen=None)), feeds=None, acknowledge=lambda *_: None, store_url=None); "
+        f"print(Path({str(settings.tokens_file.parent)!r}).is_dir())"
+    )
+    ran = subprocess.run([sys.executable, "-c", probe], check=False, capture_output=True,
+                         text=True, timeout=120, env=env)  # fmt: skip
+    assert (ran.returncode, ran.stdout.strip()) == (0, "True"), ran.stderr
+
+
+def test_serving_an_unreachable_store_is_one_clear_line(tmp_path: Path) -> None:
+    tokens = str(tmp_path / "tokens.json")
+    ran = _mda("api", "serve", "--database", "postgresql://postgres@127.0.0.1:1/none",
+               "--listen", "127.0.0.1:0", "--tokens-file", tokens)  # fmt: skip
+    lines = [line for line in ran.stderr.strip().splitlines() if "no API tokens yet" not in line]
+    assert ran.returncode != 0
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("mda: error: API audit log: cannot reach the database at "
+                               "postgresql://postgres@127.0.0.1:1/none: ")  # fmt: skip
+    assert "Connection refused" in lines[0]

@@ -54,17 +54,29 @@ _ERRORS: Final = (psycopg.OperationalError, psycopg.InterfaceError, TimeoutError
 class AuditLog:
     """Writes and reads the audit log and alert comments (a small connection pool)."""
 
-    def __init__(self, url: str | None) -> None:
+    def __init__(self, url: str | None, *, statement_timeout_s: float = 15.0) -> None:
         self.url = url
+        # As the store queries have: a slow audit read cannot hold a connection for ever.
+        self._options = f"-c statement_timeout={max(1, round(statement_timeout_s * 1000))}"
         self._pool: AsyncConnectionPool[psycopg.AsyncConnection[dict[str, Any]]] | None = None
 
     async def start(self) -> None:
         """Connect and create the tables if they are missing."""
         if self.url is None:
             return
+        try:
+            # Once by hand first: the pool would log every failed attempt (several lines each)
+            # before giving up, where an unreachable database deserves one clear line.
+            first = await psycopg.AsyncConnection.connect(self.url, connect_timeout=10)
+        except psycopg.Error as exc:
+            reason = str(exc).strip().splitlines()[0].removeprefix("connection failed: ")
+            raise ServiceUnavailableError(
+                f"API audit log: cannot reach the database at {redact_url(self.url)}: {reason}"
+            ) from exc
+        await first.close()
         pool: AsyncConnectionPool[psycopg.AsyncConnection[dict[str, Any]]] = AsyncConnectionPool(
             self.url, min_size=1, max_size=4, open=False,
-            kwargs={"autocommit": True, "row_factory": dict_row},
+            kwargs={"autocommit": True, "row_factory": dict_row, "options": self._options},
         )  # fmt: skip
         try:
             await pool.open(wait=True, timeout=10.0)

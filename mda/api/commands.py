@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from mda.api.roles import ROLE_NAMES, parse_role
-from mda.api.tokens import TokenStore, default_tokens_file
+from mda.api.tokens import TokenStore, default_tokens_file, prepare_tokens_file
 
 app = typer.Typer(help="The HTTP API: tokens, and serving a store.", no_args_is_help=True)
 token_app = typer.Typer(help="Bearer tokens: add, list, revoke.", no_args_is_help=True)
@@ -81,6 +81,7 @@ def serve(
     from mda.api.settings import ApiSettings
 
     settings = ApiSettings(listen=listen, tokens_file=tokens_file or default_tokens_file())
+    prepare_tokens_file(settings.tokens_file)
 
     async def main() -> None:
         api = build_api(settings, TokenStore(settings.tokens_file), store_url=database)

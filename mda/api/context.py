@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,6 +36,8 @@ class ApiContext:
     now: Callable[[], datetime] = wall_clock
     zone_by_id: dict[str, Zone] = field(init=False)
     renderings: dict[tuple[object, ...], bytes] = field(init=False, default_factory=dict)
+    # One zone rendering at a time (each in a worker thread; see routes_zones).
+    rendering: asyncio.Semaphore = field(init=False, default_factory=lambda: asyncio.Semaphore(1))
     started: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:

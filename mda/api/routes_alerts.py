@@ -17,7 +17,7 @@ from mda.api.roles import Permission
 from mda.api.schemas import AcknowledgeRequest, AlertPage, Comment, CommentRequest
 from mda.api.tokens import Principal
 from mda.errors import ConfigError
-from mda.store.queries import SEVERITIES, STATES, Queries
+from mda.store.queries import SEVERITIES, STATES, Queries, TooManyRowsError
 
 router = APIRouter(tags=["alerts"])
 Reader = Annotated[Principal, Depends(require(Permission.ALERTS))]
@@ -61,19 +61,24 @@ async def alerts(
     start, end = params.window(since, until, now=ctx.now(), max_span=ctx.settings.max_window,
                                what="alerts")  # fmt: skip
 
-    def stored(q: Queries) -> list[dict[str, Any]]:
-        frame = q.alerts(start, end, vessel=mmsi, zone=query.zone, rule=sorted(query.rules) or
-                         None, severity=sorted(query.severities) or None,
-                         state=sorted(states) or None)  # fmt: skip
-        if len(frame) > ctx.settings.max_rows:
-            raise ConfigError(f"{len(frame)} alerts in this window: more than the "
-                              f"{ctx.settings.max_rows} allowed; narrow it")  # fmt: skip
-        return [json.loads(b) for b in frame["body"].to_list()]
+    def stored(q: Queries) -> tuple[int, list[dict[str, Any]]]:
+        try:
+            frame = q.alerts(start, end, vessel=mmsi, zone=query.zone,
+                             rule=sorted(query.rules) or None,
+                             severity=sorted(query.severities) or None,
+                             state=sorted(states) or None,
+                             row_limit=ctx.settings.max_rows)  # fmt: skip
+        except TooManyRowsError:
+            raise ConfigError(f"more than the {ctx.settings.max_rows} alerts allowed in one "
+                              "answer in this window; narrow it") from None  # fmt: skip
+        # Only the page asked for is decoded: the rest of the window is counted, not parsed.
+        page = frame["body"].slice(offset, limit).to_list()
+        return len(frame), [json.loads(b) for b in page]
 
-    found = await ctx.need_store().run(stored)
+    total, page = await ctx.need_store().run(stored)
     await ctx.audit.record(who, "alerts", None, {"since": since, "until": until,
-                                                 "rows": len(found)})  # fmt: skip
-    return _page("store", found, limit, offset)
+                                                 "rows": total})  # fmt: skip
+    return {"source": "store", "total": total, "limit": limit, "offset": offset, "alerts": page}
 
 
 def _page(source: str, found: list[dict[str, Any]], limit: int, offset: int) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from mda.api.exporting import FILE_FORMATS, Format, Rendered, render
 from mda.api.roles import Permission
 from mda.api.tokens import Principal
 from mda.errors import ConfigError
-from mda.store.queries import Queries
+from mda.store.queries import Queries, TooManyRowsError
 from mda.store.timeargs import iso_z
 
 router = APIRouter(tags=["history and exports"])
@@ -31,6 +31,12 @@ Since = Annotated[str | None, Query(description="Start (ISO 8601, a date, now, -
 Until = Annotated[str | None, Query(description="End (default now)")]
 FormatParam = Annotated[Format, Query(alias="format", description="json, or a file: csv, "
                                       "geojson, parquet, mfjson")]  # fmt: skip
+# Rows read per row answered when some are dropped after reading (a thinned track, the exact
+# test of a zone's polygon on what its bounding box holds): enough for the usual case, and a
+# bound on what one request can make the process hold.
+READ_FACTOR = 2
+TRACK_ADVICE = "narrow the window (or thin the track with resolution_s)"
+AREA_ADVICE = "narrow the window or the area"
 FILE_MEDIA: dict[str, dict[str, object]] = {
     "text/csv": {}, "application/geo+json": {}, "application/vnd.apache.parquet": {},
 }  # fmt: skip
@@ -44,13 +50,23 @@ def _allowed(who: Principal, fmt: str) -> None:
                                  "needed)")  # fmt: skip
 
 
-def _bounded(frame: pl.DataFrame, ctx: ApiContext, what: str) -> pl.DataFrame:
+def _bounded(frame: pl.DataFrame, ctx: ApiContext, advice: str) -> pl.DataFrame:
+    """``frame``, unless it holds more rows than one answer may (what thinning or the exact
+    zone test left of the rows read)."""
     if len(frame) > ctx.settings.max_rows:
-        raise ConfigError(
-            f"{len(frame)} {what} in this window: more than the {ctx.settings.max_rows} allowed "
-            "in one answer; narrow the window (or thin the track with resolution_s)"
-        )
+        raise _too_many(ctx, advice)
     return frame
+
+
+def _too_many(ctx: ApiContext, advice: str) -> ConfigError:
+    return ConfigError(f"more than the {ctx.settings.max_rows} positions allowed in one answer "
+                       f"in this window; {advice}")  # fmt: skip
+
+
+def _read_limit(ctx: ApiContext, filtered: bool) -> int:
+    """Rows one answer may read from the store: its own limit, or READ_FACTOR times it when
+    some are dropped here after reading (thinning, the exact zone test)."""
+    return ctx.settings.max_rows * (READ_FACTOR if filtered else 1)
 
 
 async def _send(
@@ -87,9 +103,20 @@ async def track(
     start, end = params.window(since, until, now=ctx.now(), max_span=ctx.settings.max_window,
                                what="track")  # fmt: skip
 
+    thinned = resolution_s is not None
+    read_limit = _read_limit(ctx, thinned)
+
     def work(q: Queries) -> Rendered:
-        frame = _bounded(q.track(mmsi, start, end, resolution_s=resolution_s, gap_s=gap_s), ctx,
-                         "positions")  # fmt: skip
+        try:
+            frame = q.track(mmsi, start, end, resolution_s=resolution_s, gap_s=gap_s,
+                            row_limit=read_limit)  # fmt: skip
+        except TooManyRowsError:
+            if not thinned:
+                raise _too_many(ctx, TRACK_ADVICE) from None
+            raise ConfigError(f"more than {read_limit} positions to thin in this window (twice "
+                              f"the {ctx.settings.max_rows} allowed in one answer); narrow the "
+                              "window") from None  # fmt: skip
+        frame = _bounded(frame, ctx, TRACK_ADVICE)
         head = {"mmsi": mmsi, "since": iso_z(start), "until": iso_z(end)}
         return render(frame, fmt, stem=f"track-{mmsi}-{_stamp(start)}", head=head,
                       rows_key="positions", lines=lines)  # fmt: skip
@@ -119,9 +146,19 @@ async def positions(
     start, end = params.window(since, until, now=ctx.now(), max_span=ctx.settings.max_window,
                                what="positions in an area")  # fmt: skip
 
+    read_limit = _read_limit(ctx, zone is not None)
+
     def work(q: Queries) -> Rendered:
-        frame = _bounded(q.positions_in(area, start, end, vessels_only=vessels_only), ctx,
-                         "positions")  # fmt: skip
+        try:
+            frame = q.positions_in(area, start, end, vessels_only=vessels_only,
+                                   row_limit=read_limit)  # fmt: skip
+        except TooManyRowsError:
+            if zone is None:
+                raise _too_many(ctx, AREA_ADVICE) from None
+            raise ConfigError(f"more than {read_limit} positions in the bounding box of zone "
+                              f"{zone} in this window (twice the {ctx.settings.max_rows} "
+                              "allowed in one answer); narrow the window") from None  # fmt: skip
+        frame = _bounded(frame, ctx, AREA_ADVICE)
         head = {"area": bbox or zone, "since": iso_z(start), "until": iso_z(end)}
         return render(frame, fmt, stem=f"positions-{_stamp(start)}", head=head,
                       rows_key="positions", lines=lines)  # fmt: skip

@@ -114,7 +114,7 @@ async def stream(
         for body in reversed(board.select(AlertQuery(), include_ended=False)):
             live.hub.send_alert_to(sub, body)
     return StreamingResponse(_events(live.hub.unsubscribe, sub), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache",
+                             headers={"Cache-Control": "no-store",
                                       "X-Accel-Buffering": "no"})  # fmt: skip
 
 

@@ -17,7 +17,7 @@ from mda.api.app import build_api
 from mda.api.live import AckRequest, LivePicture
 from mda.api.server import ApiServer
 from mda.api.settings import ApiSettings
-from mda.api.tokens import TokenStore
+from mda.api.tokens import TokenStore, prepare_tokens_file
 from mda.errors import ConfigError
 from mda.feeds.spec import FeedsConfig
 from mda.model import Alert, Position, VesselStatic
@@ -43,6 +43,7 @@ class ServiceApi:
             stream_buffer_bytes=settings.stream_buffer_bytes,
             vessel_update_s=settings.vessel_update_s,
         )  # fmt: skip
+        prepare_tokens_file(settings.tokens_file)
         tokens = TokenStore(settings.tokens_file)
         app = build_api(settings, tokens, live=self.live, store_url=store_url)
         self.server = ApiServer(app, settings.listen)

@@ -43,6 +43,9 @@ class ApiSettings:
     stream_buffer_bytes: int = 8 << 20
     vessel_update_s: float = 1.0
     page_max: int = 10_000  # most vessels in one page of the live picture
+    # Largest request body: every body the API takes is a small JSON object (a token
+    # request, a note, a comment).
+    max_body_bytes: int = 1 << 20
 
     @property
     def max_window(self) -> timedelta:

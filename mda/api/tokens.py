@@ -17,6 +17,7 @@ import fcntl
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
 import tempfile
@@ -31,6 +32,7 @@ from mda.errors import ConfigError
 from mda.store.embedded import data_directory
 from mda.timefmt import iso
 
+log = logging.getLogger("mda.api")
 PREFIX: Final = "mda"
 _ID_BYTES: Final = 6
 _SECRET_BYTES: Final = 32
@@ -43,6 +45,25 @@ _NO_DIGEST: Final = hashlib.sha256(b"no such token").hexdigest()
 def default_tokens_file() -> Path:
     """Where tokens are kept unless configured: beside the embedded database's data."""
     return data_directory().parent / "api-tokens.json"
+
+
+def prepare_tokens_file(path: Path) -> None:
+    """Make sure a service can find its tokens at ``path``: mda's own default folder is made
+    (owner only); a configured folder that does not exist is a ConfigError. A missing folder
+    is most likely a typo or a volume not mounted, and a service that started anyway would
+    refuse every request with 401 and never say why; making it would hide the mistake. A
+    missing file in an existing folder is only logged: tokens may be added while the service
+    runs (``mda api token add``), and it rereads the file."""
+    if not path.parent.is_dir():
+        if path != default_tokens_file():
+            raise ConfigError(
+                f"api.tokens_file: the folder {path.parent} does not exist (create it, or make "
+                f"a token with `mda api token add --tokens-file {path}`, which creates it)"
+            )
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        log.warning("no API tokens yet (%s): every request is refused until one is made with "
+                    "`mda api token add`", path)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,6 +69,16 @@ class QueryLimits:
     statement_timeout_s: float = 120.0
 
 
+class TooManyRowsError(ConfigError):
+    """A query matched more rows than its caller's limit: known from ``limit + 1`` rows read,
+    never from all of them."""
+
+    def __init__(self, what: str, limit: int) -> None:
+        super().__init__(f"more than {limit} {what} in this window; narrow it")
+        self.what = what
+        self.limit = limit
+
+
 class Queries:
     """Read-only queries of one store; one ADBC connection, opened on first use."""
 
@@ -102,8 +112,17 @@ class Queries:
             self._zones = load_zones()
         return self._zones
 
-    def fetch(self, sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
-        """Run ``sql`` (placeholders ``$1``, ``$2`` ...) and return its rows as a DataFrame."""
+    def fetch(
+        self, sql: str, params: Sequence[Any] = (), *, limit: int | None = None,
+        what: str = "rows",
+    ) -> pl.DataFrame:  # fmt: skip
+        """Run ``sql`` (placeholders ``$1``, ``$2`` ...) and return its rows as a DataFrame.
+
+        With ``limit``, the database returns at most ``limit + 1`` rows, and one more than
+        ``limit`` raises TooManyRowsError (naming ``what``): a query over millions of rows is
+        refused without them ever reaching this process."""
+        if limit is not None:
+            sql = f"{sql} LIMIT {int(limit) + 1}"
         if params and all(_inlinable(p) for p in params):
             # Without parameters ADBC reads the result as binary COPY, twice as fast as the
             # rows of a prepared statement for large results. Only numbers and times are
@@ -112,9 +131,12 @@ class Queries:
         try:
             with self._connection().cursor() as cur:
                 cur.execute(sql, tuple(params) if params else None)
-                return pl.DataFrame(cur.fetch_arrow_table())
+                rows = pl.DataFrame(cur.fetch_arrow_table())
         except adbc_driver_manager.Error as exc:
             raise self._failure(exc) from exc
+        if limit is not None and len(rows) > limit:
+            raise TooManyRowsError(what, limit)
+        return rows
 
     def _connection(self) -> Any:
         if self._conn is None:
@@ -240,6 +262,7 @@ class Queries:
         *,
         resolution_s: float | None = None,
         gap_s: float = 1800.0,
+        row_limit: int | None = None,
     ) -> pl.DataFrame:
         """A vessel's positions in ``[start, end)`` in time order, with the stored
         ``clock``, ``time_quality`` and ``track_segment`` (the tracker's segment), and a
@@ -247,7 +270,8 @@ class Queries:
         ``gap_s`` (two transmitters sharing the MMSI are separate segments, interleaved in
         time; see ``with_segments``). Fixes with a suspect time have no ``segment``.
         Thinned by ``downsample`` to ``resolution_s`` if given (suspect fixes then left
-        out). Reports without a position are left out."""
+        out). Reports without a position are left out. More than ``row_limit`` positions
+        read (before thinning) raise TooManyRowsError."""
         if gap_s <= 0 or (resolution_s is not None and resolution_s <= 0):
             raise ConfigError("gap and resolution must be positive durations")
         since, until = self._window(start, end, self.limits.track, "track")
@@ -256,6 +280,8 @@ class Queries:
             f"SELECT {POSITION_COLUMNS} FROM positions WHERE mmsi = $1 AND time >= $2 "
             "AND time < $3 AND lat IS NOT NULL AND lon IS NOT NULL ORDER BY time",
             (mmsi, since, until),
+            limit=row_limit,
+            what="positions",
         )
         positions = with_segments(positions, gap_s)
         return positions if resolution_s is None else downsample(positions, resolution_s)
@@ -268,6 +294,7 @@ class Queries:
         *,
         gap_s: float = 1800.0,
         vessels_only: bool = False,
+        row_limit: int | None = None,
     ) -> pl.DataFrame:
         """Positions inside ``area`` during ``[start, end)``, ordered by vessel and time, with
         a ``segment`` per vessel (a new one for each tracker segment, and after ``gap_s``
@@ -277,7 +304,8 @@ class Queries:
         crosses the antimeridian), a shapely polygon, a GeoJSON object, or a zone id of the
         catalogue. The database filters by time and bounding boxes; the exact test against
         the polygon runs here, vectorised. ``vessels_only`` leaves out base stations and aids
-        to navigation.
+        to navigation. More than ``row_limit`` positions read from the database (inside the
+        polygon's bounding box) raise TooManyRowsError.
         """
         since, until = self._window(start, end, self.limits.area, "positions in an area")
         where = region(area, lambda: self.zones)
@@ -292,7 +320,7 @@ class Queries:
         )
         if vessels_only:
             sql += f" AND msg_type NOT IN ({', '.join(map(str, NOT_VESSEL_TYPES))})"
-        positions = self.fetch(sql, params)
+        positions = self.fetch(sql, params, limit=row_limit, what="positions")
         if where.geometry is not None and len(positions):
             inside = where.contains(positions["lon"].to_numpy(), positions["lat"].to_numpy())
             positions = positions.filter(pl.Series(inside))
@@ -354,10 +382,12 @@ class Queries:
         rule: str | Sequence[str] | None = None,
         severity: str | Sequence[str] | None = None,
         state: str | Sequence[str] | None = None,
+        row_limit: int | None = None,
     ) -> pl.DataFrame:
         """Alerts alive during ``[start, end)`` (started before its end, last updated at or
         after its start), most recently updated first. ``zone``, ``rule``, ``severity`` and
-        ``state`` take one value or several; ``body`` is the alert as published (JSON)."""
+        ``state`` take one value or several; ``body`` is the alert as published (JSON). More
+        than ``row_limit`` alerts raise TooManyRowsError."""
         since, until = self._window(start, end, self.limits.events, "alerts")
         filters = [
             ("a.mmsi", None if vessel is None else [self.resolve_vessel(vessel)]),
@@ -373,6 +403,8 @@ class Queries:
             f"a.body::text AS body FROM alerts a LEFT JOIN vessels v USING (mmsi) WHERE {where} "
             "ORDER BY a.updated DESC, a.alert_id",
             params,
+            limit=row_limit,
+            what="alerts",
         )
 
     def traffic(self, zone_id: str, start: datetime | float, end: datetime | float) -> pl.DataFrame:
