@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final
 
@@ -107,7 +108,7 @@ def ingest_metrics(stats: Mapping[str, Any]) -> Iterator[Metric]:
     bad = CounterMetricFamily("mda_bad_input", "Input dropped as damaged or unusable, by reason",
                               labels=["reason"])  # fmt: skip
     for spec in fields(IngestStats):
-        value = stats.get(spec.name, 0)
+        value = stats.get(spec.name, {} if spec.default is MISSING else 0)
         name = spec.metadata.get(METRIC, spec.name)
         if spec.metadata.get(REJECT):
             bad.add_metric([spec.name], int(value))
@@ -172,6 +173,15 @@ def health(
     return healthy, details
 
 
+class _StatusHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # One line, not socketserver's traceback on stderr: a scrape that failed is a
+        # warning for the operator, not a crash.
+        log.warning("status request from %s failed: %r", client_address[0], sys.exc_info()[1])
+
+
 class StatusServer:
     """Serves ``/metrics`` (Prometheus text) and ``/healthz`` (JSON) on ``host:port``.
 
@@ -189,7 +199,7 @@ class StatusServer:
         self.clock = clock
         self.registry = CollectorRegistry()
         register_figures(self.registry, figures)
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _StatusHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
     async def start(self) -> None:
@@ -198,6 +208,7 @@ class StatusServer:
 
         class Handler(BaseHTTPRequestHandler):
             timeout = 5.0  # a client that sends no request does not hold a thread
+            protocol_version = "HTTP/1.1"  # answers say Connection: close themselves
 
             def do_GET(self) -> None:
                 code, ctype, body = status.respond(self.path)
@@ -212,12 +223,11 @@ class StatusServer:
                 log.debug("status request: " + format, *args)
 
         try:
-            self._server = ThreadingHTTPServer((self.host, self.port), Handler)
+            self._server = _StatusHTTPServer((self.host, self.port), Handler)
         except OSError as exc:
             raise ConfigError(
                 f"http.listen: cannot listen on {self.host}:{self.port}: {exc.strerror or exc}"
             ) from exc
-        self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={
             "poll_interval": 0.2}, name="mda-status", daemon=True)  # fmt: skip
