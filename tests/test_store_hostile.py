@@ -1,0 +1,96 @@
+"""The store defends itself: a bad clock, a row the database refuses, another database's
+spool, a frozen server. Against the real PostgreSQL 15 and TimescaleDB."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import psycopg
+
+from mda.model import Position, ZoneEvent
+from mda.store.batch import StoreBatch
+from mda.store.writer import StoreWriter
+from tests.test_store_writer import count, expected_positions, recording
+
+DAY_S = 86_400.0
+# 1995-01-01 to 2100-01-01: every time the core's plausibility window used to let through.
+FIRST_DAY = 788_918_400.0
+LAST_DAY = 4_102_444_800.0
+
+
+def bad_clock_fixes(n: int, around: tuple[float, float]) -> list[Position]:
+    """``n`` fixes of one vessel, each on a different day of 1995-2100, none within a month
+    of ``around`` (the recording's span)."""
+    step = (LAST_DAY - FIRST_DAY) / n
+    out = []
+    for i in range(n):
+        t = FIRST_DAY + i * step + 3600.0
+        if around[0] - 30 * DAY_S < t < around[1] + 30 * DAY_S:
+            t = around[1] + (60 + i) * DAY_S  # moved off the recording's month, still its own day
+        out.append(Position(t, 244_000_000 + i % 7, 1, 51.0, 2.0, 5.0, 90.0, 90, 0, 0.0, True,
+                            "bad-clock"))  # fmt: skip
+    return out
+
+
+async def partitions(url: str) -> int:
+    """Daily partitions (plain PostgreSQL) or chunks (TimescaleDB) of positions."""
+    async with await psycopg.AsyncConnection.connect(url) as conn:
+        cur = await conn.execute(
+            "SELECT count(*) FROM pg_inherits WHERE inhparent = 'positions'::regclass"
+        )
+        row = await cur.fetchone()
+        assert row is not None
+        return int(row[0])
+
+
+async def good_rows(url: str) -> int:
+    async with await psycopg.AsyncConnection.connect(url) as conn:
+        cur = await conn.execute("SELECT count(*) FROM positions WHERE source <> 'bad-clock'")
+        row = await cur.fetchone()
+        assert row is not None
+        return int(row[0])
+
+
+async def test_a_bad_clock_cannot_wedge_the_store(database: str, tmp_path: Path) -> None:
+    """3,000 fixes each on its own day, mixed into a recording: the recording is stored, the
+    3,000 are set aside with their reason, and only the recording's days get partitions."""
+    good, _ = recording()
+    times = [p.time for p in good if p.time is not None]
+    bad = bad_clock_fixes(3000, (min(times), max(times)))
+    mixed = [p for pair in zip(good, bad, strict=False) for p in pair] + good[len(bad) :]
+    writer = StoreWriter(database, spool_dir=tmp_path / "spool")
+    await writer.start()
+    await writer.write(StoreBatch(positions=mixed))  # one transaction's worth, as the service
+    assert await writer.flush(timeout_s=60)
+    await writer.close()
+    # Nothing lost: what is not stored is set aside, and the recording is stored (the lone
+    # 2010 fix in it may be one of the few stray days allowed, or set aside with the rest).
+    stored = await count(database, "positions")
+    assert stored + writer.counts.set_aside == expected_positions(good) + 3000
+    assert await good_rows(database) >= expected_positions(good) - 1
+    assert writer.counts.set_aside >= 3000 - 8
+    days = len({int(t // DAY_S) for t in times if abs(t - times[len(times) // 2]) < 30 * DAY_S})
+    assert await partitions(database) <= days + 8 + 2
+    kept = [json.loads(line) for path in (tmp_path / "spool").rglob("rejects*.jsonl")
+            for line in path.read_text().splitlines()]  # fmt: skip
+    assert len(kept) == writer.counts.set_aside
+    assert all(r["reason"] and r["kind"] == "position" for r in kept)
+
+
+async def test_a_row_the_database_refuses_is_set_aside_not_retried(
+    database: str, tmp_path: Path
+) -> None:
+    """A zone event the schema refuses (a check constraint, SQLSTATE 23514) does not take the
+    batch's positions with it, and is not retried for ever."""
+    good, _ = recording()
+    refused = ZoneEvent(good[0].time or 0.0, good[0].mmsi, "z1", "sideways", 51.0, 2.0)  # type: ignore[arg-type]
+    writer = StoreWriter(database, spool_dir=tmp_path / "spool")
+    await writer.start()
+    await writer.write(StoreBatch(positions=good[:2000], zone_events=[refused]))
+    assert await writer.flush(timeout_s=30)
+    await writer.close()
+    assert await count(database, "positions") == expected_positions(good[:2000])
+    assert writer.counts.set_aside == 1
+    assert writer.counts.spooled_batches == 0
+    assert "23514" in " ".join(writer.counts.set_aside_reasons)
