@@ -3,15 +3,18 @@ spool, a frozen server. Against the real PostgreSQL 15 and TimescaleDB."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
 
 from mda.model import Position, ZoneEvent
 from mda.store.batch import StoreBatch
 from mda.store.writer import StoreWriter
-from tests.test_store_writer import count, expected_positions, recording
+from tests.proxy import Proxy
+from tests.test_store_writer import batches, count, expected_positions, recording
 
 DAY_S = 86_400.0
 # 1995-01-01 to 2100-01-01: every time the core's plausibility window used to let through.
@@ -94,3 +97,100 @@ async def test_a_row_the_database_refuses_is_set_aside_not_retried(
     assert writer.counts.set_aside == 1
     assert writer.counts.spooled_batches == 0
     assert "23514" in " ".join(writer.counts.set_aside_reasons)
+
+
+def via_proxy(url: str, proxy: Proxy) -> str:
+    target = urlsplit(url)
+    return url.replace(f":{target.port}/", f":{proxy.port}/")
+
+
+async def started_proxy(url: str) -> Proxy:
+    target = urlsplit(url)
+    proxy = Proxy(target.hostname or "127.0.0.1", target.port or 5432)
+    await proxy.start()
+    return proxy
+
+
+async def test_a_frozen_database_turns_into_a_spooling_one(
+    database: str, tmp_path: Path
+) -> None:
+    """With the server frozen (every byte held, nothing refused) writes return within their
+    timeout and spool, health says so while a write hangs, and after the thaw every position
+    is stored once."""
+    proxy = await started_proxy(database)
+    positions, statics = recording()
+    parts = batches(positions, statics, size=1000)
+    writer = StoreWriter(via_proxy(database, proxy), spool_dir=tmp_path / "spool",
+                         retry_s=(0.1, 0.5), write_timeout_s=2.0)  # fmt: skip
+    await writer.start()
+    await writer.write(parts[0])
+    assert writer.connected
+    proxy.freeze()
+    hanging = asyncio.ensure_future(writer.write(parts[1]))
+    await asyncio.sleep(1.5)
+    assert not hanging.done()
+    assert not writer.connected  # health tells the truth while the write hangs
+    await asyncio.wait_for(hanging, 15)  # the timeout turned it into a spooled batch
+    for part in parts[2:8]:
+        await asyncio.wait_for(writer.write(part), 15)  # ingest goes on, into the spool
+    assert writer.counts.spooled_batches == 7
+    assert writer.counts.timeouts >= 1
+    assert not writer.connected
+    proxy.thaw()
+    for part in parts[8:]:
+        await writer.write(part)
+    assert await writer.flush(timeout_s=60)
+    await writer.close()
+    await proxy.close()
+    stored = await count(database, "positions")
+    assert stored + writer.counts.set_aside == expected_positions(positions)  # once each
+    async with await psycopg.AsyncConnection.connect(database) as conn:
+        cur = await conn.execute(
+            "SELECT count(*) FROM (SELECT DISTINCT mmsi, time FROM positions) d"
+        )
+        assert await cur.fetchone() == (stored,)
+
+
+async def test_each_database_has_its_own_spool(
+    database_pair: tuple[str, str], tmp_path: Path
+) -> None:
+    """Batches spooled for database A are never written into database B, even with the same
+    spool folder; they wait for A."""
+    first, second = database_pair
+    proxy = await started_proxy(first)
+    positions, _ = recording()
+    writer = StoreWriter(via_proxy(first, proxy), spool_dir=tmp_path / "spool",
+                         retry_s=(10.0, 10.0))  # fmt: skip
+    await writer.start()
+    proxy.refusing = True
+    proxy.cut()
+    await writer.write(StoreBatch(positions=positions[:500]))
+    await writer.close()
+    assert writer.counts.spooled_batches == 1
+    other = StoreWriter(second, spool_dir=tmp_path / "spool")
+    await other.start()
+    assert await other.flush(timeout_s=10)
+    await other.close()
+    assert await count(second, "positions") == 0
+    proxy.refusing = False
+    again = StoreWriter(via_proxy(first, proxy), spool_dir=tmp_path / "spool")
+    await again.start()
+    assert await again.flush(timeout_s=30)
+    await again.close()
+    await proxy.close()
+    assert await count(first, "positions") == expected_positions(positions[:500])
+
+
+async def test_the_newest_time_per_vessel_is_bounded(plain_database: str) -> None:
+    """A million distinct MMSIs must not grow the writer's memory for ever."""
+    writer = StoreWriter(plain_database, newest_time_limit=1000)
+    await writer.start()
+    t0 = 1_767_225_600.0
+    for start in range(0, 5000, 500):
+        await writer.write(StoreBatch(positions=[
+            Position(t0 + m, 200_000_000 + m, 1, 54.0, 10.0, 5.0, 90.0, 90, 0, 0.0, True, "rx")
+            for m in range(start, start + 500)
+        ]))  # fmt: skip
+    assert len(writer._newest_time) <= 1000
+    await writer.close()
+    assert await count(plain_database, "positions") == 5000
