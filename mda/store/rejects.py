@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
@@ -22,8 +23,15 @@ REJECTS_FILE: Final = "rejects.jsonl"
 class RejectsFile:
     """Appends set-aside records; ``folder`` None keeps nothing on disk (counts only)."""
 
-    def __init__(self, folder: Path | None, max_bytes: int = 64 << 20) -> None:
+    def __init__(
+        self,
+        folder: Path | None,
+        max_bytes: int = 64 << 20,
+        on_first: Callable[[], None] | None = None,
+    ) -> None:
+        """``on_first``: called before the first record is kept (creates the folder)."""
         self.path = folder / REJECTS_FILE if folder is not None else None
+        self._on_first = on_first
         self.max_bytes = max_bytes
         self.counts: Counter[str] = Counter()
         self.not_kept = 0
@@ -53,6 +61,9 @@ class RejectsFile:
                 log.error("%s is full: further set-aside records are counted, not kept", self.path)
             self.not_kept += len(records)
             return
+        if self._on_first is not None:
+            self._on_first()
+            self._on_first = None
         with self.path.open("a", encoding="utf-8") as handle:
             handle.write(lines)
         self._bytes += len(lines)

@@ -170,16 +170,22 @@ class StoreWriter:
         if self.spool_root is None:
             return
         folder = self.spool_root / identity.key
-        try:
-            folder.mkdir(exist_ok=True)
-            record_identity(folder, identity, redact_url(self.url))
-            if self._spooling:
-                self.spool = Spool(folder, self._spool_max_bytes)
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot use the spool folder {folder}: {exc.strerror or exc}"
-            ) from exc
-        self.rejects = RejectsFile(folder)
+
+        def prepare() -> None:
+            try:
+                folder.mkdir(exist_ok=True)
+                record_identity(folder, identity, redact_url(self.url))
+            except OSError as exc:
+                raise ConfigError(
+                    f"cannot use the spool folder {folder}: {exc.strerror or exc}"
+                ) from exc
+
+        if self._spooling:
+            prepare()
+            self.spool = Spool(folder, self._spool_max_bytes)
+            self.rejects = RejectsFile(folder)
+        else:  # an import: a folder only if something is set aside
+            self.rejects = RejectsFile(folder, on_first=prepare)
 
     async def _connect(self) -> Connection:
         # Keepalives and a TCP user timeout find a dead link while idle or mid-send; the
