@@ -100,7 +100,8 @@ async def start_service(
         # Live, new days are welcome around today; a replay's around the recording's own span.
         writer = StoreWriter(url, spool_dir=spool, spool_max_bytes=config.spool_max_mb << 20,
                              locate=pipeline.index.zone_sets,
-                             clock=time.time if live else None)  # fmt: skip
+                             clock=time.time if live else None,
+                             write_timeout_s=config.write_timeout_s)  # fmt: skip
         level = await writer.start()
         typer.echo(f"mda: storing in {redact_url(url)} ({level.describe()})", err=True)
     all_sinks = list(sinks)

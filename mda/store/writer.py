@@ -92,7 +92,7 @@ class StoreWriter:
         latest_interval_s: float = 10.0,
         locate: ZoneLocator | None = None,
         spooling: bool = True,
-        write_timeout_s: float = 15.0,
+        write_timeout_s: float = 10.0,
         guard: GuardSettings | None = None,
         clock: Callable[[], float] | None = None,
         newest_time_limit: int = 500_000,
