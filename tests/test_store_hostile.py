@@ -5,14 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
 
+from mda.config import Config, SourceSettings
+from mda.ingest.sources import open_source
+from mda.metrics import health
 from mda.model import Position, ZoneEvent
+from mda.pipeline import build_pipeline
+from mda.resources import default_folder
+from mda.service import Service
 from mda.store.batch import StoreBatch
 from mda.store.writer import StoreWriter
+from tests.data import AIS
 from tests.proxy import Proxy
 from tests.test_store_writer import batches, count, expected_positions, recording
 
@@ -194,3 +202,52 @@ async def test_the_newest_time_per_vessel_is_bounded(plain_database: str) -> Non
     assert len(writer._newest_time) <= 1000
     await writer.close()
     assert await count(plain_database, "positions") == 5000
+
+
+async def stored_positions(url: str) -> list[tuple[object, ...]]:
+    async with await psycopg.AsyncConnection.connect(url) as conn:
+        cur = await conn.execute("SELECT mmsi, time, lat, lon FROM positions ORDER BY mmsi, time")
+        return await cur.fetchall()
+
+
+async def test_a_service_goes_on_while_its_database_is_frozen(
+    database_pair: tuple[str, str], tmp_path: Path
+) -> None:
+    """A whole replay runs while the server is frozen: input is processed, batches spool,
+    health says the store is not connected; after the thaw the store holds exactly what an
+    undisturbed run stores."""
+    frozen_db, calm_db = database_pair
+    rec = str(AIS / "OpenCPN/Go_to_Guernesey.txt")
+    config = Config(sources=(SourceSettings(rec),), http_listen=None)
+
+    def service(writer: StoreWriter) -> Service:
+        return Service(config, build_pipeline([default_folder("zones")], []),
+                       [open_source(rec, fail_fast=True)], writer=writer, live=False)  # fmt: skip
+
+    calm = StoreWriter(calm_db, spool_dir=tmp_path / "calm")
+    await calm.start()
+    await service(calm).run()
+
+    proxy = await started_proxy(frozen_db)
+    writer = StoreWriter(via_proxy(frozen_db, proxy), spool_dir=tmp_path / "spool",
+                         retry_s=(0.1, 0.5), write_timeout_s=1.0)  # fmt: skip
+    await writer.start()
+    proxy.freeze()
+    frozen = service(writer)
+    running = asyncio.ensure_future(frozen.run())
+    seen_health: list[dict[str, object]] = []
+    for _ in range(600):
+        seen_health.append(health(frozen.figures, time.monotonic())[1])
+        if frozen.figures.sources_done and frozen.outbox.empty() and writer.spool_status():
+            break
+        await asyncio.sleep(0.1)
+    assert frozen.figures.sources_done  # the whole recording went through while frozen
+    assert writer.counts.spooled_batches >= 1
+    assert not running.done()  # it waits for the spool to drain before it ends
+    assert seen_health[-1]["store_connected"] is False
+    assert seen_health[-1]["spool_batches"] >= 1  # type: ignore[operator]
+    proxy.thaw()
+    report = await asyncio.wait_for(running, 60)
+    await proxy.close()
+    assert report.spooled_batches >= 1
+    assert await stored_positions(frozen_db) == await stored_positions(calm_db)
