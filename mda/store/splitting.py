@@ -15,9 +15,10 @@ import psycopg
 
 from mda.store.batch import StoreBatch
 
-# SQLSTATEs that mean "not now", not "not this": connection exceptions (class 08), the server
-# shutting down or starting (57P01-57P03), too many connections, disk full.
-_TRANSIENT_CLASSES: Final = ("08",)
+# SQLSTATEs that mean "not now", not "not this": connection exceptions (class 08), a deadlock
+# or serialization failure with another writer (class 40: the same rows go through on a
+# retry), the server shutting down or starting (57P01-57P03), too many connections, disk full.
+_TRANSIENT_CLASSES: Final = ("08", "40")
 _TRANSIENT: Final = frozenset({"57P01", "57P02", "57P03", "53300", "53100"})
 
 _FIELDS: Final = ("positions", "statics", "zone_events", "zone_hours", "alerts")
