@@ -104,6 +104,12 @@ def spool_command(
     if root is None and config_path is not None:
         root = load_config(config_path).spool_dir
     root = root or default_spool_root()
+    legacy = Spool(root).status().batches if root.is_dir() else 0
+    if legacy:
+        # Spooled by an mda from before spools were kept per database: which database they
+        # were for is not known, so they are never replayed on their own.
+        typer.echo(f"{legacy} batches in {root} itself, from an older mda: their database is "
+                   "not recorded; move them into that database's folder to drain them")  # fmt: skip
     folders = _folders(root)
     if database is not None and folders:
         folders = [f for f in folders if _matches(f, database)]
