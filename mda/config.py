@@ -72,6 +72,8 @@ class Config:
     database_url: str | None = None  # "embedded" for mda's own server; None stores nothing
     spool_dir: Path | None = None
     spool_max_mb: int = 1024
+    # A write the database has not answered by then counts as a lost connection (it spools).
+    write_timeout_s: float = 10.0
     broker: BrokerSettings | None = None
     zone_folders: tuple[Path, ...] = ()
     alert_folders: tuple[Path, ...] = ()
@@ -100,7 +102,7 @@ class Config:
 
 # section -> key -> type; lists are lists of strings
 _SCHEMA: dict[str, dict[str, type]] = {
-    "database": {"url": str, "spool_dir": str, "spool_max_mb": int},
+    "database": {"url": str, "spool_dir": str, "spool_max_mb": int, "write_timeout_s": float},
     "mqtt": {"url": str, "username": str, "password": str, "ca_file": str, "cert_file": str,
              "key_file": str, "client_id": str, "topic_prefix": str, "session_expiry_s": int},
     "zones": {"folders": list},
@@ -267,6 +269,7 @@ def _build(
         database_url=db.get("url"),
         spool_dir=path(db.get("spool_dir")),
         spool_max_mb=db.get("spool_max_mb", 1024),
+        write_timeout_s=float(db.get("write_timeout_s", 10.0)),
         broker=broker,
         zone_folders=tuple(p for p in map(path, s["zones"].get("folders", [])) if p),
         alert_folders=tuple(p for p in map(path, s["alerts"].get("folders", [])) if p),

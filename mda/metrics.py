@@ -41,6 +41,8 @@ class ServiceFigures:
     lag_s: Callable[[], float | None] = lambda: None
     store_connected: Callable[[], bool | None] = lambda: None
     spool_batches: Callable[[], int] = lambda: 0
+    # Records the store set aside for good (bad-clock days, rows the database refused).
+    store_set_aside: Callable[[], dict[str, int]] = dict
     broker_connected: Callable[[], bool | None] = lambda: None
     alerts_waiting_for_broker: Callable[[], int] = lambda: 0
     ingest: Callable[[], dict[str, Any]] = dict
@@ -75,6 +77,13 @@ class _Collector(Collector):
             )
         yield GaugeMetricFamily("mda_spool_batches", "Store batches waiting in the spool",
                                 value=f.spool_batches())  # fmt: skip
+        set_aside = CounterMetricFamily(
+            "mda_store_set_aside", "Records the store set aside (kept in its rejects file), "
+            "by reason", labels=["reason"],
+        )  # fmt: skip
+        for reason, n in sorted(f.store_set_aside().items()):
+            set_aside.add_metric([reason], n)
+        yield set_aside
         yield GaugeMetricFamily("mda_alerts_waiting_for_broker", "Alerts not yet published",
                                 value=f.alerts_waiting_for_broker())  # fmt: skip
         connected: tuple[tuple[str, Callable[[], bool | None]], ...] = (
@@ -155,6 +164,7 @@ def health(
         "event_lag_seconds": f.lag_s(),
         "store_connected": f.store_connected(),
         "spool_batches": f.spool_batches(),
+        "store_set_aside": sum(f.store_set_aside().values()),
         "broker_connected": f.broker_connected(),
         "alerts_waiting_for_broker": f.alerts_waiting_for_broker(),
         "queues": {name: read() for name, read in f.queue_depths.items()},

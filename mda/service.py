@@ -65,6 +65,10 @@ class ServiceReport:
     published: int
     untimed: int = 0  # records no clock could time: never stored
     clock_notes: list[str] = field(default_factory=list)  # what each busy source's clocks are
+    set_aside: dict[str, int] = field(default_factory=dict)  # records the store set aside
+    rejects_file: str | None = None  # where they are kept
+    spool_left: int = 0  # batches still in the spool when the run ended
+    spool_folder: str | None = None
 
 
 class Service:
@@ -138,6 +142,7 @@ class Service:
         if writer is not None:
             f.store_connected = lambda: writer.connected
             f.spool_batches = lambda: len(writer.spool) if writer.spool is not None else 0
+            f.store_set_aside = lambda: dict(writer.counts.set_aside_reasons)
         publisher = self.publisher
         if publisher is not None:
             f.broker_connected = lambda: publisher.connected
@@ -375,4 +380,11 @@ class Service:
             untimed=self.pipeline.stats.untimed,
             clock_notes=self.pipeline.ingestor.judge.notes()
             + self.pipeline.gate.quarantine.notes(self.pipeline.gate.window_s),
-        )
+            set_aside=dict(counts.set_aside_reasons) if counts else {},
+            rejects_file=str(self.writer.rejects.path) if self.writer is not None
+            and self.writer.rejects.path is not None else None,
+            spool_left=len(self.writer.spool) if self.writer is not None
+            and self.writer.spool is not None else 0,
+            spool_folder=str(self.writer.spool.folder) if self.writer is not None
+            and self.writer.spool is not None else None,
+        )  # fmt: skip

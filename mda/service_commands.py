@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -17,7 +18,7 @@ from mda.alerts.broker import parse_broker_url
 from mda.alerts.sinks import ConsoleAlertPrinter, JsonlAlertWriter
 from mda.cliargs import more_than_zero
 from mda.config import Config, SourceSettings, load_config
-from mda.errors import ConfigError
+from mda.errors import ConfigError, MdaError
 from mda.ingest.sources import FileSource, Source, open_source
 from mda.ingest.timing import Timing, timing_options
 from mda.pipeline import Pipeline, build_pipeline
@@ -98,8 +99,11 @@ async def start_service(
     url = await asyncio.to_thread(resolve_store_url, config)
     if url is not None:
         spool = config.spool_dir or data_directory().parent / "spool"
+        # Live, new days are welcome around today; a replay's around the recording's own span.
         writer = StoreWriter(url, spool_dir=spool, spool_max_bytes=config.spool_max_mb << 20,
-                             locate=pipeline.index.zone_sets)  # fmt: skip
+                             locate=pipeline.index.zone_sets,
+                             clock=time.time if live else None,
+                             write_timeout_s=config.write_timeout_s)  # fmt: skip
         level = await writer.start()
         typer.echo(f"mda: storing in {redact_url(url)} ({level.describe()})", err=True)
     all_sinks = list(sinks)
@@ -144,8 +148,18 @@ def print_report(report: ServiceReport) -> None:
             + (f", {report.spooled_batches} spooled" if report.spooled_batches else ""),
             err=True,
         )
+    if report.spool_left:
+        typer.echo(f"mda: {report.spool_left} batches wait in the spool at {report.spool_folder}",
+                   err=True)  # fmt: skip
     if report.published:
         typer.echo(f"mda: published {report.published} alert messages", err=True)
+    if report.set_aside:
+        reasons = "; ".join(f"{reason}: {n}" for reason, n in sorted(report.set_aside.items()))
+        typer.echo(
+            f"mda: warning: set aside {sum(report.set_aside.values())} records, not stored "
+            f"({reasons})" + (f"; kept in {report.rejects_file}" if report.rejects_file else ""),
+            err=True,
+        )
     if report.untimed and (report.stored_batches or report.spooled_batches):
         typer.echo(
             f"mda: warning: {report.untimed} records carried no time and were not stored "
@@ -234,3 +248,13 @@ def replay_command(
     if out is not None:
         typer.echo(f"mda: alerts written to {out}", err=True)
     sys.stdout.flush()
+    check_spool_left(report)
+
+
+def check_spool_left(report: ServiceReport) -> None:
+    """A run that ends with batches still in the spool has not stored them: say so and fail."""
+    if report.spool_left:
+        raise MdaError(
+            f"{report.spool_left} batches are still in the spool at {report.spool_folder}, not "
+            "in the database: they are written when mda next reaches it ('mda db spool --drain')"
+        )

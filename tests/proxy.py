@@ -7,7 +7,9 @@ import contextlib
 
 
 class Proxy:
-    """Forwards 127.0.0.1:<port> to a target; can cut live connections and refuse new ones."""
+    """Forwards 127.0.0.1:<port> to a target; can cut live connections, refuse new ones, and
+    freeze: hold every byte both ways (and new connections) until thawed, as a server that was
+    SIGSTOPped or a link that drops every packet."""
 
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target = (target_host, target_port)
@@ -16,6 +18,16 @@ class Proxy:
         self.cuts = 0
         self._server: asyncio.Server | None = None
         self._pipes: set[asyncio.StreamWriter] = set()
+        self._thawed = asyncio.Event()
+        self._thawed.set()
+
+    def freeze(self) -> None:
+        """Hold all traffic, as a frozen server: nothing is refused, nothing answered."""
+        self._thawed.clear()
+
+    def thaw(self) -> None:
+        """Let the held traffic through, and what follows."""
+        self._thawed.set()
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
@@ -25,6 +37,7 @@ class Proxy:
         if self.refusing:
             writer.close()
             return
+        await self._thawed.wait()
         try:
             up_reader, up_writer = await asyncio.open_connection(*self.target)
         except OSError:
@@ -35,6 +48,7 @@ class Proxy:
         async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
             with contextlib.suppress(OSError, asyncio.CancelledError):
                 while data := await src.read(65536):
+                    await self._thawed.wait()
                     dst.write(data)
                     await dst.drain()
             dst.close()

@@ -25,6 +25,7 @@ from mda.service_commands import (
     START_OPTION,
     resolve_store_url,
 )
+from mda.store.spool_command import default_spool_root
 from mda.store.writer import redact_url
 
 
@@ -99,7 +100,8 @@ def import_command(
     paths = [path for spec in files for path in expand_paths(spec)]
     url = resolve_store_url(config)
     assert url is not None
-    importer = Importer(url, options)  # loads the zones: before the progress bar shows
+    root = config.spool_dir or default_spool_root()
+    importer = Importer(url, options, rejects_root=root)  # loads the zones first
     with _progress_bar(_total_bytes(paths)) as progress:
         importer.progress = progress
         report = asyncio.run(importer.run(paths))
@@ -161,6 +163,10 @@ def print_summary(report: ImportReport, where: str) -> None:
         f"stored before are kept once), statics {report.statics:,}, zone events "
         f"{report.zone_events:,}, zone hours {report.zone_hours:,}"
     )
+    if report.set_aside:
+        reasons = "; ".join(f"{r}: {n:,}" for r, n in sorted(report.set_aside.items()))
+        say(f"warning: set aside {sum(report.set_aside.values()):,} records, not stored "
+            f"({reasons})" + (f"; kept in {report.rejects_file}" if report.rejects_file else ""))
     if report.same_second_repeats:
         say(f"repeats of a vessel's second left out: {report.same_second_repeats:,}")
     if report.ingest.late:

@@ -76,6 +76,8 @@ class ImportReport:
     zone_hours: int = 0
     written: int = 0  # positions in committed batches (already stored ones included)
     same_second_repeats: int = 0
+    set_aside: dict[str, int] = field(default_factory=dict)  # records the store set aside
+    rejects_file: str | None = None
     bytes: int = 0
     seconds: float = 0.0
     cpu_seconds: float = 0.0
@@ -101,11 +103,18 @@ class Importer:
     """One import: a pipeline, a store writer, the files in turn."""
 
     def __init__(
-        self, url: str, options: ImportOptions, progress: ProgressCallback | None = None
+        self,
+        url: str,
+        options: ImportOptions,
+        progress: ProgressCallback | None = None,
+        rejects_root: Path | None = None,
     ) -> None:
         self.options = options
         self.pipeline = import_pipeline(options)
-        self.writer = StoreWriter(url, locate=self.pipeline.index.zone_sets)
+        # No spool (an import that loses its database stops and can be run again), but what
+        # the store sets aside is kept beside where the spool would be.
+        self.writer = StoreWriter(url, locate=self.pipeline.index.zone_sets,
+                                  spool_dir=rejects_root, spooling=False)  # fmt: skip
         self.report = ImportReport(ingest=self.pipeline.stats)
         self.progress = progress  # told of bytes read and positions made, chunk by chunk
         self._last_statics: dict[int, tuple[Any, ...]] = {}
@@ -132,6 +141,9 @@ class Importer:
         report = self.report
         report.written = self.writer.counts.positions
         report.same_second_repeats = self.writer.counts.same_second_repeats
+        report.set_aside = dict(self.writer.counts.set_aside_reasons)
+        path = self.writer.rejects.path
+        report.rejects_file = str(path) if path is not None and report.set_aside else None
         report.seconds = time.perf_counter() - start
         report.cpu_seconds = time.process_time() - cpu
         return report

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Coroutine
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
+import psycopg
 import typer
 
+from mda.errors import MdaError
 from mda.store.maintenance import maintain
 from mda.store.schema import MIGRATIONS, StoreSettings
+from mda.store.spool_command import spool_command
 from mda.store.writer import StoreWriter
 
 app = typer.Typer(help="The store: schema, status, maintenance.", no_args_is_help=True)
+app.command("spool")(spool_command)
 
 DatabaseOption = Annotated[
     str | None,
@@ -47,7 +52,7 @@ def migrate_command(database: DatabaseOption = None) -> None:
         await writer.close()
         typer.echo(f"{level.describe()}; schema at version {MIGRATIONS[-1].version}")
 
-    asyncio.run(run())
+    _run(run())
 
 
 @app.command("status")
@@ -59,17 +64,44 @@ def status_command(database: DatabaseOption = None) -> None:
         level = await writer.start()
         conn = writer.connection
         typer.echo(level.describe())
+        cur = await conn.execute(
+            b"SELECT count(*) FROM pg_inherits WHERE inhparent = 'positions'::regclass"
+        )
+        row = await cur.fetchone()
+        typer.echo(f"  {'partitions':<16} {row[0] if row else 0:>12,}  (or chunks) of positions")
+        await conn.commit()
         for table in ("positions", "vessels", "vessel_identity", "zone_events", "alerts"):
-            cur = await conn.execute(f"SELECT count(*) FROM {table}".encode())
-            row = await cur.fetchone()
-            typer.echo(f"  {table:<16} {row[0] if row else 0:>12,}")
-        cur = await conn.execute(b"SELECT min(time), max(time) FROM positions")
-        span = await cur.fetchone()
+            try:
+                cur = await conn.execute(f"SELECT count(*) FROM {table}".encode())
+                row = await cur.fetchone()
+                typer.echo(f"  {table:<16} {row[0] if row else 0:>12,}")
+            except psycopg.Error as exc:  # e.g. too many partitions to lock in one query
+                await conn.rollback()
+                typer.echo(f"  {table:<16} {'?':>12}  cannot count: {_first_line(exc)}")
+        try:
+            cur = await conn.execute(b"SELECT min(time), max(time) FROM positions")
+            span = await cur.fetchone()
+        except psycopg.Error:
+            await conn.rollback()
+            span = None
         if span and span[0] is not None:
             typer.echo(f"  positions from {span[0]:%Y-%m-%d %H:%M} to {span[1]:%Y-%m-%d %H:%M} UTC")
         await writer.close()
 
-    asyncio.run(run())
+    _run(run())
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _run(work: Coroutine[Any, Any, None]) -> None:
+    """Run a command; a database error is one line for the user, not a traceback."""
+    try:
+        asyncio.run(work)
+    except psycopg.Error as exc:
+        raise MdaError(f"database error: {_first_line(exc)}") from exc
 
 
 @app.command("maintain")
@@ -93,4 +125,4 @@ def maintain_command(
             f"dropped {len(report.dropped)} chunks or partitions"
         )
 
-    asyncio.run(run())
+    _run(run())

@@ -175,23 +175,25 @@ async def write_batch(
     conn: Connection,
     batch: StoreBatch,
     level: StoreLevel,
-    partitions: set[date],
+    known_days: set[int],
     latest: list[Position] | None = None,
     locate: ZoneLocator | None = None,
 ) -> int:
     """Write a batch in one transaction, with ``latest`` positions of vessels to record as
     their last known; returns the positions the batch carried (duplicates of stored ones
     included: they are stored once). With ``locate``, the zone events around the batch's late
-    fixes are put right (``zone_history``)."""
+    fixes are put right (``zone_history``). ``known_days`` (days since the epoch that have
+    their partition or chunk) gains the batch's days once it is committed: the caller decides
+    beforehand which new days a batch may bring (``guard``)."""
     stored, day_numbers = timed_days(batch.positions)
-    created: set[date] = set()
     async with conn.transaction():
         if stored:
             if level is StoreLevel.POSTGRES:
                 # Only the days that occur: one stray old time must not create a partition for
                 # every day since.
-                days = {_EPOCH_DAY + timedelta(days=d) for d in day_numbers}
-                created = await ensure_partitions(conn, days - partitions)
+                await ensure_partitions(
+                    conn, {_EPOCH_DAY + timedelta(days=d) for d in day_numbers - known_days}
+                )
             await _write_positions(conn, batch.positions)
         if latest:
             await _write_latest(conn, latest)
@@ -219,7 +221,7 @@ async def write_batch(
             await conn.execute(_ZONE_HOURS.encode())
         if batch.alerts:
             await _write_alerts(conn, batch)
-    partitions |= created  # known only once committed
+    known_days |= day_numbers  # known only once committed
     return stored
 
 

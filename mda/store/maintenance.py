@@ -63,6 +63,25 @@ async def maintain(
     return report
 
 
+async def existing_days(conn: Connection, level: StoreLevel) -> set[int]:
+    """Days (since the epoch, UTC) that already have a partition or chunk of positions."""
+    if level is StoreLevel.POSTGRES:
+        epoch = date(1970, 1, 1)
+        known = {(day - epoch).days for day in await _partitions(conn)}
+        await conn.commit()  # no transaction left open: the writer's begin at its batches
+        return known
+    cur = await conn.execute(
+        b"SELECT floor(extract(epoch FROM range_start) / 86400)::bigint, "
+        b"ceil(extract(epoch FROM range_end) / 86400)::bigint "
+        b"FROM timescaledb_information.chunks WHERE hypertable_name = 'positions'"
+    )
+    days: set[int] = set()
+    for first, end in await cur.fetchall():
+        days.update(range(int(first), int(end)))
+    await conn.commit()
+    return days
+
+
 async def _partitions(conn: Connection) -> dict[date, str]:
     cur = await conn.execute(
         "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "

@@ -12,6 +12,7 @@ import gzip
 import json
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -78,6 +79,18 @@ class Spool:
         if not self._files:
             return None
         return _decode(json.loads(gzip.decompress(self._files[0].read_bytes())))
+
+    def batches(self) -> Iterator[StoreBatch]:
+        """Every batch waiting, oldest first (to count what is there)."""
+        for path in list(self._files):
+            yield _decode(json.loads(gzip.decompress(path.read_bytes())))
+
+    def discard(self) -> int:
+        """Remove every batch waiting; returns how many there were."""
+        n = len(self._files)
+        while self._files:
+            self.pop()
+        return n
 
     def pop(self) -> None:
         """Remove the oldest batch (once it is safely in the database)."""

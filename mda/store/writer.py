@@ -11,23 +11,42 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import time
+from collections import deque
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field, replace
-from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 
-from mda.errors import ServiceUnavailableError
+from mda.errors import ConfigError, ServiceUnavailableError
 from mda.model import Position
 from mda.store.batch import StoreBatch
 from mda.store.binary_copy import distinct_positions
 from mda.store.copy import newest_positions, prepare_connection, write_batch
+from mda.store.dburl import check_database_url, redact_url
+from mda.store.guard import GuardSettings, admit, day_label, day_of, main_day
+from mda.store.identity import DatabaseIdentity, database_identity, record_identity
 from mda.store.levels import StoreLevel, detect_level
+from mda.store.maintenance import existing_days
+from mda.store.rejects import RejectsFile
 from mda.store.schema import StoreSettings, migrate
+from mda.store.splitting import (
+    WriteTimeoutError,
+    halves,
+    is_connection_loss,
+    reason_of,
+    single,
+)
 from mda.store.spool import Spool, SpoolStatus
 from mda.zones.presence import ZoneLocator
+
+T = TypeVar("T")
+
+# redact_url is imported from here by the service and the API.
+__all__ = ["StoreWriter", "WriterCounts", "WrongDatabaseError", "redact_url"]
 
 log = logging.getLogger("mda.store")
 
@@ -49,6 +68,14 @@ class WriterCounts:
     write_seconds: float = 0.0
     last_error: str | None = None
     levels: list[str] = field(default_factory=list)
+    # Records set aside (never retried), by reason; the rows are kept in the rejects file.
+    set_aside_reasons: dict[str, int] = field(default_factory=dict)
+    timeouts: int = 0  # writes the database did not answer in time
+
+    @property
+    def set_aside(self) -> int:
+        """Records set aside, all reasons together."""
+        return sum(self.set_aside_reasons.values())
 
 
 class StoreWriter:
@@ -64,21 +91,49 @@ class StoreWriter:
         retry_s: tuple[float, float] = (0.5, 15.0),
         latest_interval_s: float = 10.0,
         locate: ZoneLocator | None = None,
+        spooling: bool = True,
+        write_timeout_s: float = 10.0,
+        guard: GuardSettings | None = None,
+        clock: Callable[[], float] | None = None,
+        newest_time_limit: int = 500_000,
     ) -> None:
         """``latest_interval_s``: how often vessels' last known positions are updated (they are
         a convenience for queries; the live picture is the pipeline's own). ``locate``: the
-        pipeline's zones, to put right the zone events that late fixes change."""
-        self.url = url
+        pipeline's zones, to put right the zone events that late fixes change.
+        ``spool_dir``: the folder under which each database gets its own spool and rejects
+        file (``spooling`` False: the rejects file only). ``write_timeout_s``: a write the
+        database has not answered by then counts as a lost connection (the batch spools).
+        ``clock``: the wall clock of a live service (new days are welcome around today).
+        ``newest_time_limit``: vessels whose newest stored time is remembered, at most."""
+        self.url = check_database_url(url)
         self.settings = settings or StoreSettings()
-        self.spool = Spool(spool_dir, spool_max_bytes) if spool_dir is not None else None
+        self.spool_root = spool_dir
+        if spool_dir is not None:
+            try:
+                spool_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ConfigError(
+                    f"cannot create the spool folder {spool_dir}: {exc.strerror or exc}"
+                ) from exc
+        self._spooling = spooling
+        self._spool_max_bytes = spool_max_bytes
+        self.spool: Spool | None = None  # the database's own, once start() knows which it is
+        self.rejects = RejectsFile(None)
+        self.identity: DatabaseIdentity | None = None
         self.counts = WriterCounts()
         self.level: StoreLevel | None = None
         self._retry = retry_s
+        self._timeout_s = write_timeout_s
+        self._guard = guard or GuardSettings()
+        self._clock = clock
         self._conn: Connection | None = None
-        self._partitions: set[date] = set()
+        self._known_days: set[int] = set()
+        self._recent_days: deque[int] = deque(maxlen=4)
+        self._strays_left = self._guard.stray_days
+        self._writing_since: float | None = None
+        self._newest_limit = newest_time_limit
         self._replay: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()  # one transaction at a time on the connection
-        self._latest: dict[int, Position] = {}
         self._unsettled: list[list[Position]] = []  # positions written since the last update
         self._latest_interval_s = latest_interval_s
         self._locate = locate
@@ -91,13 +146,16 @@ class StoreWriter:
         database cannot be reached (a service must start knowing where it writes)."""
         try:
             conn = await self._connect()
-        except psycopg.OperationalError as exc:
+            self.identity = await database_identity(conn)
+        except (psycopg.OperationalError, WriteTimeoutError) as exc:
             raise ServiceUnavailableError(
                 f"cannot reach the database at {redact_url(self.url)}: {_first_line(exc)}"
             ) from exc
+        self._open_spool(self.identity)
         self.level = await detect_level(conn)
         applied = await migrate(conn, self.level, self.settings)
         await prepare_connection(conn)
+        self._known_days = await existing_days(conn, self.level)
         self._conn = conn
         for migration in applied:
             log.info("applied migration %d: %s", migration.version, migration.description)
@@ -107,9 +165,54 @@ class StoreWriter:
             self._start_replay()
         return self.level
 
+    def _open_spool(self, identity: DatabaseIdentity) -> None:
+        """This database's own folder under the spool root: its spool and its rejects."""
+        if self.spool_root is None:
+            return
+        folder = self.spool_root / identity.key
+
+        def prepare() -> None:
+            try:
+                folder.mkdir(exist_ok=True)
+                record_identity(folder, identity, redact_url(self.url))
+            except OSError as exc:
+                raise ConfigError(
+                    f"cannot use the spool folder {folder}: {exc.strerror or exc}"
+                ) from exc
+
+        if self._spooling:
+            prepare()
+            self.spool = Spool(folder, self._spool_max_bytes)
+            self.rejects = RejectsFile(folder)
+        else:  # an import: a folder only if something is set aside
+            self.rejects = RejectsFile(folder, on_first=prepare)
+
     async def _connect(self) -> Connection:
-        conn: Connection = await psycopg.AsyncConnection.connect(self.url, connect_timeout=10)
+        # Keepalives and a TCP user timeout find a dead link while idle or mid-send; the
+        # client-side timeout of each write (``_bounded``) covers a server that stops answering.
+        conn: Connection = await psycopg.AsyncConnection.connect(
+            self.url, connect_timeout=max(2, int(self._timeout_s)), keepalives=1,
+            keepalives_idle=10, keepalives_interval=5, keepalives_count=3,
+            tcp_user_timeout=int(self._timeout_s * 1000),
+        )  # fmt: skip
         return conn
+
+    async def _bounded(self, conn: Connection, work: Coroutine[Any, Any, T]) -> T:
+        """Run ``work`` on ``conn``, or sever the connection once the database has not answered
+        for ``write_timeout_s`` (a frozen server never answers a cancel request either)."""
+        task = asyncio.ensure_future(work)
+        self._writing_since = time.monotonic()
+        try:
+            done, _ = await asyncio.wait({task}, timeout=self._timeout_s)
+            if done:
+                return task.result()
+            self.counts.timeouts += 1
+            _sever(conn)  # the task now fails at once on its dead socket
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(task, 10.0)
+            raise WriteTimeoutError(f"no answer from the database in {self._timeout_s:g} s")
+        finally:
+            self._writing_since = None
 
     def spool_status(self) -> SpoolStatus | None:
         """Batches waiting in the spool, for metrics and the log."""
@@ -117,7 +220,11 @@ class StoreWriter:
 
     @property
     def connected(self) -> bool:
-        """Whether batches go straight to the database."""
+        """Whether batches go straight to the database: not while one has waited for an answer
+        for more than a few seconds (health must not say "connected" to a frozen server)."""
+        since = self._writing_since
+        if since is not None and time.monotonic() - since > min(5.0, self._timeout_s / 2):
+            return False
         return self._conn is not None and not self._conn.closed and self._replay is None
 
     async def write(self, batch: StoreBatch) -> None:
@@ -125,11 +232,10 @@ class StoreWriter:
         if not len(batch):
             return
         if self._replay is None and self._conn is not None:
-            try:
-                await self._write_now(batch)
+            rest = await self._write_or_split(batch)
+            if rest is None:
                 return
-            except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
-                self._lost(exc)
+            batch = rest
         if self.spool is None:
             raise ServiceUnavailableError(
                 f"the database at {redact_url(self.url)} is unreachable and no spool is "
@@ -140,37 +246,119 @@ class StoreWriter:
         self.counts.spooled_batches += 1
         self._start_replay()
 
+    async def _write_or_split(self, batch: StoreBatch) -> StoreBatch | None:
+        """Write a batch; when the database refuses it for its data, halve it until the
+        records it refuses are alone, and set those aside. Returns None when all is done, or
+        what is left to write when the connection was lost (for the spool)."""
+        pending = [batch]
+        budget = 64 + 4 * len(batch).bit_length()  # transactions, at most, for one batch
+        while pending:
+            piece = pending.pop()
+            try:
+                await self._write_now(piece)
+                continue
+            except Exception as exc:
+                if not is_connection_loss(exc, self._conn):
+                    if not isinstance(exc, psycopg.Error):
+                        raise  # a bug of ours, not the data's
+                    budget -= 1
+                    if len(piece) == 1 or budget <= 0:
+                        self._set_aside_refused(piece, exc)
+                    else:
+                        pending.extend(reversed(halves(piece)))
+                    continue
+                self._lost(exc)
+                rest = piece
+                for more in reversed(pending):
+                    rest = rest.joined(more)
+                return rest
+        return None
+
+    def _set_aside_refused(self, piece: StoreBatch, exc: BaseException) -> None:
+        reason, detail = reason_of(exc), _first_line(exc)
+        if len(piece) > 1:
+            log.error("set aside %d records the database keeps refusing: %s", len(piece), detail)
+        for name in ("positions", "statics", "zone_events", "zone_hours", "alerts"):
+            records = getattr(piece, name)
+            if records:
+                kind, _ = single(replace(StoreBatch(), **{name: records[:1]}))
+                self._keep(kind, [(r, reason) for r in records], detail)
+
+    def _keep(self, kind: str, records: list[tuple[Any, str]], detail: str = "") -> None:
+        self.rejects.keep(kind, records, detail)
+        reasons = self.counts.set_aside_reasons
+        for _, reason in records:
+            reasons[reason] = reasons.get(reason, 0) + 1
+
+    def _admit(self, batch: StoreBatch) -> StoreBatch:
+        """The batch without the positions that would make the store create partitions it
+        must not (``guard``); those are set aside."""
+        anchors = list(self._recent_days)
+        if self._clock is not None:
+            anchors.append(day_of(self._clock()))
+        admission = admit(batch.positions, self._known_days, anchors, self._guard,
+                          self._strays_left)  # fmt: skip
+        # Used up at once, committed or not: a batch retried from the spool asks again.
+        self._strays_left -= admission.strays
+        if not admission.set_aside:
+            return batch
+        days = sorted({day_of(p.time) for p, _ in admission.set_aside if p.time is not None})
+        log.warning(
+            "set aside %d positions on %d days far from what is being written (%s ... %s)",
+            len(admission.set_aside), len(days), day_label(days[0]), day_label(days[-1]),
+        )  # fmt: skip
+        self._keep("position", [(p, r) for p, r in admission.set_aside])
+        dropped = {(p.mmsi, p.time) for p, _ in admission.set_aside}
+        late = [p for p in batch.late_fixes if (p.mmsi, p.time) not in dropped]
+        return replace(batch, positions=admission.admitted, late_fixes=late)
+
     async def _write_now(self, batch: StoreBatch, *, final: bool = False) -> None:
         assert self._conn is not None
         assert self.level is not None
         start = time.perf_counter()
+        batch = self._admit(batch)
         positions, repeats, newest = distinct_positions(batch.positions, self._newest_time)
         batch = replace(batch, positions=positions)
         # Vessels' last positions are worked out once per interval, not per batch.
-        self._unsettled.append(batch.positions)
         due = final or time.monotonic() - self._latest_written >= self._latest_interval_s
         latest = None
         if due:
-            for positions in self._unsettled:
-                newest_positions(positions, self._latest)
-            latest = list(self._latest.values())
+            merged: dict[int, Position] = {}
+            for unsettled in (*self._unsettled, batch.positions):
+                newest_positions(unsettled, merged)
+            latest = list(merged.values())
+        conn = self._conn
         async with self._lock:
-            stored = await write_batch(
-                self._conn, batch, self.level, self._partitions, latest, self._locate
-            )
+            stored = await self._bounded(conn, write_batch(
+                conn, batch, self.level, self._known_days, latest, self._locate
+            ))  # fmt: skip
         # Committed: only now may later repeats of these times be left out (a batch that
         # failed goes to the spool whole and is filtered again when replayed).
         self.counts.same_second_repeats += repeats
-        for m, t in newest.items():
-            if t > self._newest_time.get(m, -1.0):
-                self._newest_time[m] = t
+        self._remember_newest(newest)
+        written_day = main_day(batch.positions)
+        if written_day is not None and written_day not in self._recent_days:
+            self._recent_days.append(written_day)
         if due:
-            self._latest.clear()
             self._unsettled.clear()
             self._latest_written = time.monotonic()
+        else:
+            self._unsettled.append(batch.positions)
         self.counts.write_seconds += time.perf_counter() - start
         self.counts.batches += 1
         self.counts.positions += stored
+
+    def _remember_newest(self, newest: dict[int, float]) -> None:
+        """Keep each vessel's newest stored time, for at most ``newest_time_limit`` vessels:
+        past that, the vessels heard of longest ago are forgotten (a repeat of theirs then
+        reaches the database, whose unique index keeps it out)."""
+        table = self._newest_time
+        for m, t in newest.items():
+            if t > table.get(m, -1.0):
+                table[m] = t
+        if len(table) > self._newest_limit:
+            keep = sorted(table.items(), key=lambda item: item[1])[-(self._newest_limit // 2) :]
+            self._newest_time = dict(keep)
 
     def _lost(self, exc: BaseException) -> None:
         self.counts.last_error = _first_line(exc)
@@ -214,30 +402,44 @@ class StoreWriter:
             while len(self.spool):
                 if self._conn is None or self._conn.closed:
                     try:
-                        conn = await self._connect()
-                        await prepare_connection(conn)
-                        self._conn = conn
+                        self._conn = await self._reconnect()
                         self.counts.reconnects += 1
                         log.warning(
                             "database at %s is back: replaying the spool", redact_url(self.url)
                         )
-                    except psycopg.OperationalError as exc:
+                    except (psycopg.OperationalError, WriteTimeoutError, WrongDatabaseError) as exc:
                         self.counts.last_error = _first_line(exc)
+                        if isinstance(exc, WrongDatabaseError):
+                            log.error("%s", exc)
                         await asyncio.sleep(delay)
                         delay = min(delay * 2, self._retry[1])
                         continue
                 batch = self.spool.peek()
                 assert batch is not None
-                try:
-                    await self._write_now(batch)
-                except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
-                    self._lost(exc)
-                    continue
+                if await self._write_or_split(batch) is not None:
+                    continue  # the connection was lost: the batch stays first in the spool
                 self.spool.pop()
                 self.counts.replayed_batches += 1
                 delay = self._retry[0]
         finally:
             self._replay = None
+
+    async def _reconnect(self) -> Connection:
+        """A new connection, to the same database as the spool's (a URL may lead elsewhere
+        after a failover or a DNS change: the spool is never written into another)."""
+        conn = await self._connect()
+        try:
+            identity = await self._bounded(conn, database_identity(conn))
+            if self.identity is not None and identity != self.identity:
+                raise WrongDatabaseError(
+                    f"{redact_url(self.url)} now leads to {identity.describe()}, not to the "
+                    f"spool's {self.identity.describe()}: the spool waits for its own database"
+                )
+            await self._bounded(conn, prepare_connection(conn))
+        except BaseException:
+            await conn.close()
+            raise
+        return conn
 
     async def flush(self, timeout_s: float | None = None) -> bool:
         """Wait until the spool is empty (True) or ``timeout_s`` passes (False)."""
@@ -253,7 +455,7 @@ class StoreWriter:
         """Write the vessels' last positions, stop replaying and close the connection (the
         spool stays on disk)."""
         if self._unsettled and self.connected:
-            with contextlib.suppress(psycopg.OperationalError, psycopg.InterfaceError):
+            with contextlib.suppress(psycopg.Error, WriteTimeoutError):
                 await self._write_now(StoreBatch(), final=True)
         if self._replay is not None:
             self._replay.cancel()
@@ -271,16 +473,21 @@ class StoreWriter:
         return self._conn
 
 
+class WrongDatabaseError(Exception):
+    """The URL now reaches a database other than the one the spool is for."""
+
+
+def _sever(conn: Connection) -> None:
+    """Shut the connection's socket both ways: whatever waits on it fails at once."""
+    with contextlib.suppress(OSError, ValueError, psycopg.Error):
+        fd = conn.pgconn.socket
+        sock = socket.socket(fileno=fd)
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        finally:
+            sock.detach()  # the descriptor stays libpq's
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
-
-
-def redact_url(url: str) -> str:
-    """A database URL without its password, for messages."""
-    head, sep, tail = url.partition("://")
-    if not sep or "@" not in tail:
-        return url
-    credentials, _, host = tail.rpartition("@")
-    user = credentials.split(":", 1)[0]
-    return f"{head}://{user}@{host}"
