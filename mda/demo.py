@@ -28,9 +28,9 @@ import typer
 
 from mda.alerts.broker import BrokerSettings, parse_broker_url
 from mda.alerts.sinks import ConsoleAlertPrinter
-from mda.cliargs import OptionError, more_than_zero
+from mda.cliargs import more_than_zero
 from mda.config import Config, SourceSettings
-from mda.ingest.sources import LineBatch, Source
+from mda.ingest.sources import LineBatch, Source, SourceCounts
 from mda.resources import default_folder
 from mda.service import Service, ServiceReport
 from mda.service_commands import print_report, run_until_signal, start_service
@@ -91,9 +91,13 @@ class HeldOpen:
         self.name = source.name
         self.lateness_s = source.lateness_s
         self.source = source
-        self.counts = source.counts
         self.lines = 0  # lines handed over so far
         self.read = False  # the recording has been read to its end
+
+    @property
+    def counts(self) -> SourceCounts:
+        """What the recording's source dropped (read through: it keeps counting)."""
+        return self.source.counts
 
     async def batches(self) -> AsyncIterator[LineBatch]:
         """The recording's batches, then nothing until cancelled."""
@@ -158,7 +162,8 @@ def demo_command(
     """Replay a bundled scenario through the whole service and show the alerts."""
     more_than_zero("--speed", speed)
     if keep_serving and api is None:
-        raise OptionError("--keep-serving needs --api HOST:PORT")
+        raise typer.BadParameter("--keep-serving needs --api HOST:PORT",
+                                 param_hint="--keep-serving")  # fmt: skip
     recording = demo_recording(scenario)
     typer.echo(f"mda demo: replaying {recording.name} at {speed:g}x", err=True)
     with contextlib.ExitStack() as stack:

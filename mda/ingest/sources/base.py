@@ -43,7 +43,11 @@ class Source(Protocol):
 
     name: str
     lateness_s: float | None
-    counts: SourceCounts
+
+    @property
+    def counts(self) -> SourceCounts:
+        """What the source dropped before any line reached the core."""
+        ...
 
     def batches(self) -> AsyncIterator[LineBatch]:
         """Yield batches until the input ends (recordings) or forever (live feeds)."""
