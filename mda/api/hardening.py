@@ -78,8 +78,9 @@ class BodyLimit:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                if not ended:
-                    message = {**message, "headers": [*message.get("headers", ()), _CLOSE]}
+                headers = list(message.get("headers", ()))
+                if not ended and _CLOSE not in headers:
+                    message = {**message, "headers": [*headers, _CLOSE]}
             await send(message)
 
         try:
