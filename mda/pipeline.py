@@ -257,6 +257,7 @@ class Pipeline:
         gone = self.tracks.evict_over_cap()
         if gone:
             self.engine.forget(gone)
+            self.book.forget(gone)
             self.stats.evicted_vessels = self.tracks.evicted
 
     def _timers(self) -> list[Alert]:
@@ -268,7 +269,9 @@ class Pipeline:
         alerts += self.book.tick(w)
         if w >= self._next_evict:
             self._next_evict = w + EVICT_EVERY_S
-            self.engine.forget(self.tracks.evict(w))
+            gone = self.tracks.evict(w)
+            self.engine.forget(gone)
+            self.book.forget(gone)
         return alerts
 
     def acknowledge(self, alert_id: str, by: str, at: float, note: str | None = None) -> Alert:

@@ -61,6 +61,9 @@ def per_vessel_sizes(pipeline: Pipeline) -> Iterator[tuple[str, int]]:
     """Every container the tracks and the rules (and the objects they own) hold, with its size;
     the geography aside."""
     yield "tracks.vessels", len(pipeline.tracks.vessels)
+    book = pipeline.book  # the alert book's count of earlier alerts per rule and vessel
+    yield "book.earlier", len(book.earlier)
+    yield "book.of_vessel", len(book.of_vessel)
     for rule in pipeline.engine.rules:
         holders: list[Any] = [rule, *[v for v in vars(rule).values()
                                       if hasattr(v, "__dict__") and not isinstance(v, type)

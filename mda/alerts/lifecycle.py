@@ -90,6 +90,15 @@ class AlertBook:
         self.suppressed_by_cooldown = 0
         self.inhibited = 0
 
+    def forget(self, mmsis: Iterable[int]) -> None:
+        """Vessels evicted from the picture: their count of earlier alerts goes too, unless an
+        alert of theirs is still held (a flood of numbers heard once must not grow it for ever)."""
+        names = {key[0] for key in self.earlier}
+        for mmsi in mmsis:
+            if mmsi not in self.of_vessel:
+                for name in names:
+                    self.earlier.pop((name, mmsi), None)
+
     # -- detections ---------------------------------------------------------------------------
 
     def apply(self, detections: Iterable[Detection]) -> list[Alert]:

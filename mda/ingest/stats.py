@@ -180,6 +180,6 @@ _SUMMARISED: Final = frozenset((
     "tag_block_bad_checksum", "bad_time", "invalid_payload", "short_payload", "unknown_type",
     "orphan_fragments", "duplicate_fragments", "out_of_order_fragments", "expired_fragments",
     "evicted_fragments", "duplicates", "decode_errors", "bad_json", "oversized_lines",
-    "dropped_datagrams", "untimed", "late", "evicted_vessels",
+    "dropped_datagrams", "untimed", "late", "quarantined", "evicted_vessels",
 ))  # fmt: skip
 
