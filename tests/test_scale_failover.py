@@ -11,7 +11,6 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from mda.scale.commands import run_worker
 from mda.scale.jetstream import prepare
 from mda.scale.settings import ScaleSettings
 from tests.nats_servers import NatsCluster
@@ -33,7 +32,7 @@ def _worker_file(folder: Path, url: str, settings: ScaleSettings) -> Path:
         f'[database]\nurl = "{url}"\nspool_dir = "{folder / "spool"}"\n'
         f"[scale]\nnats = [{urls}]\npartitions = {settings.partitions}\n"
         f"lease_s = {settings.lease_s}\nsnapshot_every_s = {settings.snapshot_every_s}\n"
-        f"batch_messages = 200\n"
+        f"batch_messages = 200\nreplicas = {settings.replicas}\n"
     )
     return path
 
@@ -141,21 +140,34 @@ def test_a_killed_nats_node_changes_nothing(
     with NatsCluster.start(3, PARTITIONS, tmp_path) as cluster:
         config = scale_config(base_config(scale_database, scale_recording), cluster.urls)
         # Three copies of every stream and bucket: any one node can go.
-        config = replace(config, scale=replace(config.scale, replicas=3))
+        settings = replace(config.scale, replicas=3)
+        file = _worker_file(tmp_path, scale_database, settings)
+        # Workers in processes of their own: whatever goes wrong, the test ends (a stuck
+        # worker is killed and the failure says so) instead of hanging the whole suite.
+        workers = [_start_worker(file, f"w{i}", tmp_path / f"w{i}.log") for i in range(2)]
+        try:
 
-        async def scenario() -> None:
-            stop = asyncio.Event()
-            workers = [asyncio.create_task(run_worker(config, f"w{i}", stop, live=False))
-                       for i in range(2)]  # fmt: skip
-            publishing = asyncio.create_task(publish(config.scale, scale_recording))
-            await asyncio.sleep(3.0)
-            cluster.kill(0)  # mid-stream: the gateway and workers connected to it move over
-            published = await publishing
-            await drained(config.scale, published, timeout_s=180.0)
-            stop.set()
-            await asyncio.gather(*workers)
+            async def scenario() -> None:
+                publishing = asyncio.create_task(publish(settings, scale_recording))
+                await asyncio.sleep(3.0)
+                cluster.kill(0)  # mid-stream: the gateway and workers on it move over
+                published = await asyncio.wait_for(publishing, 300.0)
+                await asyncio.wait_for(drained(settings, published, timeout_s=180.0), 240.0)
 
-        asyncio.run(scenario())
+            asyncio.run(scenario())
+        finally:
+            for worker in workers:
+                worker.send_signal(signal.SIGTERM)
+            stuck = []
+            for worker in workers:
+                try:
+                    worker.wait(60)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+                    stuck.append(worker.args)
+        logs = "\n".join((tmp_path / f"w{i}.log").read_text()[-2000:] for i in range(2))
+        assert not stuck, f"workers did not stop within 60 s of SIGTERM:\n{logs}"
+        assert all(w.returncode == 0 for w in workers), logs
     got_positions, got_alerts, got_rows = stored(scale_database)
     assert got_rows == len(got_positions)
     assert got_positions == positions
