@@ -11,9 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import socket
 import time
-from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,9 +23,11 @@ from mda.errors import ConfigError, ServiceUnavailableError
 from mda.model import Position
 from mda.store.batch import StoreBatch
 from mda.store.binary_copy import distinct_positions
+from mda.store.connection import bounded, connect
 from mda.store.copy import newest_positions, prepare_connection, write_batch
 from mda.store.dburl import check_database_url, redact_url
-from mda.store.guard import GuardSettings, admit, day_label, day_of, main_day
+from mda.store.defence import StoreDefence
+from mda.store.guard import GuardSettings
 from mda.store.identity import DatabaseIdentity, database_identity, record_identity
 from mda.store.levels import StoreLevel, detect_level
 from mda.store.maintenance import existing_days
@@ -37,8 +37,6 @@ from mda.store.splitting import (
     WriteTimeoutError,
     halves,
     is_connection_loss,
-    reason_of,
-    single,
 )
 from mda.store.spool import Spool, SpoolStatus
 from mda.zones.presence import ZoneLocator
@@ -118,18 +116,13 @@ class StoreWriter:
         self._spooling = spooling
         self._spool_max_bytes = spool_max_bytes
         self.spool: Spool | None = None  # the database's own, once start() knows which it is
-        self.rejects = RejectsFile(None)
         self.identity: DatabaseIdentity | None = None
         self.counts = WriterCounts()
         self.level: StoreLevel | None = None
         self._retry = retry_s
         self._timeout_s = write_timeout_s
-        self._guard = guard or GuardSettings()
-        self._clock = clock
+        self.defence = StoreDefence(guard, clock, reasons=self.counts.set_aside_reasons)
         self._conn: Connection | None = None
-        self._known_days: set[int] = set()
-        self._recent_days: deque[int] = deque(maxlen=4)
-        self._strays_left = self._guard.stray_days
         self._writing_since: float | None = None
         self._newest_limit = newest_time_limit
         self._replay: asyncio.Task[None] | None = None
@@ -155,7 +148,7 @@ class StoreWriter:
         self.level = await detect_level(conn)
         applied = await migrate(conn, self.level, self.settings)
         await prepare_connection(conn)
-        self._known_days = await existing_days(conn, self.level)
+        self.defence.known_days = await existing_days(conn, self.level)
         self._conn = conn
         for migration in applied:
             log.info("applied migration %d: %s", migration.version, migration.description)
@@ -183,36 +176,28 @@ class StoreWriter:
         if self._spooling:
             prepare()
             self.spool = Spool(folder, self._spool_max_bytes)
-            self.rejects = RejectsFile(folder)
+            self.defence.rejects = RejectsFile(folder)
         else:  # an import: a folder only if something is set aside
-            self.rejects = RejectsFile(folder, on_first=prepare)
+            self.defence.rejects = RejectsFile(folder, on_first=prepare)
 
     async def _connect(self) -> Connection:
-        # Keepalives and a TCP user timeout find a dead link while idle or mid-send; the
-        # client-side timeout of each write (``_bounded``) covers a server that stops answering.
-        conn: Connection = await psycopg.AsyncConnection.connect(
-            self.url, connect_timeout=max(2, int(self._timeout_s)), keepalives=1,
-            keepalives_idle=10, keepalives_interval=5, keepalives_count=3,
-            tcp_user_timeout=int(self._timeout_s * 1000),
-        )  # fmt: skip
-        return conn
+        return await connect(self.url, self._timeout_s)
 
     async def _bounded(self, conn: Connection, work: Coroutine[Any, Any, T]) -> T:
-        """Run ``work`` on ``conn``, or sever the connection once the database has not answered
-        for ``write_timeout_s`` (a frozen server never answers a cancel request either)."""
-        task = asyncio.ensure_future(work)
+        """``work`` on ``conn`` within the write timeout (``connection.bounded``)."""
         self._writing_since = time.monotonic()
         try:
-            done, _ = await asyncio.wait({task}, timeout=self._timeout_s)
-            if done:
-                return task.result()
+            return await bounded(conn, work, self._timeout_s)
+        except WriteTimeoutError:
             self.counts.timeouts += 1
-            _sever(conn)  # the task now fails at once on its dead socket
-            with contextlib.suppress(Exception, asyncio.CancelledError):
-                await asyncio.wait_for(task, 10.0)
-            raise WriteTimeoutError(f"no answer from the database in {self._timeout_s:g} s")
+            raise
         finally:
             self._writing_since = None
+
+    @property
+    def rejects(self) -> RejectsFile:
+        """Where set-aside records are kept (and counted)."""
+        return self.defence.rejects
 
     def spool_status(self) -> SpoolStatus | None:
         """Batches waiting in the spool, for metrics and the log."""
@@ -263,7 +248,7 @@ class StoreWriter:
                         raise  # a bug of ours, not the data's
                     budget -= 1
                     if len(piece) == 1 or budget <= 0:
-                        self._set_aside_refused(piece, exc)
+                        self.defence.refused(piece, exc, _first_line(exc))
                     else:
                         pending.extend(reversed(halves(piece)))
                     continue
@@ -274,49 +259,11 @@ class StoreWriter:
                 return rest
         return None
 
-    def _set_aside_refused(self, piece: StoreBatch, exc: BaseException) -> None:
-        reason, detail = reason_of(exc), _first_line(exc)
-        if len(piece) > 1:
-            log.error("set aside %d records the database keeps refusing: %s", len(piece), detail)
-        for name in ("positions", "statics", "zone_events", "zone_hours", "alerts"):
-            records = getattr(piece, name)
-            if records:
-                kind, _ = single(replace(StoreBatch(), **{name: records[:1]}))
-                self._keep(kind, [(r, reason) for r in records], detail)
-
-    def _keep(self, kind: str, records: list[tuple[Any, str]], detail: str = "") -> None:
-        self.rejects.keep(kind, records, detail)
-        reasons = self.counts.set_aside_reasons
-        for _, reason in records:
-            reasons[reason] = reasons.get(reason, 0) + 1
-
-    def _admit(self, batch: StoreBatch) -> StoreBatch:
-        """The batch without the positions that would make the store create partitions it
-        must not (``guard``); those are set aside."""
-        anchors = list(self._recent_days)
-        if self._clock is not None:
-            anchors.append(day_of(self._clock()))
-        admission = admit(batch.positions, self._known_days, anchors, self._guard,
-                          self._strays_left)  # fmt: skip
-        # Used up at once, committed or not: a batch retried from the spool asks again.
-        self._strays_left -= admission.strays
-        if not admission.set_aside:
-            return batch
-        days = sorted({day_of(p.time) for p, _ in admission.set_aside if p.time is not None})
-        log.warning(
-            "set aside %d positions on %d days far from what is being written (%s ... %s)",
-            len(admission.set_aside), len(days), day_label(days[0]), day_label(days[-1]),
-        )  # fmt: skip
-        self._keep("position", [(p, r) for p, r in admission.set_aside])
-        dropped = {(p.mmsi, p.time) for p, _ in admission.set_aside}
-        late = [p for p in batch.late_fixes if (p.mmsi, p.time) not in dropped]
-        return replace(batch, positions=admission.admitted, late_fixes=late)
-
     async def _write_now(self, batch: StoreBatch, *, final: bool = False) -> None:
         assert self._conn is not None
         assert self.level is not None
         start = time.perf_counter()
-        batch = self._admit(batch)
+        batch = self.defence.admit(batch)
         positions, repeats, newest = distinct_positions(batch.positions, self._newest_time)
         batch = replace(batch, positions=positions)
         # Vessels' last positions are worked out once per interval, not per batch.
@@ -330,15 +277,13 @@ class StoreWriter:
         conn = self._conn
         async with self._lock:
             stored = await self._bounded(conn, write_batch(
-                conn, batch, self.level, self._known_days, latest, self._locate
+                conn, batch, self.level, self.defence.known_days, latest, self._locate
             ))  # fmt: skip
         # Committed: only now may later repeats of these times be left out (a batch that
         # failed goes to the spool whole and is filtered again when replayed).
         self.counts.same_second_repeats += repeats
         self._remember_newest(newest)
-        written_day = main_day(batch.positions)
-        if written_day is not None and written_day not in self._recent_days:
-            self._recent_days.append(written_day)
+        self.defence.written(batch)
         if due:
             self._unsettled.clear()
             self._latest_written = time.monotonic()
@@ -475,17 +420,6 @@ class StoreWriter:
 
 class WrongDatabaseError(Exception):
     """The URL now reaches a database other than the one the spool is for."""
-
-
-def _sever(conn: Connection) -> None:
-    """Shut the connection's socket both ways: whatever waits on it fails at once."""
-    with contextlib.suppress(OSError, ValueError, psycopg.Error):
-        fd = conn.pgconn.socket
-        sock = socket.socket(fileno=fd)
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        finally:
-            sock.detach()  # the descriptor stays libpq's
 
 
 def _first_line(exc: BaseException) -> str:
