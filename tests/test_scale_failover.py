@@ -152,9 +152,13 @@ def test_a_killed_nats_node_changes_nothing(
                 await asyncio.sleep(3.0)
                 cluster.kill(0)  # mid-stream: the gateway and workers on it move over
                 published = await asyncio.wait_for(publishing, 300.0)
-                await asyncio.wait_for(drained(settings, published, timeout_s=180.0), 240.0)
+                await asyncio.wait_for(drained(settings, published, timeout_s=300.0), 360.0)
 
-            asyncio.run(scenario())
+            try:
+                asyncio.run(scenario())
+            except AssertionError as exc:
+                logs = "\n".join((tmp_path / f"w{i}.log").read_text()[-3000:] for i in range(2))
+                raise AssertionError(f"{exc}; the workers' logs end:\n{logs}") from exc
         finally:
             for worker in workers:
                 worker.send_signal(signal.SIGTERM)

@@ -31,63 +31,11 @@ import pytest
 
 from mda.pipeline import PipelineOutput
 from tests.nmea import position, tag_block
+from tests.proxy import Proxy
 from tests.test_determinism import fresh
 
 SPEED = 100.0  # the scenario's hours in a few minutes
 MOSQUITTO = "/usr/sbin/mosquitto"
-
-
-class Link:
-    """A TCP link to a server that the test can freeze (bytes held, connections open) or cut
-    (connections dropped, new ones refused)."""
-
-    def __init__(self, port: int) -> None:
-        self.target = port
-        self.port = 0
-        self.flowing = asyncio.Event()
-        self.flowing.set()
-        self.refusing = False
-        self._writers: set[asyncio.StreamWriter] = set()
-        self._server: asyncio.Server | None = None
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if self.refusing:
-            writer.transport.abort()
-            return
-        try:
-            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target)
-        except OSError:
-            writer.transport.abort()
-            return
-        self._writers |= {writer, up_writer}
-
-        async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
-            with contextlib.suppress(OSError, asyncio.CancelledError):
-                while data := await src.read(65536):
-                    await self.flowing.wait()
-                    dst.write(data)
-                    await dst.drain()
-            dst.close()
-
-        await asyncio.gather(pump(reader, up_writer), pump(up_reader, writer))
-        self._writers -= {writer, up_writer}
-
-    def cut(self) -> None:
-        self.refusing = True
-        for w in list(self._writers):
-            with contextlib.suppress(OSError):
-                w.transport.abort()
-        self._writers.clear()
-
-    async def close(self) -> None:
-        self.flowing.set()
-        self.cut()
-        if self._server is not None:
-            self._server.close()
 
 
 class Broker:
@@ -186,7 +134,7 @@ async def test_a_bad_night_ends_with_every_good_position_stored_once_and_every_a
     want_rows, clean, quarantined = expected(path)
     assert quarantined == figures["broken clock"]
     host_port = plain_database.split("@", 1)[1].split("/", 1)[0]
-    db_link = Link(int(host_port.rsplit(":", 1)[1]))
+    db_link = Proxy("127.0.0.1", int(host_port.rsplit(":", 1)[1]))
     await db_link.start()
     url = plain_database.replace(host_port, f"127.0.0.1:{db_link.port}")
     broker = Broker(tmp_path)
@@ -225,12 +173,13 @@ async def test_a_bad_night_ends_with_every_good_position_stored_once_and_every_a
         await asyncio.sleep(max(0.0, started + seconds - time.monotonic()))
 
     await at(20)
-    db_link.flowing.clear()  # the database freezes: bytes held, connections open
+    db_link.freeze()  # the database freezes: bytes held, connections open
     events.append("database frozen 20 s")
     await at(40)
-    db_link.flowing.set()
+    db_link.thaw()
     await at(60)
-    db_link.cut()  # the database goes away
+    db_link.refusing = True  # the database goes away
+    db_link.cut()
     events.append("database unreachable 20 s")
     await at(80)
     db_link.refusing = False
