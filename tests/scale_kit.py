@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import psycopg
@@ -109,6 +110,37 @@ def stored(url: str) -> Stored:
             "JOIN alerts a USING (alert_id)"
         ).fetchall()
     return set(positions), set(alerts), len(positions)
+
+
+def same_store(got: Stored, want: Stored) -> None:
+    """Fail, when what the workers stored differs from ``mda replay``'s, with what differs per
+    vessel (a count and a time range) instead of pytest's dump of every stored row."""
+    problems = []
+    if got[2] != len(got[0]):
+        problems.append(f"{got[2] - len(got[0])} position rows stored twice")
+    for what, g, w in (("positions", got[0], want[0]), ("alert states", got[1], want[1])):
+        for side, rows in (("missing", w - g), ("extra", g - w)):
+            if rows:
+                problems.append(f"{len(rows)} {what} {side}: {_by_vessel(rows)}")
+    assert not problems, "; ".join(problems)
+
+
+def _by_vessel(rows: set[tuple[object, ...]], most: int = 8) -> str:
+    """Rows grouped by MMSI: how many and, for positions, the first and last time."""
+    groups: dict[object, list[tuple[object, ...]]] = {}
+    for row in rows:
+        mmsi = row[0] if len(row) == 4 and isinstance(row[1], datetime) else row[2]
+        groups.setdefault(mmsi, []).append(row)
+    parts = []
+    for mmsi, group in sorted(groups.items(), key=lambda kv: -len(kv[1]))[:most]:
+        times = sorted(r[1] for r in group if isinstance(r[1], datetime))
+        if times:
+            span = f" {times[0]:%H:%M:%S}-{times[-1]:%H:%M:%S}"
+        else:
+            span = f" {sorted(map(repr, group))[:3]}"
+        parts.append(f"{mmsi} x{len(group)}{span}")
+    more = f" (+{len(groups) - most} vessels)" if len(groups) > most else ""
+    return ", ".join(parts) + more
 
 
 def scale_config(config: Config, nats: list[str]) -> Config:

@@ -20,6 +20,7 @@ from tests.scale_kit import (
     base_config,
     drained,
     publish,
+    same_store,
     scale_config,
     stored,
 )
@@ -65,13 +66,10 @@ def test_workers_store_what_a_single_process_stores(
     workers: int, scale_recording: Path, scale_reference: Stored,
     scale_database: str, tmp_path: Path,
 ) -> None:  # fmt: skip
-    positions, alerts, _ = scale_reference
+    _, alerts, _ = scale_reference
     assert "going_dark" in {a[1] for a in alerts}  # type: ignore[index]
     with NatsCluster.start(1, 6, tmp_path) as cluster:
         over_mqtt = asyncio.run(_scaled(cluster.urls, scale_database, scale_recording, workers))
-    got_positions, got_alerts, got_rows = stored(scale_database)
-    assert got_rows == len(got_positions)  # nothing stored twice
-    assert got_positions == positions
-    assert got_alerts == alerts
+    same_store(stored(scale_database), scale_reference)  # nothing lost, new or stored twice
     # Every alert state change reached the watch floor too.
     assert over_mqtt == {(a[0], a[3]) for a in alerts}  # type: ignore[index]
