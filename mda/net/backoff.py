@@ -54,6 +54,7 @@ async def reconnecting(
     (None when the session simply ended) before the wait, to count it and log one line.
     Anything else, cancellation included, ends the loop.
     """
+    backoff.reset()  # a run that starts again (a restarted service) starts with the shortest wait
     while True:
         failure: BaseException | None = None
         try:
