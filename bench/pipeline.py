@@ -37,10 +37,10 @@ import pyais
 
 from bench.common import ais_lines, tune_gc
 from bench.decode import group_messages
-from mda.alerts.broker import parse_broker_url
 from mda.config import Config, SourceSettings
 from mda.ingest.sources import LineBatch, open_source
 from mda.model import Position
+from mda.net.broker import parse_broker_url
 from mda.pipeline import build_pipeline
 from mda.resources import default_folder
 from mda.sequencer import Sequencer

@@ -42,11 +42,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from mda.alerts.broker import BrokerSettings, parse_broker_url
 from mda.api.settings import ApiSettings, parse_api
 from mda.errors import ConfigError
 from mda.feeds.config import load_feeds, parse_feeds
 from mda.feeds.spec import FeedsConfig
+from mda.net.broker import BrokerSettings, parse_broker_url
 from mda.resources import default_folder
 from mda.scale.settings import ScaleSettings, parse_scale
 from mda.sequencer import DEFAULT_LATENESS_S, SLICE_S

@@ -26,11 +26,11 @@ from typing import Annotated
 
 import typer
 
-from mda.alerts.broker import BrokerSettings, parse_broker_url
 from mda.alerts.sinks import ConsoleAlertPrinter
 from mda.cliargs import more_than_zero
 from mda.config import Config, SourceSettings
 from mda.ingest.sources import LineBatch, Source, SourceCounts
+from mda.net.broker import BrokerSettings, parse_broker_url
 from mda.resources import default_folder
 from mda.service import Service, ServiceReport
 from mda.service_commands import print_report, run_until_signal, start_service

@@ -23,6 +23,7 @@ from prometheus_client.registry import Collector
 
 from mda.errors import ConfigError
 from mda.ingest.stats import LABEL, METRIC, REJECT, IngestStats
+from mda.net.address import parse_host_port
 
 log = logging.getLogger("mda.service")
 
@@ -201,10 +202,10 @@ class StatusServer:
     whole under the interpreter lock; a figure may be a step behind, never torn."""
 
     def __init__(self, listen: str, figures: ServiceFigures, clock: Callable[[], float]) -> None:
-        host, sep, port = listen.rpartition(":")
-        if not sep or not port.isdigit():
-            raise ConfigError(f"http.listen: {listen!r} is not host:port")
-        self.host, self.port = host or "127.0.0.1", int(port)
+        try:
+            self.host, self.port = parse_host_port(listen, default_host="127.0.0.1")
+        except ValueError as exc:
+            raise ConfigError(f"http.listen: {listen!r} is not host:port") from exc
         self.figures = figures
         self.clock = clock
         self.registry = CollectorRegistry()

@@ -14,13 +14,13 @@ from typing import Annotated
 
 import typer
 
-from mda.alerts.broker import parse_broker_url
 from mda.alerts.sinks import ConsoleAlertPrinter, JsonlAlertWriter
 from mda.cliargs import more_than_zero
 from mda.config import Config, SourceSettings, load_config
 from mda.errors import ConfigError, MdaError
 from mda.ingest.sources import FileSource, Source, open_source
 from mda.ingest.timing import Timing, timing_options
+from mda.net.broker import parse_broker_url
 from mda.pipeline import Pipeline, build_pipeline
 from mda.sequencer import Sequencer
 from mda.service import AlertSink, Service, ServiceReport

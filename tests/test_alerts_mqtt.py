@@ -10,9 +10,9 @@ import uuid
 import aiomqtt
 import pytest
 
-from mda.alerts.broker import BrokerSettings, parse_broker_url
 from mda.alerts.mqtt import MqttAlertPublisher, parse_ack, send_ack
 from mda.model import Alert
+from mda.net.broker import BrokerSettings, parse_broker_url
 from tests.proxy import Proxy
 from tests.services import MQTT_HOST, MQTT_PORT, require_mosquitto
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import psycopg
 
-from mda.alerts.broker import parse_broker_url
+from mda.net.broker import parse_broker_url
 from mda.simulate.encoder import SentenceWriter
 from tests.services import MQTT_HOST, MQTT_PORT, require_mosquitto
 

@@ -94,8 +94,8 @@ async def test_the_compose_broker_configuration_runs_on_real_mosquitto(tmp_path:
     import aiomqtt
     from typer.testing import CliRunner
 
-    from mda.alerts.broker import BrokerSettings
     from mda.cli import app
+    from mda.net.broker import BrokerSettings
     from tests.test_feeds_broker import MOSQUITTO, _free_port
 
     made = CliRunner().invoke(app, ["feeds", "acl", "--feeds", str(DOCKER / "feeds.toml"),

@@ -7,7 +7,7 @@ import contextlib
 
 import pytest
 
-from mda.outbox import Outbox
+from mda.net.outbox import Outbox
 
 
 async def test_items_leave_in_order_and_a_full_queue_drops_the_oldest() -> None:

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import psycopg
 
-from mda.alerts.broker import parse_broker_url
 from mda.config import Config, SourceSettings
 from mda.geo import destination
 from mda.ingest.sources import open_source
 from mda.model import Position
+from mda.net.broker import parse_broker_url
 from mda.pipeline import Pipeline, build_pipeline
 from mda.resources import default_folder
 from mda.service import Service

@@ -9,10 +9,10 @@ import uuid
 from dataclasses import replace
 from pathlib import Path
 
-from mda.alerts.broker import parse_broker_url
 from mda.config import Config, SourceSettings, load_config
 from mda.feeds.nmea import bare_sentence, message_header
 from mda.ingest.sources import open_source
+from mda.net.broker import parse_broker_url
 from mda.pipeline import build_pipeline
 from mda.resources import default_folder
 from mda.service import Service

@@ -13,11 +13,11 @@ from typing import Annotated
 import aiomqtt
 import typer
 
-from mda.alerts.broker import BrokerSettings, parse_broker_url
 from mda.alerts.mqtt import send_ack
 from mda.cliargs import more_than_zero
 from mda.config import load_config
 from mda.errors import ServiceUnavailableError
+from mda.net.broker import BrokerSettings, parse_broker_url
 
 app = typer.Typer(help="Watch and acknowledge alerts (over the MQTT broker).",
                   no_args_is_help=True)  # fmt: skip

@@ -17,9 +17,10 @@ from typing import Any
 
 import aiomqtt
 
-from mda.alerts.broker import BrokerSettings
 from mda.model import Alert
-from mda.outbox import Outbox
+from mda.net.backoff import Backoff, reconnecting
+from mda.net.broker import BrokerSettings
+from mda.net.outbox import Outbox
 
 log = logging.getLogger("mda.alerts")
 
@@ -67,7 +68,7 @@ class MqttAlertPublisher:
         self.on_ack = on_ack
         self.prefix = broker.topic_prefix
         self._queue: Outbox[Alert] = Outbox(max_queued)
-        self._backoff = backoff_s
+        self._backoff = Backoff(backoff_s)
         self.connected = False
         self.published = 0
         self.bad_acks = 0
@@ -93,26 +94,26 @@ class MqttAlertPublisher:
 
     async def run(self) -> None:
         """Connect, subscribe to acknowledgements and publish, until cancelled."""
-        delay = self._backoff[0]
-        while True:
-            try:
-                async with self.broker.client() as client:
-                    self.connected = True
-                    delay = self._backoff[0]
-                    log.info("publishing alerts to %s", self.broker.url)
-                    await client.subscribe(f"{self.prefix}/ack/+", qos=1)
-                    async with asyncio.TaskGroup() as group:
-                        group.create_task(self._send(client))
-                        group.create_task(self._receive(client))
-            except* aiomqtt.MqttError as group_exc:
-                self.last_error = str(group_exc.exceptions[0])
-            self.connected = False
-            log.warning(
-                "MQTT broker %s: %s; %d alerts wait, retrying in %.1f s",
-                self.broker.url, self.last_error, len(self._queue), delay,
-            )  # fmt: skip
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, self._backoff[1])
+        await reconnecting(self._session, self._backoff, (aiomqtt.MqttError,), self._broken)
+
+    async def _session(self) -> None:
+        async with self.broker.client() as client:
+            self.connected = True
+            self._backoff.reset()
+            log.info("publishing alerts to %s", self.broker.url)
+            await client.subscribe(f"{self.prefix}/ack/+", qos=1)
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._send(client))
+                group.create_task(self._receive(client))
+
+    def _broken(self, failure: BaseException | None) -> None:
+        if failure is not None:
+            self.last_error = str(failure)
+        self.connected = False
+        log.warning(
+            "MQTT broker %s: %s; %d alerts wait, retrying in %.1f s",
+            self.broker.url, self.last_error, len(self._queue), self._backoff.delay,
+        )  # fmt: skip
 
     async def _send(self, client: aiomqtt.Client) -> None:
         queue = self._queue

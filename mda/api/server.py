@@ -18,6 +18,7 @@ from fastapi import FastAPI
 
 from mda.api.app import api_context
 from mda.errors import ConfigError, ServiceUnavailableError
+from mda.net.address import parse_host_port
 
 log = logging.getLogger("mda.api")
 GRACE_S = 5  # open requests get this long to finish when the service stops
@@ -31,10 +32,10 @@ class _EmbeddedServer(uvicorn.Server):
 
 def listen_address(listen: str) -> tuple[str, int]:
     """``host:port`` (``[::1]:8080`` for IPv6) as a pair; ConfigError if it is not one."""
-    host, sep, port = listen.rpartition(":")
-    if not sep or not port.isdigit() or int(port) > 65535:
-        raise ConfigError(f"api.listen: {listen!r} is not host:port")
-    return host.strip("[]") or "127.0.0.1", int(port)
+    try:
+        return parse_host_port(listen, default_host="127.0.0.1")
+    except ValueError as exc:
+        raise ConfigError(f"api.listen: {listen!r} is not host:port") from exc
 
 
 class ApiServer:

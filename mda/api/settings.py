@@ -21,6 +21,7 @@ from typing import Any, Final
 
 from mda.api.tokens import default_tokens_file
 from mda.errors import ConfigError
+from mda.net.address import parse_host_port
 
 _KEYS: Final[dict[str, type]] = {
     "listen": str, "tokens_file": str, "max_window_days": float, "max_rows": int,
@@ -82,9 +83,10 @@ def parse_api(table: Any, env: Mapping[str, str], where: str, base: Path) -> Api
 
 def _check(s: ApiSettings, where: str) -> None:
     if s.listen is not None:
-        _, sep, port = s.listen.rpartition(":")
-        if not sep or not port.isdigit() or int(port) > 65535:  # 0: any free port
-            raise ConfigError(f"{where}: api.listen: {s.listen!r} is not host:port")
+        try:
+            parse_host_port(s.listen, default_host="127.0.0.1")  # port 0: any free port
+        except ValueError as exc:
+            raise ConfigError(f"{where}: api.listen: {s.listen!r} is not host:port") from exc
     if not 0 < s.max_window_days <= 3660:
         raise ConfigError(f"{where}: api.max_window_days: must be more than 0 (days)")
     if s.max_rows < 1 or s.query_workers < 1 or s.statement_timeout_s <= 0:

@@ -44,6 +44,7 @@ from mda.feeds.spec import (
     TakServer,
     VesselList,
 )
+from mda.net.address import parse_host_port
 from mda.tomlfile import read_toml
 from mda.zones.catalog import load_file
 from mda.zones.model import ZONE_KINDS
@@ -271,11 +272,17 @@ def _tak(value: Any, where: str, label: str, base: Path) -> TakServer | None:
             raise ConfigError(f"{where}: {label} {key}: unknown setting (known: "
                               f"{', '.join(_COT_KEYS)})")  # fmt: skip
     url = _string(value.get("url"), where, label, "url")
-    match = re.fullmatch(r"(tcp|tls|ssl)://(\[[^\]]+\]|[^:/\[\]]+):(\d{1,5})/?", url)
-    if match is None or not 0 < int(match[3]) < 65536:
+    scheme, sep, address = url.partition("://")
+    if not sep or scheme not in ("tcp", "tls", "ssl"):
         raise ConfigError(f"{where}: {label} url: {url!r} is not tcp://host:port or "
                           "tls://host:port")  # fmt: skip
-    tls = match[1] != "tcp"
+    try:
+        host, port = parse_host_port(address.removesuffix("/"))
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {label} url: {url!r}: {exc}") from exc
+    if port == 0:  # a listener's "any free port", never a server's
+        raise ConfigError(f"{where}: {label} url: {url!r}: port 0 is not a server's port")
+    tls = scheme != "tcp"
     files = {k: base / _string(value[k], where, label, k) for k in _COT_KEYS[1:4] if k in value}
     if files and not tls:
         raise ConfigError(f"{where}: {label} url: TLS files are given, so the url must be tls://")
@@ -284,8 +291,8 @@ def _tak(value: Any, where: str, label: str, base: Path) -> TakServer | None:
                           "the key its certificate")  # fmt: skip
     hostname = value.get("server_hostname")
     return TakServer(
-        host=match[2].strip("[]"),
-        port=int(match[3]),
+        host=host,
+        port=port,
         tls=tls,
         ca_file=files.get("ca_file"),
         cert_file=files.get("cert_file"),

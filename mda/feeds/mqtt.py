@@ -15,7 +15,6 @@ counted when it is full) and go out in order when it is back.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Sequence
@@ -23,10 +22,11 @@ from typing import Final
 
 import aiomqtt
 
-from mda.alerts.broker import BrokerSettings
 from mda.feeds.core import FeedRelease, SharedAlert, SharedPosition
 from mda.feeds.isotime import iso_ms
-from mda.outbox import Outbox
+from mda.net.backoff import Backoff, reconnecting
+from mda.net.broker import BrokerSettings
+from mda.net.outbox import Outbox
 
 log = logging.getLogger("mda.feeds")
 
@@ -82,7 +82,7 @@ class MqttFeedPublisher:
         self.prefix = prefix or broker.topic_prefix
         self.nmea_partners = nmea_partners
         self._queue: Outbox[tuple[str, bytes]] = Outbox(max_queued)
-        self._backoff = backoff_s
+        self._backoff = Backoff(backoff_s)
         self.connected = False
         self.published = 0
         self.last_error = ""
@@ -117,22 +117,23 @@ class MqttFeedPublisher:
 
     async def run(self) -> None:
         """Connect and publish, reconnecting with backoff, until cancelled."""
-        delay = self._backoff[0]
+        await reconnecting(self._session, self._backoff, (aiomqtt.MqttError,), self._broken)
+
+    async def _session(self) -> None:
         ident = f"{self.broker.client_id}-feeds" if self.broker.client_id else None
-        while True:
-            try:
-                async with self.broker.client(ident) as client:
-                    self.connected = True
-                    delay = self._backoff[0]
-                    log.info("publishing partner feeds to %s", self.broker.url)
-                    await self._send(client)
-            except aiomqtt.MqttError as exc:
-                self.last_error = str(exc)
-            self.connected = False
-            log.warning("MQTT broker %s: %s; %d feed messages wait, retrying in %.1f s",
-                        self.broker.url, self.last_error, len(self._queue), delay)  # fmt: skip
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, self._backoff[1])
+        async with self.broker.client(ident) as client:
+            self.connected = True
+            self._backoff.reset()
+            log.info("publishing partner feeds to %s", self.broker.url)
+            await self._send(client)
+
+    def _broken(self, failure: BaseException | None) -> None:
+        if failure is not None:
+            self.last_error = str(failure)
+        self.connected = False
+        log.warning("MQTT broker %s: %s; %d feed messages wait, retrying in %.1f s",
+                    self.broker.url, self.last_error, len(self._queue),
+                    self._backoff.delay)  # fmt: skip
 
     async def _send(self, client: aiomqtt.Client) -> None:
         queue = self._queue

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 from collections.abc import Collection, Sequence
 
-from mda.alerts.broker import BrokerSettings
 from mda.errors import ConfigError
 from mda.feeds.core import DEFAULT_MAX_HELD, FeedRelease, FeedSet
 from mda.feeds.cot import CotEncoder
@@ -21,6 +20,7 @@ from mda.feeds.spec import FeedsConfig
 from mda.feeds.tak import TakClient
 from mda.ingest.message import AisMessage
 from mda.model import Alert, Position, VesselStatic
+from mda.net.broker import BrokerSettings
 from mda.zones.index import ZoneIndex
 
 

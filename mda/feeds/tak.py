@@ -13,9 +13,10 @@ import contextlib
 import logging
 import ssl
 
-from mda.errors import ConfigError
 from mda.feeds.spec import TakServer
-from mda.outbox import Outbox
+from mda.net.backoff import Backoff, reconnecting
+from mda.net.outbox import Outbox
+from mda.net.tls import client_context
 
 log = logging.getLogger("mda.feeds")
 
@@ -34,9 +35,16 @@ class TakClient:
         backoff_s: tuple[float, float] = (0.5, 30.0),
     ) -> None:
         self.server = server
-        self._ssl = tls_context(server) if server.tls else None
+        # TAK servers usually require a client certificate: given with the CA in the settings.
+        self._ssl = (
+            client_context(
+                f"the TAK server {server.url}", server.ca_file, server.cert_file, server.key_file
+            )
+            if server.tls
+            else None
+        )
         self._buffer: Outbox[bytes] = Outbox(max_buffered)
-        self._backoff = backoff_s
+        self._backoff = Backoff(backoff_s)
         self.connected = False
         self.connections = 0
         self.sent = 0
@@ -62,35 +70,39 @@ class TakClient:
 
     async def run(self) -> None:
         """Connect and stream, reconnecting after any failure, until cancelled."""
-        delay = self._backoff[0]
-        while True:
-            writer: asyncio.StreamWriter | None = None
-            try:
-                async with asyncio.timeout(CONNECT_TIMEOUT_S):
-                    reader, writer = await asyncio.open_connection(
-                        self.server.host, self.server.port, ssl=self._ssl,
-                        server_hostname=(self.server.server_hostname or self.server.host)
-                        if self._ssl else None,
-                    )  # fmt: skip
-                self.connected = True
-                self.connections += 1
-                delay = self._backoff[0]
-                log.info("streaming CoT to %s", self.server.url)
-                async with asyncio.TaskGroup() as group:
-                    group.create_task(self._write(writer))
-                    group.create_task(_until_closed(reader))
-            except* (OSError, ConnectionError, ssl.SSLError) as failure:
-                self.last_error = str(failure.exceptions[0]) or type(failure.exceptions[0]).__name__
-            finally:
-                self.connected = False
-                if writer is not None:
-                    writer.close()
-                    with contextlib.suppress(OSError, ssl.SSLError):
-                        await writer.wait_closed()
-            log.warning("TAK server %s: %s; %d events wait, retrying in %.1f s",
-                        self.server.url, self.last_error, len(self._buffer), delay)  # fmt: skip
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, self._backoff[1])
+        await reconnecting(
+            self._session, self._backoff, (OSError, ConnectionError, ssl.SSLError), self._broken
+        )
+
+    async def _session(self) -> None:
+        writer: asyncio.StreamWriter | None = None
+        try:
+            async with asyncio.timeout(CONNECT_TIMEOUT_S):
+                reader, writer = await asyncio.open_connection(
+                    self.server.host, self.server.port, ssl=self._ssl,
+                    server_hostname=(self.server.server_hostname or self.server.host)
+                    if self._ssl else None,
+                )  # fmt: skip
+            self.connected = True
+            self.connections += 1
+            self._backoff.reset()
+            log.info("streaming CoT to %s", self.server.url)
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._write(writer))
+                group.create_task(_until_closed(reader))
+        finally:
+            self.connected = False
+            if writer is not None:
+                writer.close()
+                with contextlib.suppress(OSError, ssl.SSLError):
+                    await writer.wait_closed()
+
+    def _broken(self, failure: BaseException | None) -> None:
+        if failure is not None:
+            self.last_error = str(failure) or type(failure).__name__
+        log.warning("TAK server %s: %s; %d events wait, retrying in %.1f s",
+                    self.server.url, self.last_error, len(self._buffer),
+                    self._backoff.delay)  # fmt: skip
 
     async def _write(self, writer: asyncio.StreamWriter) -> None:
         buffer = self._buffer
@@ -111,17 +123,3 @@ async def _until_closed(reader: asyncio.StreamReader) -> None:
     while await reader.read(65536):
         pass
     raise ConnectionError("the server closed the connection")
-
-
-def tls_context(server: TakServer) -> ssl.SSLContext:
-    """The client TLS context: the server verified against the CA file (else the system's),
-    with a client certificate when given (TAK servers usually require one)."""
-    try:
-        context = ssl.create_default_context(cafile=str(server.ca_file) if server.ca_file else None)
-        if server.cert_file is not None:
-            context.load_cert_chain(
-                server.cert_file, server.key_file if server.key_file is not None else None
-            )
-    except (OSError, ssl.SSLError) as exc:
-        raise ConfigError(f"TLS files for the TAK server {server.url}: {exc}") from exc
-    return context

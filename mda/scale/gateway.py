@@ -29,6 +29,7 @@ from mda.ingest.message import AisMessage
 from mda.ingest.sources import Source
 from mda.ingest.stats import IngestStats
 from mda.ingest.stream import merged_batches
+from mda.net.backoff import Backoff
 from mda.scale import wire
 from mda.scale.jetstream import JetStream
 from mda.scale.partition import input_subject, partition_of, partition_subject
@@ -37,6 +38,7 @@ from mda.scale.settings import ScaleSettings
 log = logging.getLogger("mda.scale.gateway")
 
 ACK_TIMEOUT_S = 10.0
+RESEND_BACKOFF_S = (0.2, 5.0)  # between attempts to have one message stored
 
 
 @dataclass(slots=True)
@@ -125,7 +127,7 @@ class Gateway:
         self.report.published += len(outgoing)
 
     async def _resend(self, subject: str, body: bytes, headers: dict[str, str]) -> None:
-        delay = 0.2
+        backoff = Backoff(RESEND_BACKOFF_S)
         while True:
             self.report.resent += 1
             try:
@@ -134,9 +136,10 @@ class Gateway:
             except NoRespondersError as exc:
                 raise _no_stream(subject) from exc
             except (NatsError, TimeoutError) as exc:
-                log.warning("NATS did not store a message (%s); retrying in %.1f s", exc, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+                log.warning(
+                    "NATS did not store a message (%s); retrying in %.1f s", exc, backoff.delay
+                )
+                await backoff.wait()
 
 
 def _failed() -> asyncio.Future[PubAck]:

@@ -21,6 +21,7 @@ import psycopg
 
 from mda.errors import ConfigError, ServiceUnavailableError
 from mda.model import Position
+from mda.net.backoff import Backoff
 from mda.store.batch import StoreBatch
 from mda.store.binary_copy import distinct_positions
 from mda.store.connection import bounded, connect
@@ -119,7 +120,7 @@ class StoreWriter:
         self.identity: DatabaseIdentity | None = None
         self.counts = WriterCounts()
         self.level: StoreLevel | None = None
-        self._retry = retry_s
+        self._backoff = Backoff(retry_s)
         self._timeout_s = write_timeout_s
         self.defence = StoreDefence(guard, clock, reasons=self.counts.set_aside_reasons)
         self._conn: Connection | None = None
@@ -342,7 +343,7 @@ class StoreWriter:
     async def _replay_spool(self) -> None:
         """Reconnect with backoff, then write the spool oldest first until it is empty."""
         assert self.spool is not None
-        delay = self._retry[0]
+        self._backoff.reset()  # each run starts with the shortest wait
         try:
             while len(self.spool):
                 if self._conn is None or self._conn.closed:
@@ -356,8 +357,7 @@ class StoreWriter:
                         self.counts.last_error = _first_line(exc)
                         if isinstance(exc, WrongDatabaseError):
                             log.error("%s", exc)
-                        await asyncio.sleep(delay)
-                        delay = min(delay * 2, self._retry[1])
+                        await self._backoff.wait()
                         continue
                 batch = self.spool.peek()
                 assert batch is not None
@@ -365,7 +365,7 @@ class StoreWriter:
                     continue  # the connection was lost: the batch stays first in the spool
                 self.spool.pop()
                 self.counts.replayed_batches += 1
-                delay = self._retry[0]
+                self._backoff.reset()
         finally:
             self._replay = None
 

@@ -6,14 +6,14 @@
 
 from __future__ import annotations
 
-from urllib.parse import unquote
-
 from mda.errors import ConfigError
 from mda.ingest.sources.base import BATCH_LINES, LineBatch, LineSplitter, Source, SourceCounts
 from mda.ingest.sources.files import FileSource
 from mda.ingest.sources.mqtt import MqttSource
 from mda.ingest.sources.tcp import TcpClientSource, TcpListenSource
 from mda.ingest.sources.udp import UdpSource
+from mda.net.address import parse_host_port
+from mda.net.mqtturl import parse_mqtt_url
 
 __all__ = [
     "BATCH_LINES",
@@ -31,15 +31,10 @@ __all__ = [
 
 
 def _host_port(netloc: str, url: str, default_host: str | None) -> tuple[str, int]:
-    host, sep, port_text = netloc.rpartition(":")
-    if not sep:
-        host, port_text = netloc, ""
-    host = host.strip("[]") or (default_host or "")
-    if not host:
-        raise ConfigError(f"{url}: a host is required")
-    if not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
-        raise ConfigError(f"{url}: a port number is required (host:port)")
-    return host, int(port_text)
+    try:
+        return parse_host_port(netloc, default_host=default_host)
+    except ValueError as exc:
+        raise ConfigError(f"{url}: {exc}") from exc
 
 
 def open_source(url: str, *, fail_fast: bool = False) -> Source:
@@ -57,26 +52,19 @@ def open_source(url: str, *, fail_fast: bool = False) -> Source:
     if scheme == "udp":
         return UdpSource(*_host_port(rest.rstrip("/"), url, "0.0.0.0"))
     if scheme in ("mqtt", "mqtts"):
-        # Split by hand: a topic filter's '#' is not a URL fragment here.
-        netloc, slash, topic = rest.partition("/")
-        if not slash or not topic:
+        try:
+            parts = parse_mqtt_url(url)
+        except ValueError as exc:
+            raise ConfigError(f"{url}: {exc}") from exc
+        if not parts.topic:
             raise ConfigError(f"{url}: a topic is required (mqtt://host:port/topic)")
-        credentials, at, hostport = netloc.rpartition("@")
-        username = password = None
-        if at:
-            user, colon, secret = credentials.partition(":")
-            username = unquote(user)
-            password = unquote(secret) if colon else None
-        if ":" not in hostport.strip("[]").rpartition("]")[2]:
-            hostport = f"{hostport}:{8883 if scheme == 'mqtts' else 1883}"
-        host, port = _host_port(hostport, url, None)
         return MqttSource(
-            host,
-            port,
-            topic,
-            username=username,
-            password=password,
-            tls=scheme == "mqtts",
+            parts.host,
+            parts.port,
+            parts.topic,
+            username=parts.username,
+            password=parts.password,
+            tls=parts.tls,
             fail_fast=fail_fast,
         )
     raise ConfigError(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import ssl
 import time
 from collections.abc import AsyncIterator
 
@@ -11,6 +10,8 @@ import aiomqtt
 
 from mda.errors import SourceError
 from mda.ingest.sources.base import LineBatch, SourceCounts, log
+from mda.net.backoff import Backoff
+from mda.net.tls import client_context
 
 
 class MqttSource:
@@ -39,15 +40,15 @@ class MqttSource:
         self._topic = topic
         self._username = username
         self._password = password
-        self._tls = ssl.create_default_context() if tls else None
+        self._tls = client_context(f"the MQTT broker of {self.name}") if tls else None
         self._fail_fast = fail_fast
-        self._backoff = backoff_s
+        self._backoff = Backoff(backoff_s)
         self.connections = 0
         self.subscribed = asyncio.Event()
         self.counts = SourceCounts()  # messages are whole: nothing to drop before framing
 
     async def batches(self) -> AsyncIterator[LineBatch]:
-        delay = self._backoff[0]
+        self._backoff.reset()  # each run starts with the shortest wait
         while True:
             try:
                 async with aiomqtt.Client(
@@ -58,7 +59,7 @@ class MqttSource:
                     tls_context=self._tls,
                 ) as client:
                     self.connections += 1
-                    delay = self._backoff[0]
+                    self._backoff.reset()
                     await client.subscribe(self._topic, qos=1)
                     self.subscribed.set()
                     log.info("subscribed to %s", self.name)
@@ -74,6 +75,5 @@ class MqttSource:
                 self.subscribed.clear()
                 if self._fail_fast and self.connections == 0:
                     raise SourceError(f"cannot subscribe to {self.name}: {exc}") from exc
-                log.warning("MQTT %s: %s; retrying in %.0f s", self.name, exc, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self._backoff[1])
+                log.warning("MQTT %s: %s; retrying in %.0f s", self.name, exc, self._backoff.delay)
+                await self._backoff.wait()

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 from mda.errors import SourceError
 from mda.ingest.sources.base import LineBatch, LineSplitter, SourceCounts, log
+from mda.net.backoff import Backoff
 
 READ_BYTES = 1 << 16
 
@@ -36,13 +37,13 @@ class TcpClientSource:
         self._port = port
         self._fail_fast = fail_fast
         self._silence_s = silence_s
-        self._backoff = backoff_s
+        self._backoff = Backoff(backoff_s)
         self._connect_timeout_s = connect_timeout_s
         self.connections = 0
         self.counts = SourceCounts()
 
     async def batches(self) -> AsyncIterator[LineBatch]:
-        delay = self._backoff[0]
+        self._backoff.reset()  # each run starts with the shortest wait
         while True:
             try:
                 reader, writer = await asyncio.wait_for(
@@ -51,12 +52,16 @@ class TcpClientSource:
             except (OSError, TimeoutError) as exc:
                 if self._fail_fast and self.connections == 0:
                     raise SourceError(f"cannot connect to {self.name}: {exc}") from exc
-                log.warning("cannot connect to %s (%s); retrying in %.0f s", self.name, exc, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self._backoff[1])
+                log.warning(
+                    "cannot connect to %s (%s); retrying in %.0f s",
+                    self.name,
+                    exc,
+                    self._backoff.delay,
+                )
+                await self._backoff.wait()
                 continue
             self.connections += 1
-            delay = self._backoff[0]
+            self._backoff.reset()
             log.info("connected to %s", self.name)
             try:
                 async for batch in _read_lines(reader, self.name, self._silence_s, self.counts):

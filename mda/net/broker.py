@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import ssl
 from dataclasses import dataclass, replace
-from urllib.parse import unquote, urlsplit
 
 import aiomqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from mda.errors import ConfigError
+from mda.net.mqtturl import parse_mqtt_url
+from mda.net.tls import client_context
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,30 +62,24 @@ class BrokerSettings:
     def _tls_context(self) -> ssl.SSLContext | None:
         if not self.tls:
             return None
-        try:
-            context = ssl.create_default_context(cafile=self.ca_file)
-            if self.cert_file:
-                context.load_cert_chain(self.cert_file, self.key_file)
-        except (OSError, ssl.SSLError) as exc:
-            raise ConfigError(f"MQTT TLS files for {self.url}: {exc}") from exc
-        return context
+        return client_context(
+            f"the MQTT broker {self.url}", self.ca_file, self.cert_file, self.key_file
+        )
 
 
 def parse_broker_url(url: str, **options: object) -> BrokerSettings:
     """Broker settings from a URL, with other settings (TLS files, client id ...) as options."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
-        raise ConfigError(f"broker URL {url!r}: expected mqtt://host:port or mqtts://host:port")
-    tls = parts.scheme == "mqtts"
     try:
-        port = parts.port or (8883 if tls else 1883)
+        parts = parse_mqtt_url(url)
     except ValueError as exc:
-        raise ConfigError(f"broker URL {url!r}: bad port") from exc
+        raise ConfigError(f"broker URL {url!r}: {exc}") from exc
+    if parts.topic:
+        raise ConfigError(f"broker URL {url!r}: a broker URL names no topic (mqtt://host:port)")
     settings = BrokerSettings(
-        host=parts.hostname,
-        port=port,
-        username=unquote(parts.username) if parts.username else None,
-        password=unquote(parts.password) if parts.password else None,
-        tls=tls,
+        host=parts.host,
+        port=parts.port,
+        username=parts.username,
+        password=parts.password,
+        tls=parts.tls,
     )
     return replace(settings, **options)  # type: ignore[arg-type]
