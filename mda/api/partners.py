@@ -2,9 +2,10 @@
 
 The API takes the releases of the process's one :class:`~mda.feeds.core.FeedSet`, those the
 partner's feed publishes, so a partner sees through the API exactly what its feed shares (its
-waters, ship types, never- and always-share lists, rules), rounded and delayed as the feed rounds and delays, with alerts
-redacted and under the partner's own ids. Its picture is the latest position released to it of
-each vessel; vessels it has not been given for two days of event time leave it.
+waters, ship types, never- and always-share lists, rules), rounded and delayed as the feed
+rounds and delays, with alerts redacted and under the partner's own ids. Its picture is the
+latest position released to it of each vessel; vessels it has not been given for two days of
+event time leave it.
 """
 
 from __future__ import annotations
