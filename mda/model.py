@@ -123,7 +123,8 @@ class Alert(NamedTuple):
 
     ``body`` is the whole alert as published (vessel, position, zone, evidence, track ...);
     the other fields are what the store indexes. ``actor`` and ``note`` record who changed the
-    state (an acknowledgement) and why.
+    state (an acknowledgement) and why. The last fields are what ``body`` says of the vessel and
+    where it was, typed, for those who decide on them (partner feeds) without reading ``body``.
     """
 
     alert_id: str
@@ -139,3 +140,9 @@ class Alert(NamedTuple):
     body: dict[str, object]
     actor: str | None = None
     note: str | None = None
+    lat: float | None = None  # the alert's position as published (6 decimals)
+    lon: float | None = None
+    shipname: str | None = None  # the vessel as described when this state was made
+    imo: int | None = None
+    ship_type: int | None = None
+    other_mmsi: int | None = None  # the other vessel of an alert about two

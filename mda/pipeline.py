@@ -12,12 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from mda.alerts.lifecycle import AlertBook
 from mda.ingest.clocks import SUSPECT
 from mda.ingest.core import Ingestor
 from mda.ingest.message import AisMessage
 from mda.ingest.stats import IngestStats
-from mda.model import VESSEL, Alert, Position, Record, VesselStatic, ZoneEvent, ZoneHour
+from mda.model import VESSEL, Alert, Position, Record, ZoneHour
 from mda.plausible import TimeGate
 from mda.rules.base import BatchView
 from mda.rules.engine import RuleEngine
@@ -26,8 +29,10 @@ from mda.sequencer import DEFAULT_LATENESS_S, Sequencer, TimeSlice
 from mda.store.batch import StoreBatch
 from mda.tracks import DEFAULT_MAX_VESSELS, TrackBatch, Tracks
 from mda.zones.catalog import ZoneCatalog
-from mda.zones.index import ZoneIndex
+from mda.zones.index import Membership, ZoneIndex
 from mda.zones.presence import ZonePresence
+
+Ints = npt.NDArray[np.int64]
 
 # Rules' timers (silence, dwell, persistence) are checked each time event time moves on this
 # much: the precision of timed alerts, traded against scanning vessel state too often.
@@ -37,37 +42,46 @@ EVICT_EVERY_S = 3600.0
 JUDGE_WAIT_S = 5.0
 
 
-@dataclass(slots=True)
-class PipelineOutput:
-    """What one step produced: records released in event-time order, and what they caused."""
+_NO_ROWS = np.zeros(0, dtype=np.int64)
+_NO_ZONES = Membership(_NO_ROWS, _NO_ROWS, ())
 
-    positions: list[Position] = field(default_factory=list)
-    statics: list[VesselStatic] = field(default_factory=list)
-    zone_events: list[ZoneEvent] = field(default_factory=list)
-    zone_hours: list[ZoneHour] = field(default_factory=list)
-    alerts: list[Alert] = field(default_factory=list)
-    # Vessel fixes (among ``positions``) that came after their vessel had moved on.
-    late_fixes: list[Position] = field(default_factory=list)
+
+@dataclass(slots=True)
+class PipelineOutput(StoreBatch):
+    """What one step produced: the records to store, released in event-time order, and what
+    partner feeds take besides."""
+
+    # The zones of the vessel fixes among ``positions`` (``point`` indexes ``positions``), so
+    # that partner feeds restricted to zones need not locate them again.
+    zones: Membership = field(default_factory=lambda: _NO_ZONES)
     # The framed messages, only when ``Pipeline.keep_messages`` is set (raw NMEA feeds); these
     # are handed on as they arrive, not in event-time order.
     messages: list[AisMessage] = field(default_factory=list)
 
-    def store_batch(self) -> StoreBatch:
-        """The records to write, as one store transaction."""
-        return StoreBatch(
-            self.positions, self.statics, self.zone_events, self.zone_hours, self.alerts,
-            self.late_fixes,
-        )  # fmt: skip
-
-    def extend(self, other: PipelineOutput) -> None:
+    def extend(self, other: StoreBatch) -> None:
         """Add another step's output after this one's."""
-        self.positions += other.positions
-        self.statics += other.statics
-        self.zone_events += other.zone_events
-        self.zone_hours += other.zone_hours
-        self.alerts += other.alerts
-        self.late_fixes += other.late_fixes
-        self.messages += other.messages
+        if isinstance(other, PipelineOutput):
+            self.zones = _joined_zones(self.zones, other.zones, len(self.positions))
+            self.messages += other.messages
+        StoreBatch.extend(self, other)
+
+    def add_positions(self, positions: list[Position], zones: Membership) -> None:
+        """Positions released after those held, with the zones of their fixes."""
+        self.zones = _joined_zones(self.zones, zones, len(self.positions))
+        self.positions += positions
+
+
+def _joined_zones(first: Membership, then: Membership, offset: int) -> Membership:
+    """Zones of two runs of positions, the second starting at ``offset``."""
+    if not len(then.point):
+        return first
+    if not len(first.point):
+        return Membership(then.point + offset, then.zone, then.zone_ids)
+    return Membership(
+        np.concatenate([first.point, then.point + offset]),
+        np.concatenate([first.zone, then.zone]),
+        then.zone_ids,
+    )
 
 
 class Pipeline:
@@ -219,18 +233,28 @@ class Pipeline:
         self.tracks.apply_statics(piece.statics)
         out.statics += piece.statics
         positions = piece.positions
-        vessels = [p for p in positions if p.kind == VESSEL and p.time_quality != SUSPECT]
+        tracked = [
+            i for i, p in enumerate(positions) if p.kind == VESSEL and p.time_quality != SUSPECT
+        ]  # fmt: skip
+        vessels = [positions[i] for i in tracked]
         fixes = self.tracks.update(vessels)
         membership = self.index.locate(fixes.lon, fixes.lat)
         zone_events, zone_hours = self.presence.update(fixes, membership, self.tracks)
+        rows = np.array(tracked, dtype=np.int64)[fixes.row]  # each fix's row in ``positions``
+        located = [(rows, membership)]
         # Suspect times: in no track, counted in the hours they say, shown to the rules that
         # judge who was heard rather than how it moved.
-        untracked = [
-            p for p in positions
+        suspect = [
+            i for i, p in enumerate(positions)
             if p.kind == VESSEL and p.time_quality == SUSPECT and p.lat is not None
         ]  # fmt: skip
+        untracked = [positions[i] for i in suspect]
         if untracked:
-            zone_hours += self.presence.hours_of(untracked, self.index)
+            lon = np.array([p.lon for p in untracked], dtype=np.float64)
+            lat = np.array([p.lat for p in untracked], dtype=np.float64)
+            where = self.index.locate(lon, lat)
+            zone_hours += self.presence.hours_of(untracked, where)
+            located.append((np.array(suspect, dtype=np.int64), where))
             for p in untracked:  # heard by this event time at least (its own is not known)
                 state = self.tracks.vessel(p.mmsi)
                 state.last_seen = max(state.last_seen, piece.end)
@@ -242,7 +266,7 @@ class Pipeline:
         alerts = self.book.apply(self.engine.observe(view))
         if self.watermark >= self._next_tick:
             alerts += self._timers()
-        out.positions += _with_segments(positions, vessels, fixes)
+        out.add_positions(_with_segments(positions, vessels, fixes), _zones_of_rows(located))
         if fixes.late.any():
             out.late_fixes += [vessels[i] for i in fixes.row[fixes.late].tolist()]
         out.zone_events += zone_events
@@ -317,6 +341,15 @@ def _with_segments(
         p if (s := segment_of.get(id(p))) is None else new(Position, (*p[:SEGMENT], s))
         for p in positions
     ]
+
+
+def _zones_of_rows(located: list[tuple[Ints, Membership]]) -> Membership:
+    """One membership by row of a slice's positions, from the memberships of subsets of them
+    (``rows`` maps each subset's points to the slice's rows)."""
+    point = np.concatenate([rows[m.point] for rows, m in located])
+    zone = np.concatenate([m.zone for _, m in located])
+    order = np.argsort(point, kind="stable")
+    return Membership(point[order], zone[order], located[0][1].zone_ids)
 
 
 # Position's field index of the segment, its last.

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 from mda.alerts.lifecycle import AlertNotFoundError
 from mda.alerts.mqtt import MqttAlertPublisher
 from mda.config import Config
+from mda.feeds.core import FeedSet
 from mda.feeds.service import PartnerFeeds
 from mda.ingest.pacing import EventPacer
 from mda.ingest.sources import LineBatch, Source
@@ -103,11 +104,13 @@ class Service:
         if config.broker is not None:
             self.publisher = MqttAlertPublisher(config.broker, on_ack=self.acknowledge)
             self.sinks.append(self.publisher)
+        self.feed_set: FeedSet | None = None  # one feed pass per step, for feeds and API
         self.feeds: PartnerFeeds | None = None
         if config.feeds is not None and config.feeds.feeds:
-            self.feeds = PartnerFeeds(config.feeds, pipeline.index, config.broker,
-                                      rules=pipeline.engine.scopes)  # fmt: skip
-            pipeline.keep_messages = self.feeds.wants_messages
+            self.feed_set = FeedSet(config.feeds, pipeline.index, pipeline.tracks,
+                                    rules=pipeline.engine.scopes)  # fmt: skip
+            self.feeds = PartnerFeeds(self.feed_set, config.broker)
+            pipeline.keep_messages = self.feed_set.wants_messages
         # Live sources hand over small read chunks: the inbox holds many, so that a worker
         # that fell behind can join them into one step.
         self.inbox: asyncio.Queue[LineBatch | None] = asyncio.Queue(INBOX_CHUNKS)
@@ -300,12 +303,12 @@ class Service:
             self._pacing = asyncio.ensure_future(self.pacer.wait_for(latest))
             await asyncio.wait({self._pacing})
             self._pacing = None
+        releases = [] if self.feed_set is None else self.feed_set.step(out, pipeline.watermark)
         if self.api is not None:  # before the alerts: a vessel's identity comes first
-            self.api.observe(out.positions, out.statics)
+            self.api.observe(out.positions, out.statics, releases)
         self._emit(out.alerts)
         if self.feeds is not None:
-            self.feeds.step(out.positions, out.statics, out.alerts, pipeline.watermark,
-                            out.messages)  # fmt: skip
+            self.feeds.send(releases)
         if self.writer is not None and (out.positions or out.statics or out.alerts
                                         or out.zone_hours or out.zone_events):  # fmt: skip
             await self.outbox.put(out.store_batch())  # waits when the store is behind

@@ -30,6 +30,7 @@ from fastapi import FastAPI
 from mda.api import ApiSettings, LivePicture, TokenStore, api_context, build_api
 from mda.config import Config
 from mda.feeds.config import parse_feeds
+from mda.feeds.core import FeedSet
 from mda.model import Alert, Position, Record
 from mda.pipeline import Pipeline
 from mda.service import Service
@@ -68,9 +69,12 @@ def entry() -> list[Position]:
     ]  # fmt: skip
 
 
-def step(p: Pipeline, live: LivePicture | None, records: Iterable[Record]) -> StoreBatch:
+def step(
+    p: Pipeline, live: LivePicture | None, records: Iterable[Record], feeds: FeedSet | None = None
+) -> StoreBatch:
     """One pipeline step, handed to the live picture as the service hands it over: the
-    records, then event time moved past them (what a live service's clock does)."""
+    records, then event time moved past them (what a live service's clock does), with what
+    the process's partner feeds (``feeds``) released from it."""
     records = list(records)
     out = p.process_records(records)
     latest = max((r.time for r in records if r.time is not None), default=None)
@@ -78,6 +82,7 @@ def step(p: Pipeline, live: LivePicture | None, records: Iterable[Record]) -> St
         out.extend(p.advance_to(latest + p.sequencer.slice_s))
     if live is not None:
         live.observe(out.positions, out.statics)  # right after the step, as the service does
+        live.release([] if feeds is None else feeds.step(out, p.watermark))
         live.publish(out.alerts)
     return out.store_batch()
 
@@ -109,6 +114,7 @@ class World:
     client: httpx.AsyncClient
     url: str | None
     alerts: list[Alert]
+    feeds: FeedSet  # the process's partner feeds, whose releases the API shows partners
 
     def auth(self, role: str) -> dict[str, str]:
         """Headers of a request with ``role``'s token."""
@@ -138,10 +144,11 @@ async def world(
     live = LivePicture(p, feeds=feeds, acknowledge=service.acknowledge, refresh_s=0.0,
                        vessel_update_s=update_s)  # fmt: skip
     service.sinks.append(live)  # how the service hands alerts over
-    batches = [step(p, live, before_entry())]
+    feed_set = FeedSet(feeds, p.index, p.tracks, rules=p.engine.scopes)
+    batches = [step(p, live, before_entry(), feed_set)]
     alerts = list(batches[0].alerts)
     if entered:
-        batches.append(step(p, live, entry()))
+        batches.append(step(p, live, entry(), feed_set))
         alerts += batches[1].alerts
     if url is not None:
         await store(url, batches)
@@ -155,7 +162,7 @@ async def world(
     transport = httpx.ASGITransport(app=app)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://mda") as client:
-            yield World(app, p, live, service, issued, tokens, client, url, alerts)
+            yield World(app, p, live, service, issued, tokens, client, url, alerts, feed_set)
     finally:
         await ctx.close()
 

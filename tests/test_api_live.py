@@ -115,7 +115,7 @@ async def test_an_unknown_vessel_is_404(tmp_path: Path) -> None:
 async def test_the_picture_follows_the_pipeline(tmp_path: Path) -> None:
     async with world(tmp_path, None, entered=False) as w:
         before = await mmsis(w, zone="test-sea")
-        step(w.pipeline, w.live, entry())
+        step(w.pipeline, w.live, entry(), w.feeds)
         after = await mmsis(w, zone="test-sea")
     assert ALPHA not in before and ALPHA in after
 

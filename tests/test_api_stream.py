@@ -127,7 +127,7 @@ async def test_vessel_updates_are_coalesced_to_one_row_per_vessel(tmp_path: Path
         world(tmp_path, None, entered=False) as w,
         listening(w, "officer", alerts="false") as (_, got),
     ):
-        step(w.pipeline, w.live, entry())  # 100 fixes of three vessels
+        step(w.pipeline, w.live, entry(), w.feeds)  # 100 fixes of three vessels
         await w.live.send_updates()
         event, rows = await anext(got)
         latest = w.pipeline.tracks.vessels[ALPHA].current
@@ -142,7 +142,7 @@ async def test_vessel_updates_go_out_by_themselves(tmp_path: Path) -> None:
         world(tmp_path, None, entered=False, update_s=0.05) as w,
         listening(w, "officer", alerts="false", zone="test-cable") as (_, got),
     ):
-        step(w.pipeline, w.live, entry())
+        step(w.pipeline, w.live, entry(), w.feeds)
         event, rows = await anext(got)
     assert (event, [r["mmsi"] for r in rows]) == ("vessels", [CHARLIE])
 
@@ -152,7 +152,7 @@ async def test_a_partner_streams_its_feed_only(tmp_path: Path) -> None:
         world(tmp_path, None, entered=False) as w,
         listening(w, "partner:navy-a") as (_, got),
     ):
-        step(w.pipeline, w.live, entry())
+        step(w.pipeline, w.live, entry(), w.feeds)
         await w.live.send_updates()
         received = [await anext(got), await anext(got)]
         (opened,) = [a for a in w.live.board.current.values() if a["mmsi"] == ALPHA]

@@ -10,6 +10,8 @@ from mda.feeds.config import parse_feeds
 from mda.feeds.core import FeedSet, SharedAlert
 from mda.model import Alert, AlertState, Position, VesselStatic
 from mda.timefmt import iso
+from tests.feed_kit import feed_set as new_feed_set
+from tests.feed_kit import feed_step
 
 IN_WATERS = (10.5, 41.0)
 OUTSIDE = (20.0, 38.0)
@@ -18,7 +20,7 @@ OUTSIDE = (20.0, 38.0)
 def feed_set(**spec: Any) -> FeedSet:
     settings = {"formats": ["mqtt"], "bbox": [40.0, 10.0, 42.0, 11.0], "rules": ["cable_threat"]}
     config = parse_feeds({"p": {**settings, **spec}}, "feeds.toml", Path())
-    return FeedSet(config, None)
+    return new_feed_set(config)
 
 
 def alert(
@@ -42,13 +44,17 @@ def alert(
     if actor is not None:
         body |= {"acknowledged_by": actor, "acknowledged_at": iso(updated), "note": "on it"}
     note = "on it" if actor else None
+    other = extra.get("other_mmsi")
     return Alert(alert_id, str(body["dedup_key"]), rule, "alarm", state, 1000.0, updated, mmsi,
-                 "cable-1", str(body["message"]), body, actor, note)  # fmt: skip
+                 "cable-1", str(body["message"]), body, actor, note,
+                 lat=None if at is None else at[0], lon=None if at is None else at[1],
+                 shipname="EVER SLOW", ship_type=70,
+                 other_mmsi=other if isinstance(other, int) else None)  # fmt: skip
 
 
 def given(feeds: FeedSet, alerts: list[Alert], watermark: float = 2000.0,
           statics: list[VesselStatic] | None = None) -> list[SharedAlert]:  # fmt: skip
-    (release,) = feeds.step([], statics or [], alerts, watermark)
+    (release,) = feed_step(feeds, [], statics or [], alerts, watermark)
     return release.alerts
 
 
@@ -74,7 +80,7 @@ def test_an_alert_about_a_never_share_vessel_is_never_shared() -> None:
 def test_an_alert_without_a_position_follows_the_vessels_last_fix() -> None:
     feeds = feed_set()
     fix = Position(1990.0, 1, 1, *IN_WATERS, 0.2, 0.0, None, 1, None, True, "s")
-    feeds.step([fix], [], [], 1990.0)
+    feed_step(feeds, [fix], [], [], 1990.0)
     assert len(given(feeds, [alert(1, at=None)])) == 1
     assert given(feeds, [alert(2, at=None, alert_id="other")]) == []  # never seen
 
@@ -86,7 +92,7 @@ def test_internal_fields_are_stripped_and_the_id_is_the_partners_own() -> None:
     for field in ("dedup_key", "earlier_alerts", "acknowledged_by", "note"):
         assert field not in body
     assert body["alert_id"] == shared.alert_id != "a1b2c3"
-    other = FeedSet(parse_feeds({"q": {"formats": ["mqtt"], "rules": ["*"]}}, "f", Path()))
+    other = new_feed_set(parse_feeds({"q": {"formats": ["mqtt"], "rules": ["*"]}}, "f", Path()))
     (theirs,) = given(other, [alert(1)])
     assert theirs.alert_id != shared.alert_id  # partners cannot match up their alerts
     (again,) = given(feed_set(), [alert(1)])
@@ -142,7 +148,7 @@ def test_a_two_vessel_alert_hides_a_second_vessel_the_partner_may_not_see() -> N
 
 def test_a_second_vessel_in_the_partners_waters_is_shown() -> None:
     feeds = feed_set()
-    feeds.step([Position(1990.0, 2, 1, *IN_WATERS, 0.2, 0.0, None, 1, None, True, "s")], [],
+    feed_step(feeds, [Position(1990.0, 2, 1, *IN_WATERS, 0.2, 0.0, None, 1, None, True, "s")], [],
                [], 1990.0)  # fmt: skip
     (shared,) = given(feeds, [alert(1, other_mmsi=2, other_vessel={"name": "TWO"})])
     assert shared.body["other_mmsi"] == 2

@@ -27,10 +27,10 @@ from typer.testing import CliRunner
 
 from mda.cli import app
 from mda.feeds.config import load_feeds
-from mda.feeds.service import PartnerFeeds
 from mda.model import Alert, Position
 from mda.net.broker import BrokerSettings
 from mda.timefmt import iso
+from tests.feed_kit import partner_feeds, send_step
 from tests.test_feeds_pki import Pki, make_pki
 
 MOSQUITTO = "/usr/sbin/mosquitto"
@@ -187,8 +187,8 @@ async def test_the_broker_lets_in_only_configured_users_with_their_passwords(
 
 
 async def test_partner_a_receives_its_feed_and_nothing_else(broker: Broker) -> None:
-    feeds = PartnerFeeds(load_feeds(broker.feeds_file), None, broker.settings("mda"))
-    assert feeds.mqtt is not None
+    feeds = partner_feeds(load_feeds(broker.feeds_file), broker.settings("mda"))
+    assert feeds.transports.broker_publisher is not None
     publisher = asyncio.create_task(feeds.run())
     async with (
         broker.client("navy-a") as a,
@@ -199,7 +199,7 @@ async def test_partner_a_receives_its_feed_and_nothing_else(broker: Broker) -> N
         broker.client("mda") as service,
     ):  # fmt: skip
         # Vessel 1 in A's waters, vessel 2 in B's: one batch through the real feeds.
-        feeds.step([position(1, 10.5, 41.0), position(2, 10.5, 51.0)], [],
+        send_step(feeds, [position(1, 10.5, 41.0), position(2, 10.5, 51.0)], [],
                    [alert(1, 10.5, 41.0), alert(2, 10.5, 51.0)], 1000.0)  # fmt: skip
         assert await feeds.flush(10.0)
         # Known messages on every topic A must not see, published as the service.
@@ -264,10 +264,10 @@ async def test_raw_nmea_reaches_its_partner_on_its_nmea_topic(broker: Broker) ->
     ]
     messages = Framer().frame(lines, "test", None)
     records = [r for r in Decoder().decode(messages) if isinstance(r, Position)]
-    feeds = PartnerFeeds(load_feeds(broker.feeds_file), None, broker.settings("mda"))
+    feeds = partner_feeds(load_feeds(broker.feeds_file), broker.settings("mda"))
     publisher = asyncio.create_task(feeds.run())
     async with broker.client("navy-a") as a, observing(a, "mda/feeds/navy-a/#") as got:
-        feeds.step(records, [], [], 1_767_225_600.0, messages)
+        send_step(feeds, records, [], [], 1_767_225_600.0, messages)
         assert await feeds.flush(10.0)
         async with broker.client("mda") as service:
             await service.publish("mda/feeds/navy-a/marker", b"marker", qos=1)

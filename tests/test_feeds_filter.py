@@ -19,6 +19,8 @@ from mda.geo import distance_m
 from mda.model import Position, VesselStatic
 from mda.zones.index import ZoneIndex
 from mda.zones.model import Zone
+from tests.feed_kit import feed_set as new_feed_set
+from tests.feed_kit import feed_step
 
 EPS = 1e-6  # degrees: about 0.1 m, on the far side of a boundary
 
@@ -32,7 +34,7 @@ ZONES = [
 def feed_set(max_held: int = 1_000_000, **spec: Any) -> FeedSet:
     """One partner, 'p', with these settings."""
     config = parse_feeds({"p": {"formats": ["mqtt"], **spec}}, "feeds.toml", Path())
-    return FeedSet(config, ZoneIndex(ZONES), max_held=max_held)
+    return new_feed_set(config, ZoneIndex(ZONES), max_held=max_held)
 
 
 def pos(mmsi: int, lat: float | None, lon: float | None, t: float | None = 1000.0,
@@ -46,7 +48,7 @@ def static(mmsi: int, ship_type: int | None = None, imo: int | None = None) -> V
 
 def shared(feeds: FeedSet, positions: list[Position], statics: Sequence[VesselStatic] = (),
            watermark: float = 1000.0) -> list[SharedPosition]:  # fmt: skip
-    (release,) = feeds.step(positions, statics, [], watermark)
+    (release,) = feed_step(feeds, positions, statics, [], watermark)
     return release.positions
 
 
@@ -79,7 +81,7 @@ def test_an_area_includes_its_boundary(tmp_path: Path) -> None:
         '{"type": "Polygon", "coordinates": [[[40, 10], [41, 10], [40, 11], [40, 10]]]}'
     )
     config = parse_feeds({"p": {"formats": ["mqtt"], "area": "a.geojson"}}, "f", tmp_path)
-    feeds = FeedSet(config, None)
+    feeds = new_feed_set(config)
     # On the hypotenuse from (41 E, 10 N) to (40 E, 11 N), and just beyond it.
     assert mmsis(feeds, [pos(1, 10.5, 40.5), pos(2, 10.5 + EPS, 40.5 + EPS)]) == {1}
 
@@ -200,7 +202,7 @@ def test_receiving_stations_are_not_shared() -> None:
 
 
 def released(feeds: FeedSet, positions: list[Position], watermark: float) -> list[int]:
-    (release,) = feeds.step(positions, [], [], watermark)
+    (release,) = feed_step(feeds, positions, [], [], watermark)
     return [p.mmsi for p in release.positions]
 
 
@@ -209,7 +211,7 @@ def test_a_delay_holds_positions_until_event_time_has_passed_it() -> None:
     assert released(feeds, [pos(1, 20.0, 38.0, t=1000.0)], 1000.0) == []
     assert released(feeds, [pos(2, 20.0, 38.0, t=1100.0)], 1599.999) == []
     assert released(feeds, [], 1600.0) == [1]
-    (release,) = feeds.tick(1700.0)
+    (release,) = feed_step(feeds, watermark=1700.0)  # event time moved on: a clock tick
     assert [p.mmsi for p in release.positions] == [2]
 
 
@@ -238,8 +240,8 @@ def test_two_partners_get_different_views_of_one_batch() -> None:
          "b": {"formats": ["mqtt"], "never_share": {"mmsi": [2]}, "round_decimals": 1}},
         "feeds.toml", Path(),
     )  # fmt: skip
-    feeds = FeedSet(config, None)
-    releases: list[FeedRelease] = feeds.step([pos(1, 10.5, 41.0), pos(2, 10.52, 41.0),
+    feeds = new_feed_set(config)
+    releases: list[FeedRelease] = feed_step(feeds, [pos(1, 10.5, 41.0), pos(2, 10.52, 41.0),
                                               pos(3, 20.0, 38.0)], [], [], 1000.0)  # fmt: skip
     a, b = releases
     assert [(p.mmsi, p.lat) for p in a.positions] == [(1, 10.5), (2, 10.52)]
@@ -253,20 +255,17 @@ def test_a_feed_naming_a_zone_or_rule_that_is_not_loaded_is_refused() -> None:
     with pytest.raises(
         ConfigError, match=r"\[feeds.p\] zones: no loaded zone has the id 'red-sae'"
     ):
-        FeedSet(config, ZoneIndex(ZONES))
+        new_feed_set(config, ZoneIndex(ZONES))
     config = parse_feeds({"p": {"formats": ["mqtt"], "rules": ["loiter"]}}, "feeds.toml", Path())
     with pytest.raises(ConfigError, match=r"\[feeds.p\] rules: no rule is named 'loiter'"):
-        FeedSet(config, ZoneIndex(ZONES), rules=["loitering"])
+        new_feed_set(config, ZoneIndex(ZONES), rules=["loitering"])
 
 
-def test_the_vessel_registry_forgets_vessels_unheard_for_two_days() -> None:
-    from mda.feeds.vessels import VesselRegistry
-    from mda.model import VesselStatic
-
-    registry = VesselRegistry()
-    registry.learn([VesselStatic(time=1000.0, mmsi=211000001, msg_type=5, shipname="OLD"),
-                    VesselStatic(time=9000.0, mmsi=211000002, msg_type=5, shipname="NEW")])
-    assert registry.interval(211000003, 9500.0) is None
-    assert registry.evict(5000.0) == 1
-    assert registry.get(211000001) is None and registry.get(211000002) is not None
-    assert registry.evict(10_000.0) == 2 and registry.facts == {}
+def test_fix_times_are_forgotten_with_the_vessels_the_vessel_state_forgot() -> None:
+    feeds = feed_set()
+    feeds.vessels.vessel(1)  # the pipeline's vessel state knows the vessel
+    assert shared(feeds, [pos(1, 20.0, 38.0, t=1000.0)], watermark=1000.0)[0].interval_s is None
+    assert shared(feeds, [pos(1, 20.0, 38.0, t=1100.0)], watermark=1100.0)[0].interval_s == 100.0
+    del feeds.vessels.vessels[1]  # forgotten (stale, or over the cap)
+    (later,) = shared(feeds, [pos(1, 20.0, 38.0, t=9000.0)], watermark=9000.0)
+    assert later.interval_s is None

@@ -13,6 +13,7 @@ from mda.ingest.core import Ingestor
 from mda.ingest.decode import Decoder
 from mda.ingest.framing import Framer
 from mda.model import Position, VesselStatic
+from tests.feed_kit import feed_set, feed_step
 from tests.nmea import encode, position, static, tag_block
 
 T0 = 1_767_225_600  # 2026-01-01T00:00:00Z
@@ -24,7 +25,7 @@ def stamped(sentence: bytes, t: int, station: str = "rx-secret-7") -> bytes:
 
 def nmea_feed(**spec: Any) -> FeedSet:
     settings = {"formats": ["nmea"], "bbox": [38.0, 20.0, 40.0, 22.0]}
-    return FeedSet(parse_feeds({"p": {**settings, **spec}}, "feeds.toml", Path()), None)
+    return feed_set(parse_feeds({"p": {**settings, **spec}}, "feeds.toml", Path()))
 
 
 def run(feeds: FeedSet, lines: list[bytes]) -> list[bytes]:
@@ -33,7 +34,7 @@ def run(feeds: FeedSet, lines: list[bytes]) -> list[bytes]:
     records = Decoder().decode(messages)
     positions = [r for r in records if isinstance(r, Position)]
     statics = [r for r in records if isinstance(r, VesselStatic)]
-    (release,) = feeds.step(positions, statics, [], float(T0), messages)
+    (release,) = feed_step(feeds, positions, statics, [], float(T0), messages)
     return release.nmea
 
 

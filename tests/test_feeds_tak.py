@@ -177,19 +177,19 @@ def test_unreadable_tls_files_are_a_config_error(tmp_path: Path) -> None:
 
 async def test_partner_feeds_stream_only_the_partners_vessels_to_its_tak_server() -> None:
     from mda.feeds.config import parse_feeds
-    from mda.feeds.service import PartnerFeeds
     from mda.model import Position
+    from tests.feed_kit import partner_feeds, send_step
 
     tak = FakeTak()
     await tak.start()
     table = {"formats": ["cot"], "cot": {"url": f"tcp://127.0.0.1:{tak.port}"},
              "bbox": [40.0, 10.0, 42.0, 11.0], "round_decimals": 2}  # fmt: skip
-    feeds = PartnerFeeds(parse_feeds({"navy-a": table}, "feeds.toml", Path()), None, None,
-                         tak_backoff_s=FAST)  # fmt: skip
+    feeds = partner_feeds(parse_feeds({"navy-a": table}, "feeds.toml", Path()), None,
+                          tak_backoff_s=FAST)  # fmt: skip
     fixes = [Position(1000.0, m, 1, 10.5123, lon, 8.0, 45.0, 44, 0, None, True, "rx")
              for m, lon in ((1, 41.0), (2, 51.0))]  # fmt: skip
     task = asyncio.create_task(feeds.run())
-    feeds.step(fixes, [], [], 1000.0)
+    send_step(feeds, fixes, [], [], 1000.0)
     assert await feeds.flush(10.0)
     (got,) = await tak.wait_for(1)
     task.cancel()

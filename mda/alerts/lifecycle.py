@@ -18,7 +18,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from mda.errors import MdaError
 from mda.model import Alert, AlertState, Severity
@@ -32,6 +32,7 @@ RANK: dict[str, int] = {"caution": 0, "warning": 1, "alarm": 2}
 
 Phase = Literal["idle", "pending", "open", "acknowledged"]
 VesselInfo = Callable[[int], dict[str, Any]]
+T = TypeVar("T")
 TrackInfo = Callable[[int], list[tuple[float, float, float]]]
 
 
@@ -237,6 +238,8 @@ class AlertBook:
         time = max(time, e.last_updated)
         e.last_updated = time
         vessel = self.vessel(d.mmsi)
+        lat = None if d.lat is None else round(d.lat, 6)
+        lon = None if d.lat is None or d.lon is None else round(d.lon, 6)
         zone = self.zones.get(d.zone_id) if d.zone_id else None
         evidence = dict(d.evidence)
         message = d.message
@@ -259,10 +262,7 @@ class AlertBook:
             "vessel": vessel,
             **({} if d.other_mmsi is None else {
                 "other_mmsi": d.other_mmsi, "other_vessel": self.vessel(d.other_mmsi)}),
-            "position": None if d.lat is None else {
-                "lat": round(d.lat, 6), "lon": None if d.lon is None else round(d.lon, 6),
-                "time": iso(d.time),
-            },
+            "position": None if lat is None else {"lat": lat, "lon": lon, "time": iso(d.time)},
             "zone": None if zone is None else {"id": zone.id, "name": zone.name,
                                                "kind": zone.kind},
             "evidence": evidence,
@@ -277,5 +277,12 @@ class AlertBook:
         return Alert(
             alert_id=e.alert_id, dedup_key=e.key, rule=e.scope.name, severity=e.severity,
             state=state, start=e.start, updated=time, mmsi=d.mmsi, zone_id=d.zone_id,
-            message=message, body=body, actor=actor, note=note,
+            message=message, body=body, actor=actor, note=note, lat=lat, lon=lon,
+            shipname=_typed(vessel.get("name"), str), imo=_typed(vessel.get("imo"), int),
+            ship_type=_typed(vessel.get("ship_type"), int), other_mmsi=d.other_mmsi,
         )  # fmt: skip
+
+
+def _typed(value: object, kind: type[T]) -> T | None:
+    """A described vessel's field, when it is of its type (not a bool posing as an int)."""
+    return value if isinstance(value, kind) and not isinstance(value, bool) else None

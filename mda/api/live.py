@@ -3,9 +3,10 @@
 The service hands :class:`LivePicture` what it already makes, and nothing waits on the API:
 
 - right after every pipeline step and clock tick, the step's positions and static reports
-  (:meth:`LivePicture.observe`), so that vessel updates stream out and partners' feeds move on;
-- every alert state change, as to any alert sink (:meth:`LivePicture.publish`), after the
-  step's records (as partner feeds take them: a vessel's identity before its alerts).
+  (:meth:`LivePicture.observe`), so that vessel updates stream out;
+- what the process's partner feeds released from the step (:meth:`LivePicture.release`), for
+  each partner's view: the partner sees through the API what its feed sends;
+- every alert state change, as to any alert sink (:meth:`LivePicture.publish`).
 
 Everything runs on the service's event loop, between pipeline steps, so the vessel state read
 here is never half-updated. The picture is rebuilt at most once per ``refresh_s`` (and only
@@ -28,6 +29,7 @@ from mda.api.partners import PartnerView, PartnerViews
 from mda.api.picture import Picture, VesselColumns, build_picture, shared_columns, vessel_columns
 from mda.api.stream import StreamHub
 from mda.errors import MdaError, ServiceUnavailableError
+from mda.feeds.core import FeedRelease
 from mda.feeds.spec import FeedsConfig
 from mda.model import VESSEL, Alert, Position, VesselStatic
 from mda.pipeline import Pipeline
@@ -79,7 +81,7 @@ class LivePicture:
         self.hub = StreamHub(stream_buffer_bytes)
         self.partners: PartnerViews | None = None
         if feeds is not None and feeds.feeds:
-            self.partners = PartnerViews(feeds, pipeline.index, pipeline.engine.scopes)
+            self.partners = PartnerViews(feeds)
         self._request_ack = acknowledge
         self._refresh_s = refresh_s
         self._update_s = vessel_update_s
@@ -98,8 +100,6 @@ class LivePicture:
             self.board.apply(alert.body)
             self.hub.send_alert(OWN, alert.body)
             self._settle_waiters(alert)
-        if self.partners is not None and alerts:
-            self._to_partners((), (), alerts)
 
     def observe(self, positions: Sequence[Position], statics: Sequence[VesselStatic]) -> None:
         """A pipeline step's positions and static reports (empty on a clock tick)."""
@@ -109,15 +109,12 @@ class LivePicture:
             if self.hub.listening(OWN, vessels=True):
                 self._dirty.update(p.mmsi for p in positions if p.kind == VESSEL)
                 self._dirty.update(s.mmsi for s in statics)
-        if self.partners is not None:
-            self._to_partners(positions, statics, ())
 
-    def _to_partners(
-        self, positions: Sequence[Position], statics: Sequence[VesselStatic],
-        alerts: Sequence[Alert],
-    ) -> None:  # fmt: skip
-        assert self.partners is not None
-        given = self.partners.step(positions, statics, alerts, self.pipeline.watermark)
+    def release(self, releases: Sequence[FeedRelease]) -> None:
+        """What the process's partner feeds released from a step (or a clock tick)."""
+        if self.partners is None:
+            return
+        given = self.partners.apply(releases, self.pipeline.watermark)
         for partner, view in self.partners.views.items():
             if view.dirty and not self.hub.listening(partner, vessels=True):
                 view.dirty.clear()

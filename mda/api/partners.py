@@ -1,23 +1,22 @@
-"""What a partner's token shows: the partner's feed, as its MQTT or CoT feed would carry it.
+"""What a partner's token shows: the partner's feed, as its MQTT or CoT feed carries it.
 
-The API runs a :class:`FeedSet` of its own over the same ``[feeds.<partner>]`` definitions, so
-a partner sees through the API exactly what its feed shares (its waters, ship types, never- and
-always-share lists, rules), rounded and delayed as the feed rounds and delays, with alerts
-redacted and under the partner's own ids. Its picture is the latest position released to it of
-each vessel; vessels it has not been given for two days of event time leave it.
+The API takes the releases of the process's one :class:`~mda.feeds.core.FeedSet`, those the
+partner's feed publishes, so a partner sees through the API exactly what its feed shares (its
+waters, ship types, never- and always-share lists, rules), rounded and delayed as the feed
+rounds and delays, with alerts redacted and under the partner's own ids. Its picture is the
+latest position released to it of each vessel; vessels it has not been given for two days of
+event time leave it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
 from mda.api.alertboard import AlertBoard
-from mda.feeds.core import FeedSet, SharedAlert, SharedPosition
+from mda.feeds.core import FeedRelease, SharedAlert, SharedPosition
 from mda.feeds.spec import FeedsConfig
-from mda.model import Alert, Position, VesselStatic
-from mda.zones.index import ZoneIndex
 
 STALE_AFTER_S: Final = 48 * 3600.0
 EVICT_EVERY_S: Final = 3600.0
@@ -34,22 +33,18 @@ class PartnerView:
 
 
 class PartnerViews:
-    """Every partner's view, fed from the pipeline's output."""
+    """Every partner's view, fed from the feed set's releases."""
 
-    def __init__(
-        self, config: FeedsConfig, index: ZoneIndex, rules: Collection[str] | None = None
-    ) -> None:
-        self.feeds = FeedSet(config, index, rules=rules)
+    def __init__(self, config: FeedsConfig) -> None:
         self.views = {spec.partner: PartnerView() for spec in config.feeds}
         self._next_evict = float("-inf")
 
-    def step(
-        self, positions: Sequence[Position], statics: Sequence[VesselStatic],
-        alerts: Sequence[Alert], watermark: float,
-    ) -> list[tuple[str, list[SharedAlert]]]:  # fmt: skip
-        """Run the feeds over a step's output; returns the alerts each partner was given."""
+    def apply(
+        self, releases: Sequence[FeedRelease], watermark: float
+    ) -> list[tuple[str, list[SharedAlert]]]:
+        """Take a step's releases in; returns the alerts each partner was given."""
         given: list[tuple[str, list[SharedAlert]]] = []
-        for release in self.feeds.step(positions, statics, alerts, watermark):
+        for release in releases:
             view = self.views[release.partner]
             for p in release.positions:
                 held = view.positions.get(p.mmsi)

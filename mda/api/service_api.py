@@ -2,7 +2,8 @@
 
 The service makes it in its constructor and adds it to its alert sinks; right after every
 pipeline step and clock tick (before the step's alerts are emitted) it calls
-:meth:`ServiceApi.observe`; it starts and stops it with the rest::
+:meth:`ServiceApi.observe` with the step's records and its partner feeds' releases; it starts
+and stops it with the rest::
 
     self.api = ServiceApi(config.api, pipeline, feeds=config.feeds,
                           acknowledge=self.acknowledge, store_url=writer.url if writer else None)
@@ -19,6 +20,7 @@ from mda.api.server import ApiServer
 from mda.api.settings import ApiSettings
 from mda.api.tokens import TokenStore, prepare_tokens_file
 from mda.errors import ConfigError
+from mda.feeds.core import FeedRelease
 from mda.feeds.spec import FeedsConfig
 from mda.model import Alert, Position, VesselStatic
 from mda.pipeline import Pipeline
@@ -62,9 +64,14 @@ class ServiceApi:
         """Alert state changes (an alert sink of the service)."""
         self.live.publish(alerts)
 
-    def observe(self, positions: Sequence[Position], statics: Sequence[VesselStatic]) -> None:
-        """A pipeline step's records; empty on a clock tick (partners' delays move on)."""
+    def observe(
+        self, positions: Sequence[Position], statics: Sequence[VesselStatic],
+        releases: Sequence[FeedRelease],
+    ) -> None:  # fmt: skip
+        """A pipeline step's records (empty on a clock tick), and what partners were released
+        from it (partners' delays move on with the clock too)."""
         self.live.observe(positions, statics)
+        self.live.release(releases)
 
     async def start(self) -> None:
         """Listen (a port in use or an unreachable database is one clear error)."""

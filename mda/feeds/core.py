@@ -38,17 +38,18 @@ from mda.feeds.nmea import (
 from mda.feeds.precision import error_circles_m, round_positions
 from mda.feeds.redact import redact_alert_body
 from mda.feeds.spec import FeedsConfig, FeedSpec
-from mda.feeds.vessels import VesselFacts, VesselRegistry
 from mda.ingest.message import AisMessage
-from mda.model import VESSEL, Alert, Position, VesselStatic
+from mda.model import VESSEL, Alert, Position
+from mda.pipeline import PipelineOutput
+from mda.tracks import Tracks
+from mda.vessel_state import VesselState
 from mda.zones.index import Membership, ZoneIndex
 
 DEFAULT_MAX_HELD = 1_000_000
-# Vessels unheard this long are forgotten (as the pipeline's vessel state forgets them),
-# looked for once an hour of event time.
-STALE_AFTER_S = 48 * 3600.0
+# Fix times of vessels the pipeline's vessel state forgot are forgotten too, looked for once an
+# hour of event time.
 EVICT_EVERY_S = 3600.0
-_NOTHING_KNOWN = VesselFacts()
+_NOTHING_KNOWN = VesselState(0)
 
 
 class SharedPosition(NamedTuple):
@@ -149,7 +150,7 @@ class PartnerFeed:
 
     # -- positions --------------------------------------------------------------------------
 
-    def take_positions(self, batch: _Batch, registry: VesselRegistry) -> tuple[
+    def take_positions(self, batch: _Batch, vessels: Tracks) -> tuple[
         list[SharedPosition], Bools
     ]:  # fmt: skip
         """The batch's positions the partner may see, redacted; and the decision per row."""
@@ -165,7 +166,7 @@ class PartnerFeed:
         for i, r_lat, r_lon, c in zip(rows.tolist(), lat.tolist(), lon.tolist(), ce.tolist(),
                                       strict=True):  # fmt: skip
             p = batch.positions[i]
-            facts = registry.get(p.mmsi) or _NOTHING_KNOWN
+            facts = vessels.vessels.get(p.mmsi) or _NOTHING_KNOWN
             out.append(SharedPosition(
                 p.time, p.mmsi, r_lat, r_lon, p.sog, p.cog, p.heading, p.nav_status,  # type: ignore[arg-type]
                 facts.shipname, facts.callsign, facts.imo, facts.ship_type, facts.destination,
@@ -176,33 +177,30 @@ class PartnerFeed:
 
     # -- alerts -----------------------------------------------------------------------------
 
-    def take_alert(self, alert: Alert, registry: VesselRegistry) -> SharedAlert | None:
+    def take_alert(self, alert: Alert, vessels: Tracks) -> SharedAlert | None:
         """The alert as the partner receives it, or None if it is not theirs."""
         spec = self.spec
         mmsi = alert.mmsi
         if not spec.shares_rule(alert.rule) or mmsi is None or alert.actor is not None:
             return None
-        body = alert.body
-        vessel = body.get("vessel")
-        vessel = vessel if isinstance(vessel, dict) else {}
-        facts = registry.get(mmsi) or VesselFacts()
-        imo = _int_or_none(facts.imo if facts.imo is not None else vessel.get("imo"))
-        ship_type = _int_or_none(
-            facts.ship_type if facts.ship_type is not None else vessel.get("ship_type")
-        )
+        facts = vessels.vessels.get(mmsi) or _NOTHING_KNOWN
+        imo = facts.imo if facts.imo is not None else alert.imo
+        ship_type = facts.ship_type if facts.ship_type is not None else alert.ship_type
         if self.filter.never(mmsi, imo):
             return None
-        other = _int_or_none(body.get("other_mmsi"))
+        other = alert.other_mmsi
         show_other = False
         if other is not None:
-            other_facts = registry.get(other) or VesselFacts()
+            other_facts = vessels.vessels.get(other) or _NOTHING_KNOWN
             if self.filter.never(other, other_facts.imo):
                 return None  # the alert is about the pair: never-share wins
             show_other = self.filter.vessel_entitled(
                 other, other_facts.imo, other_facts.ship_type, self._waters.get(other, False)
             )
-        point = _point(body.get("position"))
-        waters = self._in_waters(*point) if point else self._waters.get(mmsi, False)
+        if alert.lat is not None and alert.lon is not None:
+            waters = self._in_waters(alert.lat, alert.lon)
+        else:
+            waters = self._waters.get(mmsi, False)
         entitled = self.filter.vessel_entitled(mmsi, imo, ship_type, waters)
         given = alert.alert_id in self._given
         if not entitled and not given:
@@ -214,19 +212,19 @@ class PartnerFeed:
         # The partner sees every fix of an always-share vessel, so all of its track too.
         always = spec.always_share.names(mmsi, imo)
         shared = redact_alert_body(
-            body, partner=spec.partner, precision=spec.precision,
+            alert.body, partner=spec.partner, precision=spec.precision,
             visible=_everywhere if always else self._in_waters,
             show_position=entitled, show_other_vessel=show_other, strip=spec.alert_strip,
         )  # fmt: skip
         position = shared.get("position")
         lat = lon = None
-        if isinstance(position, dict):
+        if isinstance(position, dict):  # the redacted position, rounded as positions are
             lat, lon = _float_or_none(position.get("lat")), _float_or_none(position.get("lon"))
-        name = vessel.get("name")
         return SharedAlert(
             str(shared["alert_id"]), alert.rule, alert.severity, str(shared["state"]),
             alert.updated, mmsi, lat, lon, ship_type,
-            name if isinstance(name, str) else facts.shipname, alert.message, shared,
+            alert.shipname if alert.shipname is not None else facts.shipname, alert.message,
+            shared,
         )  # fmt: skip
 
     def _in_waters(self, lat: float, lon: float) -> bool:
@@ -241,7 +239,7 @@ class PartnerFeed:
 
     def take_messages(
         self, messages: Sequence[AisMessage], shown: dict[tuple[int, int, float | None], bool],
-        registry: VesselRegistry,
+        vessels: Tracks,
     ) -> list[bytes]:  # fmt: skip
         """Sentences of the messages the partner may see. A position report is shared when its
         decoded position was (``shown``, keyed by MMSI, type and time; a report that did not
@@ -256,7 +254,7 @@ class PartnerFeed:
                 if not shown.get((mmsi, msg_type, m.time), False):
                     continue
             else:
-                facts = registry.get(mmsi) or VesselFacts()
+                facts = vessels.vessels.get(mmsi) or _NOTHING_KNOWN
                 waters = self._waters.get(mmsi, not self.spec.restricted_to_areas)
                 if not self.filter.vessel_entitled(mmsi, facts.imo, facts.ship_type, waters):
                     continue
@@ -299,68 +297,60 @@ class PartnerFeed:
 
 
 class FeedSet:
-    """Every partner feed, fed from the pipeline's output one batch at a time."""
+    """Every partner feed, fed from the pipeline's output one batch at a time: one per process,
+    whose releases go to the partners' transports and to the HTTP API's partner views alike."""
 
     def __init__(
-        self, config: FeedsConfig, index: ZoneIndex | None = None, *,
+        self, config: FeedsConfig, index: ZoneIndex | None, vessels: Tracks, *,
         rules: Collection[str] | None = None, max_held: int = DEFAULT_MAX_HELD,
     ) -> None:  # fmt: skip
-        """``index`` is the pipeline's zone index (needed by feeds that name zones) and
-        ``rules`` the names of its rules: zones and rules a feed names must exist (ConfigError).
-        ``max_held`` bounds each delayed feed's buffer (beyond it records are dropped and
-        counted)."""
+        """``index`` is the pipeline's zone index (needed by feeds that name zones),
+        ``vessels`` its vessel state (who each vessel is) and ``rules`` the names of its rules:
+        zones and rules a feed names must exist (ConfigError). ``max_held`` bounds each delayed
+        feed's buffer (beyond it records are dropped and counted)."""
         if index is not None:
             check_feeds(config, dict.fromkeys(index.zone_ids), rules)
         self.config = config
         self.index = index
-        self.registry = VesselRegistry()
+        self.vessels = vessels
+        self._last_fix: dict[int, float] = {}  # MMSI -> time of its latest fix (intervals)
         self._evicted_at = -math.inf
         self.feeds = [PartnerFeed(spec, index, max_held) for spec in config.feeds]
-        self._locate = index is not None and any(f.filter.uses_zones for f in self.feeds)
         self._nmea = [f for f in self.feeds if "nmea" in f.spec.formats]
 
     @property
     def wants_messages(self) -> bool:
-        """Whether a feed sends raw NMEA (the caller then passes the framed messages)."""
+        """Whether :meth:`step` needs the batch's framed messages (a raw NMEA feed)."""
         return bool(self._nmea)
 
-    def step(
-        self,
-        positions: Sequence[Position],
-        statics: Sequence[VesselStatic],
-        alerts: Sequence[Alert],
-        watermark: float,
-        messages: Sequence[AisMessage] = (),
-    ) -> list[FeedRelease]:
-        """What each partner receives from one batch (feeds with nothing to send included)."""
-        self.registry.learn(statics)
+    def step(self, out: PipelineOutput, watermark: float) -> list[FeedRelease]:
+        """What each partner receives from one step's output, the pipeline's vessel state
+        already advanced by it (feeds with nothing to send included)."""
         if watermark - self._evicted_at >= EVICT_EVERY_S:  # as vessel state does, by event time
-            self.registry.evict(watermark - STALE_AFTER_S)
+            known = self.vessels.vessels
+            for mmsi in [m for m in self._last_fix if m not in known]:
+                del self._last_fix[mmsi]
             self._evicted_at = watermark
-        batch = self._batch(positions)
+        batch = self._batch(out.positions, out.zones)
+        alerts, messages = out.alerts, out.messages
         releases = []
         for feed in self.feeds:
-            shared, ok = feed.take_positions(batch, self.registry)
-            taken = [s for s in (feed.take_alert(a, self.registry) for a in alerts) if s]
+            shared, ok = feed.take_positions(batch, self.vessels)
+            taken = [s for s in (feed.take_alert(a, self.vessels) for a in alerts) if s]
             feed.counts.withheld_alerts += len(alerts) - len(taken)
             release = feed.release(shared, taken, watermark)
             if messages and feed in self._nmea:
-                release.nmea = feed.take_messages(messages, _shown(batch, ok), self.registry)
+                release.nmea = feed.take_messages(messages, _shown(batch, ok), self.vessels)
             releases.append(release)
         return releases
 
-    def tick(self, watermark: float) -> list[FeedRelease]:
-        """Event time moved on without a batch (live clock ticks): what delays release."""
-        return self.step((), (), (), watermark)
-
-    def _batch(self, positions: Sequence[Position]) -> _Batch:
-        vessels = [p for p in positions if p.kind == VESSEL and p.time is not None]
-        facts = [self.registry.get(p.mmsi) for p in vessels]
+    def _batch(self, positions: Sequence[Position], zones: Membership) -> _Batch:
+        rows = [i for i, p in enumerate(positions) if p.kind == VESSEL and p.time is not None]
+        vessels = [positions[i] for i in rows]
+        known = self.vessels.vessels
+        facts = [known.get(p.mmsi) for p in vessels]
         lat = np.array([math.nan if p.lat is None else p.lat for p in vessels], dtype=np.float64)
         lon = np.array([math.nan if p.lon is None else p.lon for p in vessels], dtype=np.float64)
-        membership = None
-        if self._locate and self.index is not None and vessels:
-            membership = self.index.locate(lon, lat)
         return _Batch(
             vessels,
             np.array([p.mmsi for p in vessels], dtype=np.int64),
@@ -371,9 +361,29 @@ class FeedSet:
             lat,
             lon,
             np.array([bool(p.accuracy) for p in vessels], dtype=np.bool_),
-            [self.registry.interval(p.mmsi, p.time) for p in vessels],  # type: ignore[arg-type]
-            membership,
+            [self._interval(p.mmsi, p.time) for p in vessels],  # type: ignore[arg-type]
+            _rows_zones(zones, rows, len(positions)),
         )  # fmt: skip
+
+    def _interval(self, mmsi: int, time: float) -> float | None:
+        """Seconds since the vessel's previous fix (None for its first, or a late fix); the
+        fix becomes the latest when it is newer."""
+        last = self._last_fix.get(mmsi)
+        if last is None or time > last:
+            self._last_fix[mmsi] = time
+        if last is None or time <= last:
+            return None
+        return time - last
+
+
+def _rows_zones(zones: Membership, rows: list[int], count: int) -> Membership:
+    """The zones of the positions a feed considers (``rows`` of ``count`` positions), their
+    points renumbered to those rows."""
+    row_of = np.full(count, -1, dtype=np.int64)
+    row_of[np.array(rows, dtype=np.int64)] = np.arange(len(rows), dtype=np.int64)
+    point = row_of[zones.point]
+    kept = point >= 0
+    return Membership(point[kept], zones.zone[kept], zones.zone_ids)
 
 
 def _shown(batch: _Batch, ok: Bools) -> dict[tuple[int, int, float | None], bool]:
@@ -389,18 +399,8 @@ def _everywhere(lat: float, lon: float) -> bool:
     return True
 
 
-def _point(position: Any) -> tuple[float, float] | None:
-    if not isinstance(position, dict):
-        return None
-    lat, lon = _float_or_none(position.get("lat")), _float_or_none(position.get("lon"))
-    return None if lat is None or lon is None else (lat, lon)
-
-
 def _float_or_none(value: Any) -> float | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     return None
 
-
-def _int_or_none(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None

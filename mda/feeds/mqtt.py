@@ -22,7 +22,7 @@ from typing import Final
 
 import aiomqtt
 
-from mda.feeds.core import FeedRelease, SharedAlert, SharedPosition
+from mda.feeds.core import SharedAlert, SharedPosition
 from mda.feeds.isotime import iso_ms
 from mda.net.backoff import Backoff, reconnecting
 from mda.net.broker import BrokerSettings
@@ -73,14 +73,11 @@ class MqttFeedPublisher:
         broker: BrokerSettings,
         *,
         prefix: str | None = None,
-        nmea_partners: frozenset[str] = frozenset(),
         max_queued: int = 100_000,
         backoff_s: tuple[float, float] = (0.5, 30.0),
     ) -> None:
-        """``nmea_partners`` also get their raw NMEA on the broker."""
         self.broker = broker
         self.prefix = prefix or broker.topic_prefix
-        self.nmea_partners = nmea_partners
         self._queue: Outbox[tuple[str, bytes]] = Outbox(max_queued)
         self._backoff = Backoff(backoff_s)
         self.connected = False
@@ -97,18 +94,8 @@ class MqttFeedPublisher:
         """Messages pushed out of a full queue while the broker was away."""
         return self._queue.dropped
 
-    def publish(self, release: FeedRelease, *, json_feed: bool = True) -> None:
-        """Queue what one partner was released (never blocks). ``json_feed`` False sends only
-        its raw NMEA (a partner with the ``nmea`` format but not ``mqtt``)."""
-        partner, prefix = release.partner, self.prefix
-        messages: list[tuple[str, bytes]] = []
-        if json_feed:
-            topic = feed_topic(prefix, partner, "positions")
-            messages += [(topic, payload) for payload in positions_payloads(release.positions)]
-            topic = feed_topic(prefix, partner, "alerts")
-            messages += [(topic, alert_payload(a)) for a in release.alerts]
-        if release.nmea and partner in self.nmea_partners:
-            messages.append((feed_topic(prefix, partner, "nmea"), b"\n".join(release.nmea)))
+    def send(self, messages: list[tuple[str, bytes]]) -> None:
+        """Queue (topic, payload) messages of the feed formats on the broker (never blocks)."""
         self._queue.put(messages)
 
     async def flush(self, timeout_s: float) -> bool:

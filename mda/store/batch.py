@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from mda.model import Alert, Position, VesselStatic, ZoneEvent, ZoneHour
 
@@ -20,16 +20,18 @@ class StoreBatch:
     # of the stretch of track they fall in are put right once they are stored.
     late_fixes: list[Position] = field(default_factory=list)
 
+    def store_batch(self) -> StoreBatch:
+        """The records to write (the same lists), without what a subclass carries besides."""
+        return StoreBatch(*(getattr(self, name) for name in _RECORDS))
+
     def joined(self, other: StoreBatch) -> StoreBatch:
         """This batch followed by ``other``, as one."""
-        return StoreBatch(
-            self.positions + other.positions,
-            self.statics + other.statics,
-            self.zone_events + other.zone_events,
-            self.zone_hours + other.zone_hours,
-            self.alerts + other.alerts,
-            self.late_fixes + other.late_fixes,
-        )
+        return StoreBatch(*(getattr(self, name) + getattr(other, name) for name in _RECORDS))
+
+    def extend(self, other: StoreBatch) -> None:
+        """Add another batch's records after this one's."""
+        for name in _RECORDS:
+            getattr(self, name).extend(getattr(other, name))
 
     def __len__(self) -> int:
         return (
@@ -39,3 +41,6 @@ class StoreBatch:
             + len(self.zone_hours)
             + len(self.alerts)
         )
+
+
+_RECORDS = tuple(f.name for f in fields(StoreBatch))

@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from mda.model import Position, ZoneEvent, ZoneHour
 from mda.tracks import TrackBatch, Tracks
-from mda.zones.index import Membership, ZoneIndex
+from mda.zones.index import Membership
 
 HOUR_S = 3600.0
 
@@ -74,11 +74,8 @@ class ZonePresence:
         hours = self._hours(fx.mmsi[membership.point], fx.time[membership.point], membership.zone)
         return self._events(fx, membership, tracks, usable, sig), hours
 
-    def hours_of(self, positions: list[Position], index: ZoneIndex) -> list[ZoneHour]:
-        """Zone hours of fixes that are in no track (suspect times)."""
-        lon = np.array([p.lon for p in positions], dtype=np.float64)
-        lat = np.array([p.lat for p in positions], dtype=np.float64)
-        membership = index.locate(lon, lat)
+    def hours_of(self, positions: list[Position], membership: Membership) -> list[ZoneHour]:
+        """Zone hours of fixes that are in no track (suspect times), located by the caller."""
         mmsi = np.array([p.mmsi for p in positions], dtype=np.int64)
         time = np.array([p.time for p in positions], dtype=np.float64)
         return self._hours(mmsi[membership.point], time[membership.point], membership.zone)

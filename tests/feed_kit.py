@@ -1,0 +1,53 @@
+"""Feeding a FeedSet as the service does: the pipeline's vessel state advanced by the step's
+statics, its zones of the step's positions, then the step's output."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from mda.feeds.core import FeedRelease, FeedSet
+from mda.feeds.service import PartnerFeeds
+from mda.feeds.spec import FeedsConfig
+from mda.ingest.message import AisMessage
+from mda.model import Alert, Position, VesselStatic
+from mda.net.broker import BrokerSettings
+from mda.pipeline import PipelineOutput
+from mda.tracks import Tracks
+from mda.zones.index import ZoneIndex
+
+
+def feed_step(
+    feeds: FeedSet, positions: Sequence[Position] = (), statics: Sequence[VesselStatic] = (),
+    alerts: Sequence[Alert] = (), watermark: float = 0.0, messages: Sequence[AisMessage] = (),
+) -> list[FeedRelease]:  # fmt: skip
+    """One step's output through the feed set."""
+    feeds.vessels.apply_statics(list(statics))
+    out = PipelineOutput(positions=list(positions), statics=list(statics), alerts=list(alerts),
+                         messages=list(messages))  # fmt: skip
+    if feeds.index is not None and positions:
+        lon = np.array([math.nan if p.lon is None else p.lon for p in positions], dtype=np.float64)
+        lat = np.array([math.nan if p.lat is None else p.lat for p in positions], dtype=np.float64)
+        out.zones = feeds.index.locate(lon, lat)
+    return feeds.step(out, watermark)
+
+
+def feed_set(config: FeedsConfig, index: ZoneIndex | None = None, **options: Any) -> FeedSet:
+    """A feed set over a vessel state of its own (the pipeline's, in the service)."""
+    return FeedSet(config, index, Tracks(), **options)
+
+
+def partner_feeds(config: FeedsConfig, broker: BrokerSettings | None,
+                  **options: Any) -> PartnerFeeds:  # fmt: skip
+    """The service's publishers over a feed set of their own."""
+    return PartnerFeeds(feed_set(config), broker, **options)
+
+
+def send_step(feeds: PartnerFeeds, positions: Sequence[Position] = (),
+              statics: Sequence[VesselStatic] = (), alerts: Sequence[Alert] = (),
+              watermark: float = 0.0, messages: Sequence[AisMessage] = ()) -> None:  # fmt: skip
+    """One step through the feed set, its releases sent."""
+    feeds.send(feed_step(feeds.feeds, positions, statics, alerts, watermark, messages))
