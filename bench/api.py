@@ -99,7 +99,7 @@ async def serve(database: str | None, tokens_file: Path, vessels: int) -> None:
     (None: no store), until SIGTERM."""
     from mda.api import ApiServer, ApiSettings, LivePicture, TokenStore, build_api
     from mda.config import Config
-    from mda.service_commands import make_pipeline
+    from mda.runtime.core import make_pipeline
 
     tune_gc()  # as mda's entry point does
     pipeline = make_pipeline(Config(http_listen=None))

@@ -40,7 +40,7 @@ from mda.config import Config, SourceSettings
 from mda.ingest.sources import FileSource
 from mda.pipeline import Pipeline, build_pipeline
 from mda.resources import default_folder
-from mda.service import Service
+from mda.runtime.service import Service
 from mda.simulate.encoder import SentenceWriter
 
 T0 = 1_767_225_600.0

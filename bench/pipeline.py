@@ -43,8 +43,8 @@ from mda.model import Position
 from mda.net.broker import parse_broker_url
 from mda.pipeline import build_pipeline
 from mda.resources import default_folder
+from mda.runtime.service import Service
 from mda.sequencer import Sequencer
-from mda.service import Service
 from mda.simulate.encoder import SentenceWriter
 from mda.store.writer import StoreWriter
 from mda.timefmt import parse_duration

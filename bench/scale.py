@@ -35,11 +35,11 @@ import psycopg
 
 from mda.config import Config, SourceSettings
 from mda.ingest.sources import open_source
+from mda.runtime.service import start_service
 from mda.scale.gateway import Gateway
 from mda.scale.jetstream import prepare
 from mda.scale.natsconf import server_config
 from mda.scale.settings import ScaleSettings
-from mda.service_commands import start_service
 from mda.simulate.scenarios import DEFAULT_START
 from mda.simulate.traffic import simulate_traffic
 

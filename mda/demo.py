@@ -32,8 +32,9 @@ from mda.config import Config, SourceSettings
 from mda.ingest.sources import LineBatch, Source, SourceCounts
 from mda.net.broker import BrokerSettings, parse_broker_url
 from mda.resources import default_folder
-from mda.service import Service, ServiceReport
-from mda.service_commands import print_report, run_until_signal, start_service
+from mda.runtime.report import ServiceReport, print_report
+from mda.runtime.service import Service, start_service
+from mda.runtime.signals import until_signal
 
 DEMO_SCENARIO = "anchor-drag"
 DEMO_TOKEN_NAME = "demo"
@@ -201,7 +202,7 @@ def demo_command(
                 service.sources = [HeldOpen(s) for s in service.sources]
             announcer = asyncio.create_task(_announce(service, token, keep_serving))
             try:
-                report = await run_until_signal(service)
+                report = await until_signal(service.run)
             finally:
                 announcer.cancel()
             return report, service.pipeline.watermark

@@ -33,7 +33,7 @@ from mda.feeds.config import parse_feeds
 from mda.feeds.core import FeedSet
 from mda.model import Alert, Position, Record
 from mda.pipeline import Pipeline
-from mda.service import Service
+from mda.runtime.service import Service
 from mda.store.batch import StoreBatch
 from mda.store.writer import StoreWriter
 from tests.rule_kit import T0, leg, pipeline, static

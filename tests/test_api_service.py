@@ -18,8 +18,8 @@ from mda.config import Config, SourceSettings
 from mda.errors import ConfigError
 from mda.ingest.sources import open_source
 from mda.resources import default_folder
-from mda.service import Service
-from mda.service_commands import make_pipeline
+from mda.runtime.core import make_pipeline
+from mda.runtime.service import Service
 
 ANCHOR_DRAG = default_folder("ingest") / "samples" / "anchor-drag.nmea.gz"
 DRAGGING = 538_367_459
@@ -168,7 +168,7 @@ def test_the_default_tokens_folder_is_made_for_the_service(tmp_path: Path) -> No
     probe = (
         "import os, sys; from pathlib import Path; from mda.api import ServiceApi; "
         "from mda.api.settings import ApiSettings; from mda.config import Config; "
-        "from mda.service_commands import make_pipeline; "
+        "from mda.runtime.core import make_pipeline; "
         f"ServiceApi(ApiSettings(listen={settings.listen!r}), make_pipeline(Config("
         "http_listen=None)), feeds=None, acknowledge=lambda *_: None, store_url=None); "
         f"print(Path({str(settings.tokens_file.parent)!r}).is_dir())"

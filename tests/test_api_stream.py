@@ -21,8 +21,8 @@ from mda.config import Config, SourceSettings
 from mda.errors import ServiceUnavailableError
 from mda.ingest.sources import open_source
 from mda.resources import default_folder
-from mda.service import Service
-from mda.service_commands import make_pipeline
+from mda.runtime.core import make_pipeline
+from mda.runtime.service import Service
 from tests.test_api_kit import ALPHA, BRAVO, CHARLIE, World, entry, settings, step, world
 
 STREAM = "/api/v1/stream"

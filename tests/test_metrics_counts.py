@@ -24,7 +24,7 @@ from mda.ingest.stats import IngestStats
 from mda.metrics import ServiceFigures, register_figures
 from mda.pipeline import Pipeline, PipelineOutput
 from mda.rules.engine import RuleEngine
-from mda.service import Service
+from mda.runtime.service import Service
 from mda.simulate.encoder import SentenceWriter
 from tests.test_bounds import T0, capped
 from tests.test_cli_service import free_port, http

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mda.ingest.pacing import EventPacer
+from mda.runtime.pacing import EventPacer
 
 
 class FakeClock:

@@ -15,7 +15,7 @@ import pytest
 from mda.config import Config, SourceSettings
 from mda.ingest.sources import FileSource, files
 from mda.model import Alert
-from mda.service import Service
+from mda.runtime.service import Service
 from mda.simulate.scenarios import simulate
 from mda.store.writer import StoreWriter
 from tests.test_determinism import fresh

@@ -247,17 +247,18 @@ async def _publish_and_judge(url: str) -> list[Alert]:
     got: list[Alert] = []
     stop = asyncio.Event()
 
-    def sink(alerts: list[Alert]) -> None:
-        got.extend(alerts)
-        if any(a.state == "cleared" for a in got):
-            stop.set()
+    class Sink:
+        def publish(self, alerts: list[Alert]) -> None:
+            got.extend(alerts)
+            if any(a.state == "cleared" for a in got):
+                stop.set()
 
     # Two workers over the two cells either side of the border: one raises the encounter.
     cells = ({(12, 5)}, {(12, 6)})
     stops = [stop, asyncio.Event()]
     workers = [
         run_pairs([url], c, Config(), s, cell_deg=CELL_DEG, group=f"g{i}", lag_s=0.0,
-                  live=False, sinks=[sink])
+                  live=False, sinks=[Sink()])
         for i, (c, s) in enumerate(zip(cells, stops, strict=True))
     ]  # fmt: skip
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from mda.net.broker import parse_broker_url
-from mda.scale.commands import run_worker
+from mda.runtime.scaleout import run_worker
 from tests.nats_servers import NatsCluster
 from tests.scale_kit import (
     Stored,

@@ -18,7 +18,7 @@ from mda.model import Position
 from mda.net.broker import parse_broker_url
 from mda.pipeline import Pipeline, build_pipeline
 from mda.resources import default_folder
-from mda.service import Service
+from mda.runtime.service import Service
 from mda.simulate.encoder import SentenceWriter
 from mda.simulate.traffic import simulate_traffic
 from mda.store.writer import StoreWriter

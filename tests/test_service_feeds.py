@@ -15,7 +15,7 @@ from mda.ingest.sources import open_source
 from mda.net.broker import parse_broker_url
 from mda.pipeline import build_pipeline
 from mda.resources import default_folder
-from mda.service import Service
+from mda.runtime.service import Service
 from tests.services import MQTT_HOST, MQTT_PORT, require_mosquitto
 from tests.test_service import LISTED, STOPPER, recording, rules
 

@@ -17,7 +17,7 @@ from mda.metrics import health
 from mda.model import Position, ZoneEvent
 from mda.pipeline import build_pipeline
 from mda.resources import default_folder
-from mda.service import Service
+from mda.runtime.service import Service
 from mda.store.batch import StoreBatch
 from mda.store.writer import StoreWriter
 from tests.data import AIS

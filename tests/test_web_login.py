@@ -11,7 +11,7 @@ from pathlib import Path
 
 from mda.api import ApiServer, ApiSettings, LivePicture, TokenStore, build_api
 from mda.config import Config
-from mda.service_commands import make_pipeline
+from mda.runtime.core import make_pipeline
 from tests.test_web_map import WAIT_MS, chromium, expect
 
 

@@ -25,8 +25,8 @@ from mda.config import Config, SourceSettings
 from mda.demo import HeldOpen
 from mda.ingest.sources import LineBatch, Source, open_source
 from mda.resources import default_folder
-from mda.service import Service
-from mda.service_commands import make_pipeline
+from mda.runtime.core import make_pipeline
+from mda.runtime.service import Service
 from mda.store.writer import StoreWriter
 
 try:

@@ -1,15 +1,23 @@
-"""Alerts to a JSON-lines file and to the console."""
+"""Where alerts are handed to: the protocol, a JSON-lines file and the console."""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 from mda.errors import MdaError
 from mda.model import Alert
 from mda.timefmt import iso
+
+
+class AlertSink(Protocol):
+    """Anything alerts are handed to (MQTT, a JSON-lines file, the console, the live API)."""
+
+    def publish(self, alerts: list[Alert]) -> None:
+        """Take a batch of alert state changes; must not block."""
+        ...
 
 
 class JsonlAlertWriter:

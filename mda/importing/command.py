@@ -12,19 +12,14 @@ from typing import Annotated
 import typer
 
 from mda.archive.layout import parse_columns_option
+from mda.cli.run import ARRIVAL_OPTION, LATENESS_OPTION, RATE_OPTION, START_OPTION
 from mda.config import load_config
 from mda.errors import ConfigError
 from mda.importing.files import describe_size
 from mda.importing.run import Importer, ImportOptions, ImportReport, ProgressCallback
 from mda.ingest.sources.files import expand_paths
 from mda.ingest.timing import timing_options
-from mda.service_commands import (
-    ARRIVAL_OPTION,
-    LATENESS_OPTION,
-    RATE_OPTION,
-    START_OPTION,
-    resolve_store_url,
-)
+from mda.runtime.store import resolve_store_url
 from mda.store.spool_command import default_spool_root
 from mda.store.writer import redact_url
 

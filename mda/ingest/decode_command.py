@@ -8,11 +8,11 @@ from pathlib import Path
 
 from mda.errors import SourceError
 from mda.ingest.core import Ingestor
-from mda.ingest.pacing import EventPacer
 from mda.ingest.sources import open_source
 from mda.ingest.stats import IngestStats
-from mda.ingest.stream import merged_batches
 from mda.ingest.writers import OutputFormat, RecordWriter
+from mda.runtime.pacing import EventPacer
+from mda.runtime.stream import merged_batches
 
 
 async def run_decode(

@@ -28,8 +28,8 @@ from mda.ingest.framing import Framer
 from mda.ingest.message import AisMessage
 from mda.ingest.sources import Source
 from mda.ingest.stats import IngestStats
-from mda.ingest.stream import merged_batches
 from mda.net.backoff import Backoff
+from mda.runtime.stream import merged_batches
 from mda.scale import wire
 from mda.scale.jetstream import JetStream
 from mda.scale.partition import input_subject, partition_of, partition_subject

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,9 +21,10 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig
 from nats.js.errors import NotFoundError
 
-from mda.alerts.mqtt import MqttAlertPublisher
+from mda.alerts.sinks import AlertSink
 from mda.config import Config
-from mda.model import Alert
+from mda.runtime.outlets import Outlets, mqtt_publisher
+from mda.runtime.store import open_store
 from mda.scale.grid import (
     DEFAULT_CELL_DEG,
     GRID_STREAM,
@@ -34,13 +35,8 @@ from mda.scale.grid import (
     grid_subject,
 )
 from mda.scale.pairs import PairDetector
-from mda.service_commands import resolve_store_url
-from mda.store.batch import StoreBatch
-from mda.store.embedded import data_directory
-from mda.store.writer import StoreWriter
 
 log = logging.getLogger("mda.scale.pairs")
-AlertSink = Callable[[list[Alert]], None]
 
 
 @dataclass(slots=True)
@@ -76,9 +72,9 @@ async def run_pairs(
                                   lag_s=lag_s)  # fmt: skip
     report = PairsReport()
     nc = await nats.connect(servers=nats_urls)
-    publisher = MqttAlertPublisher(config.broker) if config.broker is not None else None
-    mqtt_task = asyncio.create_task(publisher.run()) if publisher is not None else None
-    writer = await _writer(config)
+    outlets = Outlets(writer=await open_store(config), sinks=sinks,
+                      publisher=mqtt_publisher(config))  # fmt: skip
+    await outlets.start()
     try:
         js = nc.jetstream()
         await ensure_grid_stream(js, stream)
@@ -106,41 +102,14 @@ async def run_pairs(
             alerts = detector.add(points)
             if live:
                 alerts += detector.tick(time.time() - lag_s)
-            if alerts:
-                report.alerts += len(alerts)
-                for sink in sinks:
-                    sink(alerts)
-                if publisher is not None:
-                    publisher.publish(alerts)
-                if writer is not None:
-                    await writer.write(StoreBatch(alerts=alerts))
+            report.alerts += len(alerts)
+            await outlets.deliver_alerts(alerts)
             if msgs:
                 await msgs[-1].ack()  # acknowledges the batch (the consumer acks all)
     finally:
         report.duplicates, report.late = detector.duplicates, detector.late
-        if publisher is not None and mqtt_task is not None:
-            await publisher.flush(5.0)
-            mqtt_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await mqtt_task
-        if writer is not None:
-            await writer.close()
+        await outlets.close()
         # Everything fetched is acked; draining pull subscriptions only waits out its timeout.
         await nc.close()
     return report
 
-
-def _durable(group: str, cell: Cell) -> str:
-    # Durable names may not hold "." (nor wildcards): the cell's subject tokens joined by "_".
-    return "_".join([group, *grid_subject(cell).split(".")[2:]])
-
-
-async def _writer(config: Config) -> StoreWriter | None:
-    """The store writer, as ``mda run`` builds it (None without a database)."""
-    url = await asyncio.to_thread(resolve_store_url, config)
-    if url is None:
-        return None
-    spool = config.spool_dir or data_directory().parent / "spool"
-    writer = StoreWriter(url, spool_dir=spool, spool_max_bytes=config.spool_max_mb << 20)
-    await writer.start()
-    return writer

@@ -26,16 +26,15 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, ObjectMeta
 from nats.js.errors import NotFoundError
 
-from mda.alerts.lifecycle import AlertNotFoundError
 from mda.pipeline import Pipeline, PipelineOutput
+from mda.runtime.acks import acknowledge_in
+from mda.runtime.outlets import Outlets
 from mda.scale import snapshot, wire
 from mda.scale.jetstream import JetStream
 from mda.scale.leases import Leases
 from mda.scale.partition import partition_filter
 from mda.scale.settings import ScaleSettings
-from mda.service import AlertSink
 from mda.store.batch import StoreBatch
-from mda.store.writer import StoreWriter
 from mda.zones.index import ZoneIndex
 
 log = logging.getLogger("mda.scale.worker")
@@ -84,8 +83,7 @@ class Worker:
         new_pipeline: Callable[[], Pipeline],
         *,
         name: str,
-        writer: StoreWriter | None = None,
-        sinks: Sequence[AlertSink] = (),
+        outlets: Outlets,
         new_extra: Callable[[], Any] = lambda: None,
         on_output: Callable[[Any, PipelineOutput], Awaitable[None]] | None = None,
         live: bool = True,
@@ -98,8 +96,7 @@ class Worker:
         self.new_extra = new_extra
         self.on_output = on_output
         self.name = name
-        self.writer = writer
-        self.sinks = list(sinks)
+        self.outlets = outlets
         self.live = live
         self.clock = clock
         self.leases = Leases(stream.leases, name, settings.partitions)
@@ -323,17 +320,19 @@ class Worker:
 
     async def _deliver(self, part: _Partition, out: PipelineOutput, last: Msg | None) -> None:
         """Store, publish, then acknowledge (the order that makes a crash lose nothing)."""
-        if self.writer is not None:
-            await self.writer.write(out.store_batch())
+        writer = self.outlets.writer
+
+        async def store(batch: StoreBatch) -> None:
+            assert writer is not None
+            await writer.write(batch)
             # Held until stored while a message is ours (JetStream told to wait for it);
             # without one (a tick, the end of a replay) the spool on disk keeps the rows.
-            while not await self.writer.flush(timeout_s=5.0) and last is not None:
+            while not await writer.flush(timeout_s=5.0) and last is not None:
                 await last.in_progress()
+
+        await self.outlets.deliver(out, part.pipeline.watermark, store=store)
         self.report.positions += len(out.positions)
-        if out.alerts:
-            self.report.alerts += len(out.alerts)
-            for sink in self.sinks:
-                sink.publish(out.alerts)
+        self.report.alerts += len(out.alerts)
         if self.on_output is not None:
             await self.on_output(part.extra, out)
         if last is not None:
@@ -361,18 +360,8 @@ class Worker:
 
     def acknowledge(self, alert_id: str, by: str, note: str | None) -> None:
         """An officer's acknowledgement: applied by the partition that holds the alert."""
-        for part in self.parts.values():
-            try:
-                alert = part.pipeline.acknowledge(alert_id, by, self.clock(), note)
-            except AlertNotFoundError:
-                continue
-            for sink in self.sinks:
-                sink.publish([alert])
-            if self.writer is not None:
-                writer = self.writer
-                task = asyncio.get_running_loop().create_task(
-                    writer.write(StoreBatch(alerts=[alert]))
-                )
-                task.add_done_callback(lambda t: t.exception())
-            return
-        log.warning("acknowledgement by %s: no partition of this worker holds %s", by, alert_id)
+        pipelines = [part.pipeline for part in self.parts.values()]
+        alert = acknowledge_in(pipelines, alert_id, by, self.clock(), note)
+        if alert is not None:
+            task = asyncio.get_running_loop().create_task(self.outlets.deliver_alerts([alert]))
+            task.add_done_callback(lambda t: t.exception())

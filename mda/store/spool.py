@@ -4,10 +4,16 @@ Each batch is one file, written to a temporary name, flushed to disk and renamed
 leaves either the whole batch or nothing. File names are sequence numbers; the spool survives a
 restart and is replayed oldest first. The format is gzip'd JSON of the batch's records, with a
 version, so a spool written by one release is read by the next.
+
+A spool belongs to one process at a time (a lock on the folder, released by the kernel when the
+process dies): two processes numbering files in one folder would overwrite each other's batches,
+and one starting up would delete the other's half-written one. A writer that finds its
+database's folder taken uses a sibling (see ``StoreWriter``).
 """
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import json
 import os
@@ -17,11 +23,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from mda.errors import MdaError
 from mda.model import Alert, Position, VesselStatic, ZoneEvent, ZoneHour
 from mda.store.batch import StoreBatch
 
 FORMAT_VERSION: Final = 1
 _SUFFIX: Final = ".batch.json.gz"
+_LOCK: Final = ".lock"
+
+
+class SpoolInUseError(MdaError):
+    """Another process holds the spool folder."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,12 +49,16 @@ class SpoolStatus:
 class Spool:
     """Append-only, ordered, bounded by size on disk."""
 
-    def __init__(self, folder: Path, max_bytes: int = 1 << 30) -> None:
+    def __init__(self, folder: Path, max_bytes: int = 1 << 30, *, exclusive: bool = True) -> None:
+        """``exclusive``: take the folder (raises SpoolInUseError when another process has
+        it); without, only look at what waits (``mda db spool`` beside a running service)."""
         self.folder = folder
         self.max_bytes = max_bytes
         folder.mkdir(parents=True, exist_ok=True)
-        for leftover in folder.glob("*.tmp"):
-            leftover.unlink()  # a batch whose writing was interrupted: never acknowledged
+        self._lock = _take(folder) if exclusive else None
+        if self._lock is not None:
+            for leftover in folder.glob("*.tmp"):
+                leftover.unlink()  # a batch whose writing was interrupted: never acknowledged
         self._files = sorted(folder.glob("*" + _SUFFIX))
         self._bytes = sum(f.stat().st_size for f in self._files)
         self._next = int(self._files[-1].name.split(".")[0]) + 1 if self._files else 1
@@ -92,11 +108,28 @@ class Spool:
             self.pop()
         return n
 
+    def close(self) -> None:
+        """Give the folder up (a process that ends gives it up anyway)."""
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
     def pop(self) -> None:
         """Remove the oldest batch (once it is safely in the database)."""
         oldest = self._files.pop(0)
         self._bytes -= oldest.stat().st_size
         oldest.unlink()
+
+
+def _take(folder: Path) -> int:
+    """An exclusive lock on the folder, held by the returned descriptor."""
+    fd = os.open(folder / _LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise SpoolInUseError(f"the spool in {folder} is in use by another mda process") from None
+    return fd
 
 
 def _encode(batch: StoreBatch) -> dict[str, Any]:

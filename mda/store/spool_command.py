@@ -37,7 +37,7 @@ def _describe(folder: Path) -> list[str]:
     head = (f"{identity[0].describe()} ({identity[1]})" if identity is not None
             else f"{folder.name} (no identity recorded)")  # fmt: skip
     lines = [head, f"  folder: {folder}"]
-    spool = Spool(folder)
+    spool = Spool(folder, exclusive=False)
     status = spool.status()
     if status.batches:
         positions = other = 0
@@ -62,7 +62,7 @@ def _describe(folder: Path) -> list[str]:
 
 async def _drain(folder: Path, url: str, root: Path, timeout_s: float) -> int:
     identity = read_identity(folder)
-    writer = StoreWriter(url, spool_dir=root)
+    writer = StoreWriter(url, spool_dir=root, spool_folder=folder)
     await writer.start()
     try:
         if identity is not None and writer.identity != identity[0]:
@@ -104,7 +104,7 @@ def spool_command(
     if root is None and config_path is not None:
         root = load_config(config_path).spool_dir
     root = root or default_spool_root()
-    legacy = Spool(root).status().batches if root.is_dir() else 0
+    legacy = Spool(root, exclusive=False).status().batches if root.is_dir() else 0
     if legacy:
         # Spooled by an mda from before spools were kept per database: which database they
         # were for is not known, so they are never replayed on their own.

@@ -39,7 +39,7 @@ from mda.store.splitting import (
     halves,
     is_connection_loss,
 )
-from mda.store.spool import Spool, SpoolStatus
+from mda.store.spool import Spool, SpoolInUseError, SpoolStatus
 from mda.zones.presence import ZoneLocator
 
 T = TypeVar("T")
@@ -48,6 +48,8 @@ T = TypeVar("T")
 __all__ = ["StoreWriter", "WriterCounts", "WrongDatabaseError", "redact_url"]
 
 log = logging.getLogger("mda.store")
+
+MAX_SPOOLS = 64  # processes spooling for one database on one host, at most
 
 Connection = psycopg.AsyncConnection[tuple[Any, ...]]
 
@@ -86,6 +88,7 @@ class StoreWriter:
         *,
         settings: StoreSettings | None = None,
         spool_dir: Path | None = None,
+        spool_folder: Path | None = None,
         spool_max_bytes: int = 1 << 30,
         retry_s: tuple[float, float] = (0.5, 15.0),
         latest_interval_s: float = 10.0,
@@ -100,7 +103,8 @@ class StoreWriter:
         a convenience for queries; the live picture is the pipeline's own). ``locate``: the
         pipeline's zones, to put right the zone events that late fixes change.
         ``spool_dir``: the folder under which each database gets its own spool and rejects
-        file (``spooling`` False: the rejects file only). ``write_timeout_s``: a write the
+        file (``spooling`` False: the rejects file only); ``spool_folder``: exactly this
+        folder under it (draining one left by an earlier run). ``write_timeout_s``: a write the
         database has not answered by then counts as a lost connection (the batch spools).
         ``clock``: the wall clock of a live service (new days are welcome around today).
         ``newest_time_limit``: vessels whose newest stored time is remembered, at most."""
@@ -115,6 +119,7 @@ class StoreWriter:
                     f"cannot create the spool folder {spool_dir}: {exc.strerror or exc}"
                 ) from exc
         self._spooling = spooling
+        self._spool_folder = spool_folder
         self._spool_max_bytes = spool_max_bytes
         self.spool: Spool | None = None  # the database's own, once start() knows which it is
         self.identity: DatabaseIdentity | None = None
@@ -165,7 +170,7 @@ class StoreWriter:
             return
         folder = self.spool_root / identity.key
 
-        def prepare() -> None:
+        def prepare(folder: Path = folder) -> None:
             try:
                 folder.mkdir(exist_ok=True)
                 record_identity(folder, identity, redact_url(self.url))
@@ -174,12 +179,25 @@ class StoreWriter:
                     f"cannot use the spool folder {folder}: {exc.strerror or exc}"
                 ) from exc
 
-        if self._spooling:
-            prepare()
-            self.spool = Spool(folder, self._spool_max_bytes)
-            self.defence.rejects = RejectsFile(folder)
-        else:  # an import: a folder only if something is set aside
+        if not self._spooling:  # an import: a folder only if something is set aside
             self.defence.rejects = RejectsFile(folder, on_first=prepare)
+            return
+        # Several processes on one host may write one database (workers, a run beside an
+        # import): each spools in a folder of its own, the database's or a numbered sibling.
+        candidates = [self.spool_root / (identity.key if n == 1 else f"{identity.key}~{n}")
+                      for n in range(1, MAX_SPOOLS + 1)]  # fmt: skip
+        for folder in [self._spool_folder] if self._spool_folder is not None else candidates:
+            prepare(folder)
+            try:
+                self.spool = Spool(folder, self._spool_max_bytes)
+            except SpoolInUseError:
+                if self._spool_folder is not None:
+                    raise  # the very folder asked for (a drain): say it is busy
+                continue
+            self.defence.rejects = RejectsFile(folder)
+            return
+        raise ConfigError(f"{MAX_SPOOLS} processes already spool for {identity.describe()} "
+                          f"under {self.spool_root}")  # fmt: skip
 
     async def _connect(self) -> Connection:
         return await connect(self.url, self._timeout_s)
@@ -409,6 +427,8 @@ class StoreWriter:
         if self._conn is not None:
             await self._conn.close()
             self._conn = None
+        if self.spool is not None:
+            self.spool.close()
 
     @property
     def connection(self) -> Connection:

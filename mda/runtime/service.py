@@ -14,22 +14,32 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
-from mda.alerts.lifecycle import AlertNotFoundError
-from mda.alerts.mqtt import MqttAlertPublisher
+from mda.alerts.sinks import AlertSink
 from mda.config import Config
-from mda.feeds.core import FeedSet
-from mda.feeds.service import PartnerFeeds
-from mda.ingest.pacing import EventPacer
-from mda.ingest.sources import LineBatch, Source
+from mda.errors import ConfigError
+from mda.ingest.sources import FileSource, LineBatch, Source, open_source
 from mda.ingest.stats import IngestStats
-from mda.ingest.stream import merged_batches
-from mda.ingest.timing import check_timed
-from mda.metrics import ServiceFigures, StatusServer
+from mda.ingest.timing import Timing, check_timed
+from mda.metrics import ServiceFigures
 from mda.model import Alert
 from mda.pipeline import Pipeline, PipelineOutput
+from mda.runtime.acks import acknowledge_in
+from mda.runtime.core import make_pipeline
+from mda.runtime.outlets import (
+    Outlets,
+    alert_sinks,
+    feed_set,
+    mqtt_publisher,
+    partner_feeds,
+    service_api,
+    status_server,
+)
+from mda.runtime.pacing import EventPacer
+from mda.runtime.report import ServiceReport
+from mda.runtime.store import open_store
+from mda.runtime.stream import merged_batches
 from mda.store.batch import StoreBatch
 from mda.store.writer import StoreWriter
 
@@ -42,34 +52,6 @@ log = logging.getLogger("mda.service")
 PACED_BATCH_LINES = 500
 INBOX_CHUNKS = 128
 STORE_JOIN_ROWS = 20_000
-
-
-class AlertSink(Protocol):
-    """Anything alerts are handed to (MQTT, a JSON-lines file, the console)."""
-
-    def publish(self, alerts: list[Alert]) -> None:
-        """Take a batch of alert state changes; must not block."""
-        ...
-
-
-@dataclass(slots=True)
-class ServiceReport:
-    """What a run did, for the closing summary."""
-
-    lines: int
-    positions: int
-    alerts: int
-    alerts_by_rule_state: dict[tuple[str, str], int]
-    ingest_summary: str
-    stored_batches: int
-    spooled_batches: int
-    published: int
-    untimed: int = 0  # records no clock could time: never stored
-    clock_notes: list[str] = field(default_factory=list)  # what each busy source's clocks are
-    set_aside: dict[str, int] = field(default_factory=dict)  # records the store set aside
-    rejects_file: str | None = None  # where they are kept
-    spool_left: int = 0  # batches still in the spool when the run ended
-    spool_folder: str | None = None
 
 
 class Service:
@@ -93,24 +75,11 @@ class Service:
         self.config = config
         self.pipeline = pipeline
         self.sources = list(sources)
-        self.writer = writer
-        self.sinks: list[AlertSink] = list(sinks)
         self.live = live
         self.pacer = EventPacer(speed) if speed else None
         self._pacing: asyncio.Future[None] | None = None
         self.clock = clock
         self.require_time = require_time
-        self.publisher: MqttAlertPublisher | None = None
-        if config.broker is not None:
-            self.publisher = MqttAlertPublisher(config.broker, on_ack=self.acknowledge)
-            self.sinks.append(self.publisher)
-        self.feed_set: FeedSet | None = None  # one feed pass per step, for feeds and API
-        self.feeds: PartnerFeeds | None = None
-        if config.feeds is not None and config.feeds.feeds:
-            self.feed_set = FeedSet(config.feeds, pipeline.index, pipeline.tracks,
-                                    rules=pipeline.engine.scopes)  # fmt: skip
-            self.feeds = PartnerFeeds(self.feed_set, config.broker)
-            pipeline.keep_messages = self.feed_set.wants_messages
         # Live sources hand over small read chunks: the inbox holds many, so that a worker
         # that fell behind can join them into one step.
         self.inbox: asyncio.Queue[LineBatch | None] = asyncio.Queue(INBOX_CHUNKS)
@@ -119,18 +88,30 @@ class Service:
         self._background: set[asyncio.Task[None]] = set()
         self._failure: Exception | None = None
         self._core = asyncio.Lock()  # the pipeline is one state: one caller at a time
+        publisher = mqtt_publisher(config, on_ack=self.acknowledge)
+        shared = feed_set(config, pipeline)
+        self.outlets = Outlets(
+            writer=writer, sinks=sinks, publisher=publisher,
+            feed_set=shared, feeds=partner_feeds(config, shared),
+            api=service_api(config, pipeline, self.acknowledge, writer),
+            status=status_server(config, self.figures),
+        )  # fmt: skip
         self._wire_figures()
-        self.status: StatusServer | None = None
-        if config.http_listen:
-            self.status = StatusServer(config.http_listen, self.figures, time.monotonic)
-        self.api: ServiceApi | None = None
-        if config.api is not None and config.api.listen:
-            from mda.api.service_api import ServiceApi  # the web stack, only when serving
 
-            self.api = ServiceApi(config.api, pipeline, feeds=config.feeds,
-                                  acknowledge=self.acknowledge,
-                                  store_url=writer.url if writer is not None else None)  # fmt: skip
-            self.sinks.append(self.api)
+    @property
+    def writer(self) -> StoreWriter | None:
+        """Where the run stores (None: nothing is stored)."""
+        return self.outlets.writer
+
+    @property
+    def sinks(self) -> list[AlertSink]:
+        """Everything alerts are handed to (the MQTT publisher and the API among them)."""
+        return self.outlets.sinks
+
+    @property
+    def api(self) -> ServiceApi | None:
+        """The HTTP API and live map, when served."""
+        return self.outlets.api
 
     def _wire_figures(self) -> None:
         f = self.figures
@@ -146,7 +127,7 @@ class Service:
             f.store_connected = lambda: writer.connected
             f.spool_batches = lambda: len(writer.spool) if writer.spool is not None else 0
             f.store_set_aside = lambda: dict(writer.counts.set_aside_reasons)
-        publisher = self.publisher
+        publisher = self.outlets.publisher
         if publisher is not None:
             f.broker_connected = lambda: publisher.connected
             f.alerts_waiting_for_broker = lambda: publisher.queued
@@ -163,14 +144,10 @@ class Service:
 
     # -- alerts ---------------------------------------------------------------------------------
 
-    def _emit(self, alerts: list[Alert]) -> None:
-        if not alerts:
-            return
+    def _count(self, alerts: list[Alert]) -> None:
         counts = self.figures.alerts_by_rule_state
         for a in alerts:
             counts[(a.rule, a.state)] = counts.get((a.rule, a.state), 0) + 1
-        for sink in self.sinks:
-            sink.publish(alerts)
 
     def acknowledge(self, alert_id: str, by: str, note: str | None) -> None:
         """An acknowledgement from a console: stored and published like any state change.
@@ -181,33 +158,18 @@ class Service:
 
     async def _acknowledge(self, alert_id: str, by: str, note: str | None) -> None:
         async with self._core:
-            try:
-                alert = self.pipeline.acknowledge(alert_id, by, self.clock(), note)
-            except AlertNotFoundError as exc:
-                log.warning("acknowledgement by %s: %s", by, exc)
-                return
-        log.info("alert %s acknowledged by %s", alert.alert_id, by)
-        self._emit([alert])
-        if self.writer is not None:
-            await self.outbox.put(StoreBatch(alerts=[alert]))
+            alert = acknowledge_in([self.pipeline], alert_id, by, self.clock(), note)
+        if alert is not None:
+            self._count([alert])
+            await self.outlets.deliver_alerts([alert], store=self.outbox.put)
 
     # -- running --------------------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event | None = None) -> ServiceReport:
         """Run until the sources end (recordings) or ``stop`` is set; then drain and close."""
         stop = stop or asyncio.Event()
-        tasks: list[asyncio.Task[None]] = []
-        if self.status is not None:
-            await self.status.start()
-            log.info("metrics and health on http://%s:%d/", self.status.host, self.status.port)
-        if self.api is not None:
-            await self.api.start()
-        if self.publisher is not None:
-            tasks.append(asyncio.create_task(self.publisher.run(), name="mqtt"))
-        if self.feeds is not None:
-            tasks.append(asyncio.create_task(self.feeds.run(), name="feeds"))
-        if self.live:
-            tasks.append(asyncio.create_task(self._tick(), name="clock"))
+        await self.outlets.start()
+        clock = asyncio.create_task(self._tick(), name="clock") if self.live else None
         reader = asyncio.create_task(self._read(), name="sources")
         storer = asyncio.create_task(self._store(), name="store")
         worker = asyncio.create_task(self._work(), name="pipeline")
@@ -227,7 +189,7 @@ class Service:
         finally:
             stopper.cancel()
             reader.cancel()
-            await self._close(storer, tasks)
+            await self._close(storer, clock)
         if self._failure is not None:
             raise self._failure
         return self._report()
@@ -303,15 +265,9 @@ class Service:
             self._pacing = asyncio.ensure_future(self.pacer.wait_for(latest))
             await asyncio.wait({self._pacing})
             self._pacing = None
-        releases = [] if self.feed_set is None else self.feed_set.step(out, pipeline.watermark)
-        if self.api is not None:  # before the alerts: a vessel's identity comes first
-            self.api.observe(out.positions, out.statics, releases)
-        self._emit(out.alerts)
-        if self.feeds is not None:
-            self.feeds.send(releases)
-        if self.writer is not None and (out.positions or out.statics or out.alerts
-                                        or out.zone_hours or out.zone_events):  # fmt: skip
-            await self.outbox.put(out.store_batch())  # waits when the store is behind
+        self._count(out.alerts)
+        # The store's queue waits when the store is behind: the pipeline waits with it.
+        await self.outlets.deliver(out, pipeline.watermark, store=self.outbox.put)
         await asyncio.sleep(0)  # a put into a queue with room does not yield
 
     async def _tick(self) -> None:
@@ -339,38 +295,22 @@ class Service:
             if done:
                 return
 
-    async def _close(self, storer: asyncio.Task[None], tasks: list[asyncio.Task[None]]) -> None:
-        for task in tasks:
-            if task.get_name() == "clock":
-                task.cancel()
+    async def _close(self, storer: asyncio.Task[None], clock: asyncio.Task[None] | None) -> None:
+        if clock is not None:
+            clock.cancel()
         await self.outbox.put(None)
         try:
             await storer
         finally:
-            if self.writer is not None:
-                if not await self.writer.flush(timeout_s=30.0):
-                    log.warning("the database is still away: the spool keeps what is left")
-                await self.writer.close()
-            if self.publisher is not None and not await self.publisher.flush(10.0):
-                log.warning(
-                    "MQTT broker %s unreachable: %d alerts were not published (they are in "
-                    "the store)", self.publisher.broker.url, self.publisher.queued,
-                )  # fmt: skip
-            if self.feeds is not None and not await self.feeds.flush(10.0):
-                log.warning("partner feeds: some records could not be delivered before stopping")
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
+            await self.outlets.close()
+            if clock is not None:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
-            if self.status is not None:
-                await self.status.stop()
-            if self.api is not None:
-                await self.api.stop()
+                    await clock
 
     def _report(self) -> ServiceReport:
         f = self.figures
         counts = self.writer.counts if self.writer is not None else None
+        publisher = self.outlets.publisher
         return ServiceReport(
             lines=f.lines,
             positions=f.positions,
@@ -379,7 +319,7 @@ class Service:
             ingest_summary=self.run_stats().summary(),
             stored_batches=counts.batches if counts else 0,
             spooled_batches=counts.spooled_batches if counts else 0,
-            published=self.publisher.published if self.publisher else 0,
+            published=publisher.published if publisher is not None else 0,
             untimed=self.pipeline.stats.untimed,
             clock_notes=self.pipeline.ingestor.judge.notes()
             + self.pipeline.gate.quarantine.notes(self.pipeline.gate.window_s),
@@ -391,3 +331,43 @@ class Service:
             spool_folder=str(self.writer.spool.folder) if self.writer is not None
             and self.writer.spool is not None else None,
         )  # fmt: skip
+
+
+async def start_service(
+    config: Config,
+    *,
+    live: bool,
+    speed: float | None = None,
+    sinks: Sequence[AlertSink] = (),
+    pipeline: Pipeline | None = None,
+    timing: Timing | None = None,
+) -> Service:
+    """A service ready to run: sources opened, store connected and migrated. ``timing``: how
+    a replay's lines are timed (without a way to time them, a recording must carry time)."""
+    if not config.sources:
+        raise ConfigError(f"{config.where}: no sources configured ([[sources]] url = ...)")
+    sources: list[Source] = []
+    stamp = timing is not None and timing.arrival
+    if not live and all("://" not in s.url for s in config.sources):
+        # A replay's files are one recording, in the order given (rotated logs, a split file).
+        sources.append(FileSource([s.url for s in config.sources], stamp_arrival=stamp))
+        sources[0].lateness_s = config.sources[0].lateness_s
+    else:
+        for settings in config.sources:
+            if stamp and "://" not in settings.url:
+                source: Source = FileSource(settings.url, stamp_arrival=True)
+            else:
+                source = open_source(settings.url, fail_fast=not live)
+            source.lateness_s = settings.lateness_s
+            sources.append(source)
+    pipeline = pipeline or make_pipeline(config)
+    if timing is not None and timing.start is not None and timing.per_second is not None:
+        pipeline.ingestor.framer.assign_times(timing.start, timing.per_second)
+    # Live, new days are welcome around today; a replay's around the recording's own span.
+    writer = await open_store(config, locate=pipeline.index.zone_sets,
+                              clock=time.time if live else None)  # fmt: skip
+    require_time = None
+    if not live and (timing is None or not timing.says_how):
+        require_time = ", ".join(s.url for s in config.sources)
+    return Service(config, pipeline, sources, writer=writer, sinks=[*sinks, *alert_sinks(config)],
+                   live=live, speed=speed, require_time=require_time)  # fmt: skip

@@ -1,63 +1,32 @@
-"""``mda gateway``, ``mda worker``, ``mda scale nats-config``: scale-out on the command line."""
+"""``mda gateway``, ``mda worker``, ``mda pairs``, ``mda scale nats-config``: scale-out on the
+command line."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import os
-import signal
-import socket
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
 
-from mda.alerts.mqtt import MqttAlertPublisher
 from mda.cliargs import at_least
-from mda.config import Config, load_config
-from mda.errors import ConfigError
-from mda.ingest.sources import open_source
-from mda.pipeline import Pipeline, PipelineOutput
-from mda.rules.engine import RuleEngine
-from mda.rules.settings import load_rule_files
-from mda.scale.gateway import Gateway, GatewayReport
-from mda.scale.grid import (
-    GridPublisherCore,
-    encode_points,
-    grid_subject,
-    load_index,
-    route,
-)
-from mda.scale.jetstream import prepare
-from mda.scale.natsconf import mapping_block
-from mda.scale.pairs import split_specs
-from mda.scale.worker import Worker, WorkerReport
-from mda.store.writer import StoreWriter, redact_url
-
-log = logging.getLogger("mda.scale")
-T = TypeVar("T")
 
 app = typer.Typer(help="Scale-out on NATS JetStream: configuration helpers.")
 
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="The deployment's TOML file.")]
 
 
-async def until_signal(run: Callable[[asyncio.Event], Awaitable[T]]) -> T:
-    """Run ``run(stop)`` with SIGINT and SIGTERM setting ``stop``."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        return await run(stop)
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
-
-
 def gateway_command(config_path: ConfigOption) -> None:
     """Read the sources, frame the lines and publish each message to its vessel's partition."""
+    import asyncio
+    import socket
+
+    from mda.config import load_config
+    from mda.errors import ConfigError
+    from mda.ingest.sources import open_source
+    from mda.runtime.signals import until_signal
+    from mda.scale.gateway import Gateway, GatewayReport
+    from mda.scale.jetstream import prepare
+
     config = load_config(config_path)
     if not config.sources:
         raise ConfigError(f"{config.where}: no sources configured ([[sources]] url = ...)")
@@ -89,6 +58,14 @@ def worker_command(
     ] = False,
 ) -> None:
     """Own partitions, run the pipeline for their vessels, store, and publish alerts."""
+    import asyncio
+    import os
+    import socket
+
+    from mda.config import load_config
+    from mda.runtime.scaleout import run_worker
+    from mda.runtime.signals import until_signal
+
     config = load_config(config_path)
     worker_name = name or f"{socket.gethostname()}-{os.getpid()}"
     report = asyncio.run(until_signal(lambda stop: run_worker(config, worker_name, stop,
@@ -98,67 +75,14 @@ def worker_command(
                f"{sorted(report.acquired)}", err=True)  # fmt: skip
 
 
-async def run_worker(config: Config, name: str, stop: asyncio.Event, *, live: bool = True,
-                     on_start: Callable[[Worker], None] | None = None) -> WorkerReport:  # fmt: skip
-    """A worker until ``stop``: store, MQTT publisher and grid points wired (tests call this)."""
-    if config.database_url == "embedded":
-        raise ConfigError(f"{config.where}: workers share one database: database.url must be "
-                          f"a PostgreSQL or TimescaleDB URL, not 'embedded'")  # fmt: skip
-    index = await asyncio.to_thread(load_index, config.zone_paths())
-    specs = load_rule_files(config.rule_paths())
-    own, pairs = split_specs(specs)
-
-    def new_pipeline() -> Pipeline:
-        return Pipeline(index, RuleEngine(own, index), duplicate_window_s=None)
-
-    stream = await prepare(config.scale, f"mda-worker-{name}")
-    writer = None
-    if config.database_url is not None:
-        writer = StoreWriter(config.database_url, spool_dir=config.spool_dir,
-                             spool_max_bytes=config.spool_max_mb << 20)  # fmt: skip
-        level = await writer.start()
-        log.info("storing in %s (%s)", redact_url(config.database_url), level.describe())
-    publisher = MqttAlertPublisher(config.broker) if config.broker is not None else None
-    cell_deg = config.scale.grid_cell_deg
-
-    async def publish_grid(core: Any, out: PipelineOutput) -> None:
-        if core is None:
-            return
-        points = core.add(out.positions, out.statics)
-        for cell, part in route(points, cell_deg).items():
-            await stream.js.publish(grid_subject(cell), encode_points(part), timeout=10.0)
-
-    worker = Worker(
-        config.scale, stream, index, new_pipeline, name=name, writer=writer,
-        sinks=[publisher] if publisher is not None else [],
-        new_extra=(lambda: GridPublisherCore(pairs, index)) if pairs else (lambda: None),
-        on_output=publish_grid, live=live,
-    )  # fmt: skip
-    if publisher is not None:
-        publisher.on_ack = worker.acknowledge
-    tasks = [asyncio.create_task(publisher.run())] if publisher is not None else []
-    if on_start is not None:
-        on_start(worker)
-    try:
-        return await worker.run(stop)
-    finally:
-        if publisher is not None:
-            await publisher.flush(10.0)
-        for task in tasks:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-        if writer is not None:
-            await writer.flush(timeout_s=30.0)
-            await writer.close()
-        await stream.close()
-
-
 @app.command("nats-config")
 def nats_config_command(
     partitions: Annotated[int, typer.Option(help="How many partitions (as [scale] partitions).")]
     = 16,
 ) -> None:
     """Print the subject mapping a NATS server needs (paste it into its configuration)."""
+    from mda.scale.natsconf import mapping_block
+
     at_least("--partitions", partitions, 1)
     typer.echo(mapping_block(partitions))
 
@@ -175,6 +99,11 @@ def pairs_command(
     ] = "pairs",
 ) -> None:
     """Find encounters between vessels of any partitions from the workers' 10-minute grid."""
+    import asyncio
+
+    from mda.config import load_config
+    from mda.errors import ConfigError
+    from mda.runtime.signals import until_signal
     from mda.scale.grid import cell_of
     from mda.scale.pairs_service import run_pairs
 

@@ -15,14 +15,14 @@ from mda import __version__
 from mda.activity.command import activity_command
 from mda.alerts.commands import app as alerts_app
 from mda.api.commands import app as api_app
+from mda.cli.run import replay_command, run_command
+from mda.cli.scale import app as scale_app
+from mda.cli.scale import gateway_command, pairs_command, worker_command
 from mda.cliargs import at_least, more_than_zero
 from mda.demo import demo_command
 from mda.errors import MdaError
 from mda.feeds.commands import app as feeds_app
 from mda.importing.command import import_command
-from mda.scale.commands import app as scale_app
-from mda.scale.commands import gateway_command, pairs_command, worker_command
-from mda.service_commands import replay_command, run_command
 from mda.store.commands import app as db_app
 from mda.store.query_command import app as query_app
 from mda.zones.commands import app as zones_app
