@@ -38,8 +38,8 @@ from mda.ingest.sources import open_source
 from mda.scale.gateway import Gateway
 from mda.scale.jetstream import prepare
 from mda.scale.natsconf import server_config
-from mda.scale.settings import ScaleSettings
 from mda.service_commands import start_service
+from mda.settings.scale import ScaleSettings
 from mda.simulate.scenarios import DEFAULT_START
 from mda.simulate.traffic import simulate_traffic
 

@@ -24,7 +24,8 @@ from mda.ingest.timing import Timing, timing_options
 from mda.pipeline import Pipeline, build_pipeline
 from mda.sequencer import Sequencer
 from mda.service import AlertSink, Service, ServiceReport
-from mda.store.embedded import EmbeddedPostgres, data_directory
+from mda.settings.places import data_directory
+from mda.store.embedded import EmbeddedPostgres
 from mda.store.writer import StoreWriter, redact_url
 
 log = logging.getLogger("mda.service")

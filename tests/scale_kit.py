@@ -15,8 +15,8 @@ from mda.config import Config, SourceSettings
 from mda.ingest.sources import open_source
 from mda.scale.gateway import Gateway
 from mda.scale.jetstream import prepare
-from mda.scale.settings import ScaleSettings
 from mda.service_commands import start_service
+from mda.settings.scale import ScaleSettings
 from mda.simulate.scenarios import simulate
 from tests.conftest import _create_database
 

@@ -27,9 +27,9 @@ from typer.testing import CliRunner
 
 from mda.alerts.broker import BrokerSettings
 from mda.cli import app
-from mda.feeds.config import load_feeds
 from mda.feeds.service import PartnerFeeds
 from mda.model import Alert, Position
+from mda.settings.feeds import load_feeds
 from mda.timefmt import iso
 from tests.test_feeds_pki import Pki, make_pki
 

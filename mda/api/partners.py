@@ -15,8 +15,8 @@ from typing import Final
 
 from mda.api.alertboard import AlertBoard
 from mda.feeds.core import FeedSet, SharedAlert, SharedPosition
-from mda.feeds.spec import FeedsConfig
 from mda.model import Alert, Position, VesselStatic
+from mda.settings.feed_spec import FeedsConfig
 from mda.zones.index import ZoneIndex
 
 STALE_AFTER_S: Final = 48 * 3600.0

@@ -17,10 +17,10 @@ from mda.errors import ConfigError
 from mda.feeds.core import DEFAULT_MAX_HELD, FeedRelease, FeedSet
 from mda.feeds.cot import CotEncoder
 from mda.feeds.mqtt import MqttFeedPublisher
-from mda.feeds.spec import FeedsConfig
 from mda.feeds.tak import TakClient
 from mda.ingest.message import AisMessage
 from mda.model import Alert, Position, VesselStatic
+from mda.settings.feed_spec import FeedsConfig
 from mda.zones.index import ZoneIndex
 
 

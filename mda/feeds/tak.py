@@ -14,8 +14,8 @@ import logging
 import ssl
 
 from mda.errors import ConfigError
-from mda.feeds.spec import TakServer
 from mda.outbox import Outbox
+from mda.settings.feed_spec import TakServer
 
 log = logging.getLogger("mda.feeds")
 

@@ -32,7 +32,7 @@ from mda.ingest.stream import merged_batches
 from mda.scale import wire
 from mda.scale.jetstream import JetStream
 from mda.scale.partition import input_subject, partition_of, partition_subject
-from mda.scale.settings import ScaleSettings
+from mda.settings.scale import ScaleSettings
 
 log = logging.getLogger("mda.scale.gateway")
 

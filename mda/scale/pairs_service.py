@@ -35,8 +35,8 @@ from mda.scale.grid import (
 )
 from mda.scale.pairs import PairDetector
 from mda.service_commands import resolve_store_url
+from mda.settings.places import data_directory
 from mda.store.batch import StoreBatch
-from mda.store.embedded import data_directory
 from mda.store.writer import StoreWriter
 
 log = logging.getLogger("mda.scale.pairs")

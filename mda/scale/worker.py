@@ -32,8 +32,8 @@ from mda.scale import snapshot, wire
 from mda.scale.jetstream import JetStream
 from mda.scale.leases import Leases
 from mda.scale.partition import partition_filter
-from mda.scale.settings import ScaleSettings
 from mda.service import AlertSink
+from mda.settings.scale import ScaleSettings
 from mda.store.batch import StoreBatch
 from mda.store.writer import StoreWriter
 from mda.zones.index import ZoneIndex
