@@ -97,9 +97,10 @@ def live_records(vessels: int) -> list[Position | VesselStatic]:
 async def serve(database: str | None, tokens_file: Path, vessels: int) -> None:
     """Run the API (and its map) over a live picture of ``vessels`` vessels and the store
     (None: no store), until SIGTERM."""
-    from mda.api import ApiServer, ApiSettings, LivePicture, TokenStore, build_api
+    from mda.api import ApiServer, LivePicture, TokenStore, build_api
     from mda.config import Config
     from mda.runtime.core import make_pipeline
+    from mda.settings.api import ApiSettings
 
     tune_gc()  # as mda's entry point does
     pipeline = make_pipeline(Config(http_listen=None))

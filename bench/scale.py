@@ -39,7 +39,7 @@ from mda.runtime.service import start_service
 from mda.scale.gateway import Gateway
 from mda.scale.jetstream import prepare
 from mda.scale.natsconf import server_config
-from mda.scale.settings import ScaleSettings
+from mda.settings.scale import ScaleSettings
 from mda.simulate.scenarios import DEFAULT_START
 from mda.simulate.traffic import simulate_traffic
 

@@ -42,16 +42,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from mda.api.settings import ApiSettings, parse_api
 from mda.errors import ConfigError
-from mda.feeds.config import load_feeds, parse_feeds
-from mda.feeds.spec import FeedsConfig
 from mda.net.broker import BrokerSettings, parse_broker_url
 from mda.resources import default_folder
-from mda.scale.settings import ScaleSettings, parse_scale
 from mda.sequencer import DEFAULT_LATENESS_S, SLICE_S
+from mda.settings.api import ApiSettings, parse_api
+from mda.settings.checks import from_environment, typed_table
+from mda.settings.feed_spec import FeedsConfig
+from mda.settings.feeds import load_feeds, parse_feeds
+from mda.settings.scale import SCALE_KEYS, ScaleSettings, parse_scale
+from mda.settings.tomlfile import read_toml
 from mda.timefmt import parse_duration
-from mda.tomlfile import read_toml
 from mda.tracks import DEFAULT_MAX_VESSELS
 
 
@@ -110,9 +111,7 @@ _SCHEMA: dict[str, dict[str, type]] = {
     "http": {"listen": str},
     "pipeline": {"batch_lines": int, "duplicate_window_s": float, "queue_batches": int,
                  "lateness": str, "step": str, "max_vessels": int},
-    "scale": {"nats": list, "partitions": int, "replicas": int, "stream": str,
-              "partition_by": str, "retention_hours": float, "lease_s": float,
-              "snapshot_every_s": float, "batch_messages": int, "grid_cell_deg": float},
+    "scale": SCALE_KEYS,
 }  # fmt: skip
 
 # The least each number may be: below it a setting is a mistake (a negative batch, an unbounded
@@ -136,7 +135,8 @@ def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Conf
         document = read_toml(path)
     base = path.parent if path is not None else Path.cwd()
     sections = _check(document, where)
-    _apply_env(sections, env)
+    for name, keys in _SCHEMA.items():
+        sections[name].update(from_environment(env, name, keys))
     _check_ranges(sections, where)
     config = _build(sections, document.get("sources", []), env, base, where)
     feeds = None
@@ -158,12 +158,7 @@ def _check(document: dict[str, Any], where: str) -> dict[str, dict[str, Any]]:
             raise ConfigError(f"{where}: unknown section [{name}] (known: {known})")
         if not isinstance(table, dict):
             raise ConfigError(f"{where}: [{name}] must be a table")
-        for key, value in table.items():
-            kind = _SCHEMA[name].get(key)
-            if kind is None:
-                known = ", ".join(_SCHEMA[name])
-                raise ConfigError(f"{where}: {name}.{key}: unknown setting (known: {known})")
-            sections[name][key] = _typed(value, kind, f"{where}: {name}.{key}")
+        sections[name] = typed_table(table, _SCHEMA[name], f"{where}: {name}.")
     return sections
 
 
@@ -172,42 +167,6 @@ def _check_ranges(sections: dict[str, dict[str, Any]], where: str) -> None:
         value = sections[name].get(key)
         if value is not None and value < least:
             raise ConfigError(f"{where}: {name}.{key}: at least {least:g}, not {value!r}")
-
-
-def _typed(value: Any, kind: type, label: str) -> Any:
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if kind is list:
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{label}: expected a list of strings")
-        return value
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        names = {str: "a string", int: "a whole number", float: "a number", bool: "true or false"}
-        raise ConfigError(f"{label}: expected {names[kind]}, got {value!r}")
-    return value
-
-
-def _apply_env(sections: dict[str, dict[str, Any]], env: Mapping[str, str]) -> None:
-    for name, keys in _SCHEMA.items():
-        for key, kind in keys.items():
-            raw = env.get(f"MDA_{name.upper()}_{key.upper()}")
-            if raw is None:
-                continue
-            label = f"MDA_{name.upper()}_{key.upper()}"
-            sections[name][key] = _from_text(raw, kind, label)
-
-
-def _from_text(raw: str, kind: type, label: str) -> Any:
-    try:
-        if kind is bool:
-            if raw.lower() not in ("1", "0", "true", "false", "yes", "no"):
-                raise ValueError(raw)
-            return raw.lower() in ("1", "true", "yes")
-        if kind is list:
-            return [part.strip() for part in raw.split(",") if part.strip()]
-        return kind(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{label}: {raw!r} is not {kind.__name__}") from exc
 
 
 def _duration(value: Any, label: str) -> float:

@@ -185,8 +185,8 @@ def demo_command(
         )  # fmt: skip
         token = ""
         if api is not None:
-            from mda.api.settings import ApiSettings
             from mda.api.tokens import TokenStore
+            from mda.settings.api import ApiSettings
 
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mda-demo-")))
             settings = ApiSettings(listen=api, tokens_file=folder / "api-tokens.json")

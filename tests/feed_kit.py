@@ -11,11 +11,11 @@ import numpy as np
 
 from mda.feeds.core import FeedRelease, FeedSet
 from mda.feeds.service import PartnerFeeds
-from mda.feeds.spec import FeedsConfig
 from mda.ingest.message import AisMessage
 from mda.model import Alert, Position, VesselStatic
 from mda.net.broker import BrokerSettings
 from mda.pipeline import PipelineOutput
+from mda.settings.feed_spec import FeedsConfig
 from mda.tracks import Tracks
 from mda.zones.index import ZoneIndex
 

@@ -17,7 +17,7 @@ from mda.ingest.sources import open_source
 from mda.runtime.service import start_service
 from mda.scale.gateway import Gateway
 from mda.scale.jetstream import prepare
-from mda.scale.settings import ScaleSettings
+from mda.settings.scale import ScaleSettings
 from mda.simulate.scenarios import simulate
 from tests.conftest import _create_database
 

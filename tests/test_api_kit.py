@@ -27,13 +27,14 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from mda.api import ApiSettings, LivePicture, TokenStore, api_context, build_api
+from mda.api import LivePicture, TokenStore, api_context, build_api
 from mda.config import Config
-from mda.feeds.config import parse_feeds
 from mda.feeds.core import FeedSet
 from mda.model import Alert, Position, Record
 from mda.pipeline import Pipeline
 from mda.runtime.service import Service
+from mda.settings.api import ApiSettings
+from mda.settings.feeds import parse_feeds
 from mda.store.batch import StoreBatch
 from mda.store.writer import StoreWriter
 from tests.rule_kit import T0, leg, pipeline, static

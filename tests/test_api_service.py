@@ -13,13 +13,13 @@ import httpx
 import pytest
 
 from mda.api import ServiceApi, TokenStore
-from mda.api.settings import ApiSettings, parse_api
 from mda.config import Config, SourceSettings
 from mda.errors import ConfigError
 from mda.ingest.sources import open_source
 from mda.resources import default_folder
 from mda.runtime.core import make_pipeline
 from mda.runtime.service import Service
+from mda.settings.api import ApiSettings, parse_api
 
 ANCHOR_DRAG = default_folder("ingest") / "samples" / "anchor-drag.nmea.gz"
 DRAGGING = 538_367_459
@@ -167,7 +167,7 @@ def test_the_default_tokens_folder_is_made_for_the_service(tmp_path: Path) -> No
                            tokens_file=tmp_path / "data" / "api-tokens.json")  # fmt: skip
     probe = (
         "import os, sys; from pathlib import Path; from mda.api import ServiceApi; "
-        "from mda.api.settings import ApiSettings; from mda.config import Config; "
+        "from mda.settings.api import ApiSettings; from mda.config import Config; "
         "from mda.runtime.core import make_pipeline; "
         f"ServiceApi(ApiSettings(listen={settings.listen!r}), make_pipeline(Config("
         "http_listen=None)), feeds=None, acknowledge=lambda *_: None, store_url=None); "

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from mda.cli import app
 from mda.errors import ConfigError
 from mda.feeds.acl import acl_text, broker_files, entry_matches, password_entry
-from mda.feeds.config import parse_feeds
+from mda.settings.feeds import parse_feeds
 
 FEEDS = """
 [feeds.navy-a]

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from mda.feeds.config import parse_feeds
 from mda.feeds.core import FeedSet, SharedAlert
 from mda.model import Alert, AlertState, Position, VesselStatic
+from mda.settings.feeds import parse_feeds
 from mda.timefmt import iso
 from tests.feed_kit import feed_set as new_feed_set
 from tests.feed_kit import feed_step

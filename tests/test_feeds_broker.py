@@ -26,9 +26,9 @@ import pytest
 from typer.testing import CliRunner
 
 from mda.cli import app
-from mda.feeds.config import load_feeds
 from mda.model import Alert, Position
 from mda.net.broker import BrokerSettings
+from mda.settings.feeds import load_feeds
 from mda.timefmt import iso
 from tests.feed_kit import partner_feeds, send_step
 from tests.test_feeds_pki import Pki, make_pki

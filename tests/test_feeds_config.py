@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mda.errors import ConfigError
-from mda.feeds.config import check_feeds, load_feeds, parse_feeds
+from mda.settings.feeds import check_feeds, load_feeds, parse_feeds
 
 EXAMPLE = """
 [feeds]

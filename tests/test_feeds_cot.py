@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from mda.feeds.config import parse_feeds
 from mda.feeds.core import FeedRelease, SharedAlert, SharedPosition
 from mda.feeds.cot import CotEncoder, position_event, stale_after_s
 from mda.feeds.cot_types import surface_type
-from mda.feeds.spec import FeedSpec
 from mda.geo import KNOT_MS
+from mda.settings.feed_spec import FeedSpec
+from mda.settings.feeds import parse_feeds
 from mda.timefmt import iso
 
 T = 1_767_225_600.0

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from shapely.geometry import box
 
-from mda.feeds.config import parse_feeds
 from mda.feeds.core import FeedRelease, FeedSet, SharedPosition
 from mda.feeds.mqtt import position_json
 from mda.feeds.precision import rounding_error_m
 from mda.geo import distance_m
 from mda.model import Position, VesselStatic
+from mda.settings.feeds import parse_feeds
 from mda.zones.index import ZoneIndex
 from mda.zones.model import Zone
 from tests.feed_kit import feed_set as new_feed_set

@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from mda.feeds.config import parse_feeds
 from mda.feeds.core import FeedSet
 from mda.feeds.nmea import bare_sentence, message_header
 from mda.ingest.core import Ingestor
 from mda.ingest.decode import Decoder
 from mda.ingest.framing import Framer
 from mda.model import Position, VesselStatic
+from mda.settings.feeds import parse_feeds
 from tests.feed_kit import feed_set, feed_step
 from tests.nmea import encode, position, static, tag_block
 

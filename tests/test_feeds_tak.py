@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from mda.errors import ConfigError
-from mda.feeds.spec import TakServer
 from mda.feeds.tak import TakClient
+from mda.settings.feed_spec import TakServer
 from tests.test_feeds_pki import Pki, make_pki
 
 FAST = (0.01, 0.05)  # backoff: the tests wait for reconnection, never for a fixed time
@@ -176,8 +176,8 @@ def test_unreadable_tls_files_are_a_config_error(tmp_path: Path) -> None:
 
 
 async def test_partner_feeds_stream_only_the_partners_vessels_to_its_tak_server() -> None:
-    from mda.feeds.config import parse_feeds
     from mda.model import Position
+    from mda.settings.feeds import parse_feeds
     from tests.feed_kit import partner_feeds, send_step
 
     tak = FakeTak()

@@ -12,10 +12,10 @@ from mda.errors import ConfigError
 from mda.geo import destination
 from mda.model import Alert, Position
 from mda.pipeline import Pipeline
-from mda.rules.carriers import load_carriers
 from mda.rules.encounter import EncounterRule, Sample
 from mda.rules.engine import RuleEngine
 from mda.rules.settings import load_rule_files, rule_spec
+from mda.settings.vessel_lists import load_vessel_list
 from tests.data import shared
 from tests.rule_kit import PORT, T0, end_of, index, leg, opened, pipeline, run, static
 
@@ -226,10 +226,10 @@ def test_a_carrier_list_is_read_relative_to_its_rule_file(tmp_path: Path) -> Non
 
 
 def test_the_gfw_carrier_file_loads_with_its_missing_imo_numbers() -> None:
-    mmsis, imos = load_carriers(shared(CARRIERS))
-    assert CHITOSE in mmsis
-    assert 9666508 in imos  # CHITOSE's IMO number
-    assert len(mmsis) > 1000
+    carriers = load_vessel_list(shared(CARRIERS), "carrier list")
+    assert CHITOSE in carriers.mmsi
+    assert 9666508 in carriers.imo  # CHITOSE's IMO number
+    assert len(carriers.mmsi) > 1000
 
 
 def test_a_second_table_runs_the_skylight_definition(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from mda.scale.jetstream import prepare
-from mda.scale.settings import ScaleSettings
+from mda.settings.scale import ScaleSettings
 from tests.nats_servers import NatsCluster
 from tests.scale_kit import (
     PARTITIONS,

@@ -15,8 +15,8 @@ from mda.model import Alert
 from mda.pipeline import build_pipeline
 from mda.resources import default_folder
 from mda.rules.settings import load_rule_files
+from mda.settings.tomlfile import read_toml
 from mda.simulate.scenarios import SCENARIOS, Simulation, simulate
-from mda.tomlfile import read_toml
 
 BATCH = 5_000  # what the file source hands the pipeline
 ACTED = [name for name in SCENARIOS if name != "background"]

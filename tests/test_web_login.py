@@ -9,9 +9,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from mda.api import ApiServer, ApiSettings, LivePicture, TokenStore, build_api
+from mda.api import ApiServer, LivePicture, TokenStore, build_api
 from mda.config import Config
 from mda.runtime.core import make_pipeline
+from mda.settings.api import ApiSettings
 from tests.test_web_map import WAIT_MS, chromium, expect
 
 

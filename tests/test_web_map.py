@@ -20,13 +20,14 @@ from typing import Any
 
 import psycopg
 
-from mda.api import ApiSettings, TokenStore
+from mda.api import TokenStore
 from mda.config import Config, SourceSettings
 from mda.demo import HeldOpen
 from mda.ingest.sources import LineBatch, Source, open_source
 from mda.resources import default_folder
 from mda.runtime.core import make_pipeline
 from mda.runtime.service import Service
+from mda.settings.api import ApiSettings
 from mda.store.writer import StoreWriter
 
 try:

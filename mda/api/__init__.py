@@ -17,18 +17,15 @@ if TYPE_CHECKING:
     from mda.api.live import LivePicture
     from mda.api.server import ApiServer
     from mda.api.service_api import ServiceApi
-    from mda.api.settings import ApiSettings, parse_api
     from mda.api.tokens import TokenStore
 
 _WHERE = {
     "api_context": "mda.api.app", "build_api": "mda.api.app", "LivePicture": "mda.api.live",
     "ApiServer": "mda.api.server", "ServiceApi": "mda.api.service_api",
-    "ApiSettings": "mda.api.settings", "parse_api": "mda.api.settings",
     "TokenStore": "mda.api.tokens",
 }  # fmt: skip
 
-__all__ = ["ApiServer", "ApiSettings", "LivePicture", "ServiceApi", "TokenStore", "api_context",
-           "build_api", "parse_api"]  # fmt: skip
+__all__ = ["ApiServer", "LivePicture", "ServiceApi", "TokenStore", "api_context", "build_api"]
 
 
 def __getattr__(name: str) -> Any:

@@ -22,9 +22,9 @@ from mda.api.errors import install_handlers
 from mda.api.hardening import BodyLimit, SecurityHeaders
 from mda.api.live import LivePicture
 from mda.api.routes_docs import install_docs
-from mda.api.settings import ApiSettings
 from mda.api.storeaccess import StoreReader
 from mda.api.tokens import TokenStore
+from mda.settings.api import ApiSettings
 from mda.web import install_map
 from mda.zones import ZoneCatalog, load_zones
 from mda.zones.model import Zone

@@ -15,7 +15,8 @@ from typing import Annotated
 import typer
 
 from mda.api.roles import ROLE_NAMES, parse_role
-from mda.api.tokens import TokenStore, default_tokens_file, prepare_tokens_file
+from mda.api.tokens import TokenStore, prepare_tokens_file
+from mda.settings.places import default_tokens_file
 
 app = typer.Typer(help="The HTTP API: tokens, and serving a store.", no_args_is_help=True)
 token_app = typer.Typer(help="Bearer tokens: add, list, revoke.", no_args_is_help=True)
@@ -78,7 +79,7 @@ def serve(
     # The web stack is imported only here: token commands stay quick to start.
     from mda.api.app import build_api
     from mda.api.server import ApiServer
-    from mda.api.settings import ApiSettings
+    from mda.settings.api import ApiSettings
 
     settings = ApiSettings(listen=listen, tokens_file=tokens_file or default_tokens_file())
     prepare_tokens_file(settings.tokens_file)

@@ -11,10 +11,10 @@ from fastapi import Request
 
 from mda.api.audit import AuditLog
 from mda.api.live import LivePicture
-from mda.api.settings import ApiSettings
 from mda.api.storeaccess import StoreReader
 from mda.api.tokens import TokenStore
 from mda.errors import ServiceUnavailableError
+from mda.settings.api import ApiSettings
 from mda.zones.model import Zone
 
 

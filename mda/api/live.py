@@ -30,9 +30,9 @@ from mda.api.picture import Picture, VesselColumns, build_picture, shared_column
 from mda.api.stream import StreamHub
 from mda.errors import MdaError, ServiceUnavailableError
 from mda.feeds.core import FeedRelease
-from mda.feeds.spec import FeedsConfig
 from mda.model import VESSEL, Alert, Position, VesselStatic
 from mda.pipeline import Pipeline
+from mda.settings.feed_spec import FeedsConfig
 from mda.timefmt import iso
 
 log = logging.getLogger("mda.api")

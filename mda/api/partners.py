@@ -16,7 +16,7 @@ from typing import Final
 
 from mda.api.alertboard import AlertBoard
 from mda.feeds.core import FeedRelease, SharedAlert, SharedPosition
-from mda.feeds.spec import FeedsConfig
+from mda.settings.feed_spec import FeedsConfig
 
 STALE_AFTER_S: Final = 48 * 3600.0
 EVICT_EVERY_S: Final = 3600.0

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from mda.errors import ConfigError
-from mda.feeds.spec import PARTNER_NAME
+from mda.settings.feed_spec import PARTNER_NAME
 
 
 class Permission(enum.Enum):

@@ -17,13 +17,13 @@ from collections.abc import Sequence
 from mda.api.app import build_api
 from mda.api.live import AckRequest, LivePicture
 from mda.api.server import ApiServer
-from mda.api.settings import ApiSettings
 from mda.api.tokens import TokenStore, prepare_tokens_file
 from mda.errors import ConfigError
 from mda.feeds.core import FeedRelease
-from mda.feeds.spec import FeedsConfig
 from mda.model import Alert, Position, VesselStatic
 from mda.pipeline import Pipeline
+from mda.settings.api import ApiSettings
+from mda.settings.feed_spec import FeedsConfig
 
 
 class ServiceApi:

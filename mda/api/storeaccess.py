@@ -14,8 +14,8 @@ import asyncio
 from collections.abc import Callable
 from typing import TypeVar
 
-from mda.api.settings import ApiSettings
 from mda.errors import ServiceUnavailableError
+from mda.settings.api import ApiSettings
 from mda.store.queries import Queries, QueryLimits
 from mda.zones import ZoneCatalog
 

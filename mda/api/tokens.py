@@ -29,7 +29,7 @@ from typing import Any, Final
 
 from mda.api.roles import Role, parse_role
 from mda.errors import ConfigError
-from mda.store.embedded import data_directory
+from mda.settings.places import default_tokens_file
 from mda.timefmt import iso
 
 log = logging.getLogger("mda.api")
@@ -40,11 +40,6 @@ _NAME_MAX: Final = 64
 _RELOAD_EVERY_S: Final = 1.0
 # A digest to compare against when the id is unknown, so that a miss costs what a hit does.
 _NO_DIGEST: Final = hashlib.sha256(b"no such token").hexdigest()
-
-
-def default_tokens_file() -> Path:
-    """Where tokens are kept unless configured: beside the embedded database's data."""
-    return data_directory().parent / "api-tokens.json"
 
 
 def prepare_tokens_file(path: Path) -> None:

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Final
 
 from mda.errors import ConfigError
-from mda.feeds.spec import PARTNER_NAME, FeedsConfig
-from mda.tomlfile import read_toml
+from mda.settings.feed_spec import PARTNER_NAME, FeedsConfig
+from mda.settings.tomlfile import read_toml
 
 PBKDF2_ITERATIONS: Final = 10_000
 SALT_BYTES: Final = 12

@@ -15,8 +15,8 @@ from mda.feeds.acl import (
     read_secrets,
     write_broker_files,
 )
-from mda.feeds.config import check_feeds, load_feeds
-from mda.feeds.spec import FeedSpec
+from mda.settings.feed_spec import FeedSpec
+from mda.settings.feeds import check_feeds, load_feeds
 
 app = typer.Typer(help="Partner feeds: check their definitions, make the broker's access files.",
                   no_args_is_help=True)  # fmt: skip

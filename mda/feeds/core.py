@@ -25,7 +25,6 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from mda.feeds.config import check_feeds
 from mda.feeds.filter import NO_TYPE, Bools, PartnerFilter
 from mda.feeds.nmea import (
     GROUP_IDS,
@@ -37,10 +36,11 @@ from mda.feeds.nmea import (
 )
 from mda.feeds.precision import error_circles_m, round_positions
 from mda.feeds.redact import redact_alert_body
-from mda.feeds.spec import FeedsConfig, FeedSpec
 from mda.ingest.message import AisMessage
 from mda.model import VESSEL, Alert, Position
 from mda.pipeline import PipelineOutput
+from mda.settings.feed_spec import FeedsConfig, FeedSpec
+from mda.settings.feeds import check_feeds
 from mda.tracks import Tracks
 from mda.vessel_state import VesselState
 from mda.zones.index import Membership, ZoneIndex

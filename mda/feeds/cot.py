@@ -27,8 +27,8 @@ from mda.feeds.core import FeedRelease, SharedAlert, SharedPosition
 from mda.feeds.cot_types import NAV_STATUS, ship_type_name, surface_type
 from mda.feeds.isotime import iso_ms
 from mda.feeds.precision import error_circle_m
-from mda.feeds.spec import FeedSpec
 from mda.geo import KNOT_MS
+from mda.settings.feed_spec import FeedSpec
 
 UNKNOWN_HEIGHT: Final = "9999999.0"
 DEFAULT_INTERVAL_S: Final = 180.0

@@ -5,8 +5,8 @@ from __future__ import annotations
 from mda.feeds.core import FeedRelease
 from mda.feeds.cot import CotEncoder
 from mda.feeds.format import Transports
-from mda.feeds.spec import FeedSpec
 from mda.feeds.tak import TakClient
+from mda.settings.feed_spec import FeedSpec
 
 
 class CotFeed:

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from mda.feeds.spec import FeedSpec
+from mda.settings.feed_spec import FeedSpec
 from mda.zones.index import Membership
 from mda.zones.model import Zone
 

@@ -14,8 +14,8 @@ from typing import Protocol
 from mda.errors import ConfigError
 from mda.feeds.core import FeedRelease
 from mda.feeds.mqtt import MqttFeedPublisher
-from mda.feeds.spec import FeedsConfig, FeedSpec
 from mda.net.broker import BrokerSettings
+from mda.settings.feed_spec import FeedsConfig, FeedSpec
 
 
 class Transport(Protocol):

@@ -13,7 +13,7 @@ from mda.feeds.cot_feed import CotFeed
 from mda.feeds.format import FeedFormat, Transports
 from mda.feeds.json_feed import JsonFeed
 from mda.feeds.nmea_feed import NmeaFeed
-from mda.feeds.spec import FeedSpec
+from mda.settings.feed_spec import FeedSpec
 
 FEED_FORMATS: Final[dict[str, Callable[[FeedSpec, Transports], FeedFormat]]] = {
     "mqtt": JsonFeed,

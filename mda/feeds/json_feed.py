@@ -5,7 +5,7 @@ from __future__ import annotations
 from mda.feeds.core import FeedRelease
 from mda.feeds.format import Transports
 from mda.feeds.mqtt import alert_payload, feed_topic, positions_payloads
-from mda.feeds.spec import FeedSpec
+from mda.settings.feed_spec import FeedSpec
 
 
 class JsonFeed:

@@ -16,8 +16,8 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from mda.feeds.spec import Precision
 from mda.geo import EARTH_RADIUS_M
+from mda.settings.feed_spec import Precision
 
 Floats = npt.NDArray[np.float64]
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from mda.feeds.precision import round_position
-from mda.feeds.spec import Precision
+from mda.settings.feed_spec import Precision
 
 FEED_NAMESPACE: Final = uuid.UUID("0c1f6a52-3e9d-4b57-8f0e-2a7d4c6b9e13")
 

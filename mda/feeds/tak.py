@@ -13,10 +13,10 @@ import contextlib
 import logging
 import ssl
 
-from mda.feeds.spec import TakServer
 from mda.net.backoff import Backoff, reconnecting
 from mda.net.outbox import Outbox
 from mda.net.tls import client_context
+from mda.settings.feed_spec import TakServer
 
 log = logging.getLogger("mda.feeds")
 

@@ -13,19 +13,17 @@ import heapq
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import Any, Final, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from mda.errors import ConfigError
 from mda.model import Position, Severity, VesselStatic, ZoneEvent
+from mda.rules.settings import Scope
 from mda.tracks import TrackBatch, Tracks, VesselState
 from mda.zones.index import Membership, ZoneIndex
 from mda.zones.model import ZONE_KINDS, Zone
-
-if TYPE_CHECKING:
-    from mda.rules.settings import Scope
 
 Mask = npt.NDArray[np.bool_]
 Ints = npt.NDArray[np.int64]
@@ -55,22 +53,6 @@ class Detection:
     # The other vessel of a two-vessel condition (an encounter): part of the alert's identity,
     # so one vessel's meetings with two others are two alerts.
     other_mmsi: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ShipTypes:
-    """Which AIS ship types a rule applies to (empty: all; unknown type passes ``unknown``)."""
-
-    ranges: tuple[tuple[int, int], ...] = ()
-    unknown: bool = True
-
-    def admits(self, ship_type: int | None) -> bool:
-        """Whether a vessel of this type is in scope."""
-        if not self.ranges:
-            return True
-        if ship_type is None:
-            return self.unknown
-        return any(lo <= ship_type <= hi for lo, hi in self.ranges)
 
 
 class BatchView:

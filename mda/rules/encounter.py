@@ -34,10 +34,10 @@ import numpy as np
 
 from mda.errors import ConfigError
 from mda.rules.base import BatchView, Detection, admits, vessel_label, zone_indices
-from mda.rules.carriers import load_carriers
 from mda.rules.proximity import MeanPosition, PortDistance, fixes_in_scope, pairs_within
 from mda.rules.resample import GridPoints, Resampler
 from mda.rules.settings import RuleSpec, detector_params
+from mda.settings.vessel_lists import VesselList, load_vessel_list
 from mda.timefmt import iso
 from mda.tracks import Tracks
 from mda.zones.index import ZoneIndex
@@ -58,7 +58,7 @@ class EncounterParams:
     merge_hours: float = 4.0
     lateness_minutes: float = 15.0
     carrier_ship_types: tuple[int, ...] = ()
-    carrier_list: str = ""  # CSV (columns mmsi, optional imo), relative to the rule file
+    carrier_list: str = ""  # a vessel list CSV (mmsi and/or imo), relative to the rule file
     resample_below_kn: float = 6.0  # faster fixes are not resampled
 
 
@@ -154,10 +154,10 @@ class EncounterRule:
         self.zones = zone_indices(index, self.scope.zones, spec.where)
         self.exclude = zone_indices(index, self.scope.exclude_zones, spec.where)
         self.ports = PortDistance(index.zones)
-        self.carrier_mmsi: frozenset[int] = frozenset()
-        self.carrier_imo: frozenset[int] = frozenset()
+        carriers = VesselList()
         if p.carrier_list:
-            self.carrier_mmsi, self.carrier_imo = load_carriers(spec.folder / p.carrier_list)
+            carriers = load_vessel_list(spec.folder / p.carrier_list, "carrier list")
+        self.carrier_mmsi, self.carrier_imo = carriers.mmsi, carriers.imo
         self.step_s = p.grid_minutes * 60.0
         self.resampler = Resampler(self.step_s, p.max_gap_minutes * 60.0)
         self.slices: dict[int, list[GridPoints]] = {}  # open grid slots -> their points

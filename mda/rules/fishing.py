@@ -28,17 +28,16 @@ from mda.activity.events import EventParams, FishingEvent
 from mda.errors import ConfigError
 from mda.rules.base import BatchView, Detection, Mask, admits, vessel_label, zone_indices
 from mda.rules.fishing_regimes import (
-    Licences,
     Regime,
     RegimeKind,
     keyed,
-    load_licences,
     zone_flags,
     zone_regime_kind,
     zone_within_nm,
 )
 from mda.rules.fishing_track import NO_ZONE, FishingTrack
 from mda.rules.settings import RuleSpec, detector_params
+from mda.settings.vessel_lists import VesselList, load_vessel_list
 from mda.tracks import Tracks, VesselState
 from mda.zones.index import ZoneIndex
 
@@ -341,10 +340,9 @@ def _regimes(spec: RuleSpec, p: RestrictedFishingParams, index: ZoneIndex) -> di
         kind: RegimeKind | None = named.get(z) or zone_regime_kind(zone)
         if kind is None:
             continue
-        licences = Licences()
+        licences = VesselList()
         for path in lists.get(zone.id, ()):
-            loaded = load_licences(spec.folder / path)
-            licences = Licences(licences.mmsi | loaded.mmsi, licences.imo | loaded.imo)
+            licences |= load_vessel_list(spec.folder / path, "licence list")
         domestic = zone_flags(zone) | {f.upper() for f in flags.get(zone.id, ())}
         if kind == "licensed" and not domestic and not licences.mmsi and not licences.imo:
             raise ConfigError(f"{where}: licensed zone {zone.id!r} has no domestic flags and "

@@ -6,8 +6,9 @@ A zone gets a regime from its ``fishing`` property (``no_take``, ``licensed`` or
 
 - ``no_take``: a marine protected area closed to fishing; nobody may fish.
 - ``licensed``: an EEZ where only domestic vessels (flag from the MMSI's MID) and vessels on
-  the zone's licence list may fish. Licence lists are CSV files with an ``mmsi`` and/or
-  ``imo`` column, one file per zone (``licence_lists = ["eez-8393=licences/benin.csv"]``).
+  the zone's licence list may fish. Licence lists are CSV vessel lists with an ``mmsi`` and/or
+  ``imo`` column (:mod:`mda.settings.vessel_lists`), one file per zone
+  (``licence_lists = ["eez-8393=licences/benin.csv"]``).
 - ``artisanal``: an inshore zone reserved for small-scale fishing (West African states keep
   the first 5-12 nm for canoes); a vessel longer than ``artisanal_max_length_m``, or of
   unknown length, may not fish there. ``within_nm`` on the zone (or ``artisanal_within_nm``)
@@ -16,13 +17,12 @@ A zone gets a regime from its ``fishing`` property (``no_take``, ``licensed`` or
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Final, Literal, TypeAlias
 
 from mda.errors import ConfigError
+from mda.settings.vessel_lists import VesselList
 from mda.tracks import VesselState
 from mda.zones.model import Zone
 
@@ -31,24 +31,12 @@ REGIME_KINDS: Final[tuple[RegimeKind, ...]] = ("no_take", "licensed", "artisanal
 
 
 @dataclass(frozen=True, slots=True)
-class Licences:
-    """Who holds a licence to fish in a zone."""
-
-    mmsi: frozenset[int] = frozenset()
-    imo: frozenset[int] = frozenset()
-
-    def holds(self, state: VesselState) -> bool:
-        """Whether the vessel is on the list (by MMSI, or by the IMO number it sends)."""
-        return state.mmsi in self.mmsi or (state.imo is not None and state.imo in self.imo)
-
-
-@dataclass(frozen=True, slots=True)
 class Regime:
     """The fishing regime of one zone."""
 
     zone: Zone
     kind: RegimeKind
-    licences: Licences = field(default_factory=Licences)
+    licences: VesselList = field(default_factory=VesselList)  # who holds a licence to fish
     domestic_flags: frozenset[str] = frozenset()
     within_nm: float = 0.0  # artisanal: only this close to shore (0: the whole zone)
     max_length_m: float = 15.0  # artisanal: longer vessels may not fish
@@ -60,7 +48,7 @@ class Regime:
         if self.kind == "licensed":
             if state.flag is not None and state.flag in self.domestic_flags:
                 return None
-            if self.licences.holds(state):
+            if self.licences.names(state.mmsi, state.imo):
                 return None
             flag = state.flag or "unknown flag"
             return f"fishing in {self.zone.name} without a licence (flag {flag})"
@@ -68,30 +56,6 @@ class Regime:
             return None
         size = "of unknown length" if state.length_m is None else f"of {state.length_m} m"
         return f"vessel {size} fishing in {self.zone.name}, reserved for artisanal fishing"
-
-
-def load_licences(path: Path) -> Licences:
-    """A licence list: CSV with an ``mmsi`` and/or ``imo`` column (others ignored)."""
-    mmsi: set[int] = set()
-    imo: set[int] = set()
-    try:
-        with path.open(newline="", encoding="utf-8") as f:
-            reader = csv.DictReader(f)
-            columns = set(reader.fieldnames or ())
-            if not columns & {"mmsi", "imo"}:
-                raise ConfigError(f"licence list {path}: needs an 'mmsi' or 'imo' column")
-            for n, row in enumerate(reader, start=2):
-                for key, target in (("mmsi", mmsi), ("imo", imo)):
-                    value = (row.get(key) or "").strip()
-                    if not value:
-                        continue
-                    if not value.isdigit():
-                        raise ConfigError(f"licence list {path}:{n}: {key} {value!r} is not a "
-                                          "number")  # fmt: skip
-                    target.add(int(value))
-    except OSError as exc:
-        raise ConfigError(f"licence list {path}: cannot read: {exc.strerror or exc}") from exc
-    return Licences(frozenset(mmsi), frozenset(imo))
 
 
 def keyed(values: Iterable[str], where: str, key: str) -> dict[str, list[str]]:

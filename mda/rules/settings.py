@@ -24,8 +24,9 @@ from typing import Any, TypeVar, get_type_hints
 
 from mda.errors import ConfigError
 from mda.model import Severity
-from mda.rules.base import ShipTypes
-from mda.tomlfile import read_toml
+from mda.settings.checks import check_known, typed
+from mda.settings.ship_types import ShipTypes, parse_ship_types
+from mda.settings.tomlfile import read_toml
 
 SEVERITIES: tuple[Severity, ...] = ("alarm", "warning", "caution")
 
@@ -100,10 +101,13 @@ def _load_file(file: Path) -> list[RuleSpec]:
 
 
 def _spec(name: str, table: dict[str, Any], where: str, folder: Path = Path()) -> RuleSpec:
-    def get(key: str, kind: type | tuple[type, ...], default: Any) -> Any:
-        value = table.get(key, default)
-        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-            raise ConfigError(f"{where} {key}: expected {_kind_name(kind)}, got {value!r}")
+    def get(key: str, kind: type, default: Any) -> Any:
+        return typed(table.get(key, default), kind, f"{where} {key}")
+
+    def minutes(key: str, default: float) -> float:
+        value: float = get(key, float, default)
+        if value < 0:
+            raise ConfigError(f"{where} {key}: must not be negative")
         return value
 
     severity = get("severity", str, "warning")
@@ -113,61 +117,17 @@ def _spec(name: str, table: dict[str, Any], where: str, folder: Path = Path()) -
         name=name,
         detector=get("detector", str, name),
         severity=severity,
-        zones=tuple(_strings(get("zones", list, ["*"]), where, "zones")),
-        exclude_zones=tuple(_strings(get("exclude_zones", list, []), where, "exclude_zones")),
-        ship_types=parse_ship_types(get("ship_types", list, []), where),
-        flags=frozenset(f.upper() for f in _strings(get("flags", list, []), where, "flags")),
-        persist_minutes=_non_negative(get("persist_minutes", (int, float), 0.0), where,
-                                      "persist_minutes"),
-        clear_after_minutes=_non_negative(get("clear_after_minutes", (int, float), 0.0), where,
-                                          "clear_after_minutes"),
-        cooldown_minutes=_non_negative(get("cooldown_minutes", (int, float), 60.0), where,
-                                       "cooldown_minutes"),
-        inhibited_by=tuple(_strings(get("inhibited_by", list, []), where, "inhibited_by")),
-    )  # fmt: skip
+        zones=tuple(get("zones", list, ["*"])),
+        exclude_zones=tuple(get("exclude_zones", list, [])),
+        ship_types=parse_ship_types(table.get("ship_types"), f"{where} ship_types"),
+        flags=frozenset(f.upper() for f in get("flags", list, [])),
+        persist_minutes=minutes("persist_minutes", 0.0),
+        clear_after_minutes=minutes("clear_after_minutes", 0.0),
+        cooldown_minutes=minutes("cooldown_minutes", 60.0),
+        inhibited_by=tuple(get("inhibited_by", list, [])),
+    )
     params = {k: v for k, v in table.items() if k not in _SCOPE_KEYS}
     return RuleSpec(scope, params, where, enabled=get("enabled", bool, True), folder=folder)
-
-
-def parse_ship_types(values: list[Any], where: str) -> ShipTypes:
-    """Ship types as numbers, ``"70-89"`` ranges, and ``"unknown"`` (vessels that never sent a
-    type; admitted unless the list names types and omits it)."""
-    ranges: list[tuple[int, int]] = []
-    unknown = not values
-    for value in values:
-        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 255:
-            ranges.append((value, value))
-        elif value == "unknown":
-            unknown = True
-        elif isinstance(value, str) and value.count("-") == 1:
-            lo, hi = value.split("-")
-            if not (lo.strip().isdigit() and hi.strip().isdigit()):
-                raise ConfigError(f"{where} ship_types: {value!r} is not a range like '70-89'")
-            ranges.append((int(lo), int(hi)))
-        else:
-            raise ConfigError(
-                f"{where} ship_types: {value!r} is not a type, a range like '70-89' or 'unknown'"
-            )
-    return ShipTypes(tuple(ranges), unknown)
-
-
-def _strings(values: list[Any], where: str, key: str) -> list[str]:
-    if not all(isinstance(v, str) for v in values):
-        raise ConfigError(f"{where} {key}: expected a list of strings")
-    return values
-
-
-def _non_negative(value: float, where: str, key: str) -> float:
-    if value < 0:
-        raise ConfigError(f"{where} {key}: must not be negative")
-    return float(value)
-
-
-def _kind_name(kind: type | tuple[type, ...]) -> str:
-    names = {str: "a string", bool: "true or false", list: "a list", int: "a number",
-             float: "a number", dict: "a table"}  # fmt: skip
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    return " or ".join(sorted({names.get(k, k.__name__) for k in kinds}))
 
 
 P = TypeVar("P")
@@ -178,39 +138,21 @@ def detector_params(cls: type[P], spec: RuleSpec) -> P:
     hints = get_type_hints(cls)
     known = {f.name: f for f in fields(cls)}  # type: ignore[arg-type]
     values: dict[str, Any] = {}
+    check_known(spec.params, sorted(set(known) | _SCOPE_KEYS), f"{spec.where} ")
     for key, value in spec.params.items():
-        f = known.get(key)
-        if f is None:
-            allowed = ", ".join(sorted(set(known) | _SCOPE_KEYS))
-            raise ConfigError(f"{spec.where} {key}: unknown setting (known: {allowed})")
-        values[key] = _coerce(value, hints[key], spec.where, key)
+        values[key] = _coerce(value, hints[key], f"{spec.where} {key}")
     for name, f in known.items():
         if name not in values and f.default is MISSING and f.default_factory is MISSING:
             raise ConfigError(f"{spec.where} {name}: required setting is missing")
     return cls(**values)
 
 
-def _coerce(value: Any, hint: Any, where: str, key: str) -> Any:
-    if hint is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-        raise ConfigError(f"{where} {key}: expected a number, got {value!r}")
-    if hint is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        raise ConfigError(f"{where} {key}: expected a whole number, got {value!r}")
-    if hint is bool:
-        if isinstance(value, bool):
-            return value
-        raise ConfigError(f"{where} {key}: expected true or false, got {value!r}")
-    if hint is str:
-        if isinstance(value, str):
-            return value
-        raise ConfigError(f"{where} {key}: expected a string, got {value!r}")
-    origin = getattr(hint, "__origin__", None)
-    if origin is tuple:
+def _coerce(value: Any, hint: Any, label: str) -> Any:
+    if getattr(hint, "__origin__", None) is tuple:  # tuple[X, ...]: a TOML list of X
         if not isinstance(value, list):
-            raise ConfigError(f"{where} {key}: expected a list, got {value!r}")
+            raise ConfigError(f"{label}: expected a list, got {value!r}")
         (item,) = {a for a in hint.__args__ if a is not Ellipsis}
-        return tuple(_coerce(v, item, where, key) for v in value)
-    raise ConfigError(f"{where} {key}: unsupported setting type")  # a bug, not user input
+        return tuple(_coerce(v, item, label) for v in value)
+    if hint in (float, int, bool, str):
+        return typed(value, hint, label)
+    raise ConfigError(f"{label}: unsupported setting type")  # a bug, not user input

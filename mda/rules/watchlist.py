@@ -8,16 +8,15 @@ The alert opens at the first sighting and clears when the vessel has not been he
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from mda.errors import ConfigError
 from mda.rules.base import BatchView, Detection, admits, vessel_label
 from mda.rules.settings import RuleSpec, detector_params
+from mda.settings.vessel_lists import read_vessel_rows
 from mda.tracks import Tracks
 from mda.zones.index import ZoneIndex
 from mda.zones.model import Zone
@@ -52,30 +51,16 @@ class WatchList:
         return len(self.mmsi) + len(self.imo) + len(self.names)
 
     def load_csv(self, path: Path) -> None:
-        """Add the entries of a CSV file (header: any of mmsi, imo, name, reason)."""
-        try:
-            with path.open(newline="", encoding="utf-8") as f:
-                for n, row in enumerate(csv.DictReader(f), start=2):
-                    self._add_row(row, f"{path}:{n}")
-        except OSError as exc:
-            raise ConfigError(f"watch list {path}: cannot read: {exc.strerror or exc}") from exc
-
-    def _add_row(self, row: dict[str, str], where: str) -> None:
-        reason = (row.get("reason") or "").strip()
-        added = False
-        for key, table in (("mmsi", self.mmsi), ("imo", self.imo)):
-            value = (row.get(key) or "").strip()
-            if value:
-                if not value.isdigit():
-                    raise ConfigError(f"watch list {where}: {key} {value!r} is not a number")
-                table[int(value)] = reason
-                added = True
-        name = (row.get("name") or "").strip()
-        if name:
-            self.names[normal_name(name)] = reason
-            added = True
-        if not added:
-            raise ConfigError(f"watch list {where}: a row needs an mmsi, imo or name")
+        """Add the entries of a CSV file: columns mmsi, imo, name and reason, read by the
+        rules of :mod:`mda.settings.vessel_lists` (an empty or ``NA`` cell gives nothing; a
+        row must name a vessel)."""
+        for row in read_vessel_rows(path, "watch list", with_names=True):
+            if row.mmsi is not None:
+                self.mmsi[row.mmsi] = row.reason
+            if row.imo is not None:
+                self.imo[row.imo] = row.reason
+            if row.name is not None:
+                self.names[normal_name(row.name)] = row.reason
 
 
 class WatchListRule:

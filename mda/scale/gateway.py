@@ -33,7 +33,7 @@ from mda.runtime.stream import merged_batches
 from mda.scale import wire
 from mda.scale.jetstream import JetStream
 from mda.scale.partition import input_subject, partition_of, partition_subject
-from mda.scale.settings import ScaleSettings
+from mda.settings.scale import ScaleSettings
 
 log = logging.getLogger("mda.scale.gateway")
 

@@ -28,7 +28,7 @@ from nats.js.object_store import ObjectStore
 from mda.errors import ServiceUnavailableError
 from mda.scale.grid import GRID_STREAM, GRID_STREAM_SUBJECT
 from mda.scale.partition import STREAM_SUBJECT
-from mda.scale.settings import ScaleSettings
+from mda.settings.scale import ScaleSettings
 
 log = logging.getLogger("mda.scale")
 

@@ -33,7 +33,7 @@ from mda.scale import snapshot, wire
 from mda.scale.jetstream import JetStream
 from mda.scale.leases import Leases
 from mda.scale.partition import partition_filter
-from mda.scale.settings import ScaleSettings
+from mda.settings.scale import ScaleSettings
 from mda.store.batch import StoreBatch
 from mda.zones.index import ZoneIndex
 

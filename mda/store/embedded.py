@@ -18,19 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from mda.errors import ServiceUnavailableError
+from mda.settings.places import data_directory
 
 DATABASE = "mda"
-
-
-def data_directory() -> Path:
-    """Where the embedded server keeps its data (``MDA_EMBEDDED_PGDATA`` overrides)."""
-    override = os.environ.get("MDA_EMBEDDED_PGDATA")
-    if override:
-        return Path(override)
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        return Path("/var/lib/mda/postgres")
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "mda" / "postgres"
 
 
 class EmbeddedPostgres:

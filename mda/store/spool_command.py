@@ -16,7 +16,7 @@ import typer
 
 from mda.config import load_config
 from mda.errors import ConfigError, MdaError
-from mda.store.embedded import data_directory
+from mda.settings.places import data_directory
 from mda.store.identity import read_identity
 from mda.store.rejects import REJECTS_FILE, summarise
 from mda.store.spool import Spool

@@ -1,17 +1,20 @@
 """What a partner feed is: the entitlement, precision and transports of one partner.
 
-Built by :mod:`mda.feeds.config` from the ``[feeds.<partner>]`` tables; read by the filter,
+Built by :mod:`mda.settings.feeds` from the ``[feeds.<partner>]`` tables; read by the filter,
 the redaction and the transports.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal, TypeAlias
 
 from shapely.geometry.base import BaseGeometry
+
+from mda.settings.ship_types import ShipTypes
+from mda.settings.vessel_lists import VesselList
 
 FeedFormat: TypeAlias = Literal["mqtt", "cot", "nmea"]
 FORMATS: Final = ("mqtt", "cot", "nmea")
@@ -21,27 +24,6 @@ PARTNER_NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 # CoT affiliations (the second field of an atom type): pending, unknown, assumed friend,
 # friend, neutral, suspect, hostile, joker, faker, none specified, other.
 AFFILIATIONS: Final = frozenset("pufanshjkox")
-
-
-@dataclass(frozen=True, slots=True)
-class VesselList:
-    """Vessels named by MMSI or IMO number."""
-
-    mmsi: frozenset[int] = frozenset()
-    imo: frozenset[int] = frozenset()
-
-    def names(self, mmsi: int, imo: int | None) -> bool:
-        """Whether the list names a vessel with this MMSI or IMO number."""
-        return mmsi in self.mmsi or (imo is not None and imo in self.imo)
-
-
-@dataclass(frozen=True, slots=True)
-class ShipTypeFilter:
-    """AIS ship types a partner may see: code ranges, and whether vessels of unknown type."""
-
-    ranges: tuple[tuple[int, int], ...] = ()
-    unknown: bool = True
-    everything: bool = True  # no ship_types key: every vessel, of any or no type
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +67,9 @@ class FeedSpec:
     zone_kinds: frozenset[str] = frozenset()
     bbox: tuple[float, float, float, float] | None = None  # west, south, east, north
     area: BaseGeometry | None = None
-    ship_types: ShipTypeFilter = ShipTypeFilter()
-    never_share: VesselList = VesselList()
-    always_share: VesselList = VesselList()
+    ship_types: ShipTypes = field(default_factory=ShipTypes)
+    never_share: VesselList = field(default_factory=VesselList)
+    always_share: VesselList = field(default_factory=VesselList)
     rules: frozenset[str] = frozenset()  # "*" for every rule
     precision: Precision = Precision()
     delay_s: float = 0.0

@@ -24,7 +24,6 @@ listed types (vessels of unknown type only with ``"unknown"``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, Final
@@ -33,19 +32,20 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from mda.errors import ConfigError, MdaError
-from mda.feeds.spec import (
+from mda.net.address import parse_host_port
+from mda.settings.checks import check_known, is_number, is_whole, typed
+from mda.settings.feed_spec import (
     AFFILIATIONS,
     FORMATS,
     PARTNER_NAME,
     FeedsConfig,
     FeedSpec,
     Precision,
-    ShipTypeFilter,
     TakServer,
-    VesselList,
 )
-from mda.net.address import parse_host_port
-from mda.tomlfile import read_toml
+from mda.settings.ship_types import parse_ship_types
+from mda.settings.tomlfile import read_toml
+from mda.settings.vessel_lists import parse_vessel_table
 from mda.zones.catalog import load_file
 from mda.zones.model import ZONE_KINDS
 
@@ -75,29 +75,26 @@ def parse_feeds(table: Any, where: str, base: Path) -> FeedsConfig:
     if not isinstance(table, dict):
         raise ConfigError(f"{where}: [feeds] must be a table")
     shared = {k: v for k, v in table.items() if not isinstance(v, dict)}
-    for key in shared:
-        if key not in _SHARED_KEYS:
-            raise ConfigError(
-                f"{where}: [feeds] {key}: unknown setting (known: {', '.join(_SHARED_KEYS)}; "
-                "a partner's feed is a table, [feeds.<partner>])"
-            )
+    check_known(shared, _SHARED_KEYS, f"{where}: [feeds] ",
+                hint="; a partner's feed is a table, [feeds.<partner>]")  # fmt: skip
     if "file" in shared:
         if len(table) > 1:
             raise ConfigError(f"{where}: [feeds] file: the feeds are in that file; nothing else "
                               "goes in [feeds] beside it")  # fmt: skip
-        path = base / _string(shared["file"], where, "[feeds]", "file")
+        path = base / typed(shared["file"], str, f"{where}: [feeds] file")
         inner = read_toml(path).get("feeds")
         if not isinstance(inner, dict) or "file" in inner:
             raise ConfigError(f"{where}: [feeds] file: {path} must hold [feeds.<partner>] tables")
         return parse_feeds(inner, str(path), path.parent)
-    prefix = _string(shared.get("topic_prefix", "mda"), where, "[feeds]", "topic_prefix")
+    prefix = typed(shared.get("topic_prefix", "mda"), str, f"{where}: [feeds] topic_prefix")
     if not prefix or any(c in prefix for c in "+#") or prefix.startswith("/"):
         raise ConfigError(f"{where}: [feeds] topic_prefix: {prefix!r} is not a topic prefix")
-    service_user = _string(shared.get("service_user", "mda"), where, "[feeds]", "service_user")
+    service_user = typed(shared.get("service_user", "mda"), str,
+                         f"{where}: [feeds] service_user")
     if not PARTNER_NAME.fullmatch(service_user):
         raise ConfigError(f"{where}: [feeds] service_user: {service_user!r} is not a user name")
-    read = _strings(shared.get("service_read", [f"{prefix}/ack/#"]), where, "[feeds]",
-                    "service_read")  # fmt: skip
+    read = typed(shared.get("service_read", [f"{prefix}/ack/#"]), list,
+                 f"{where}: [feeds] service_read")
     feeds = []
     for partner, spec in table.items():
         if not isinstance(spec, dict):
@@ -114,12 +111,8 @@ def parse_feeds(table: Any, where: str, base: Path) -> FeedsConfig:
 
 def _feed(partner: str, table: dict[str, Any], where: str, base: Path) -> FeedSpec:
     label = f"[feeds.{partner}]"
-    for key in table:
-        if key not in _PARTNER_KEYS:
-            raise ConfigError(
-                f"{where}: {label} {key}: unknown setting (known: {', '.join(_PARTNER_KEYS)})"
-            )
-    formats = _strings(table.get("formats", []), where, label, "formats")
+    check_known(table, _PARTNER_KEYS, f"{where}: {label} ")
+    formats: list[str] = typed(table.get("formats", []), list, f"{where}: {label} formats")
     if not formats:
         raise ConfigError(f"{where}: {label} formats: required, one or more of "
                           f"{', '.join(FORMATS)}")  # fmt: skip
@@ -127,13 +120,13 @@ def _feed(partner: str, table: dict[str, Any], where: str, base: Path) -> FeedSp
         if name not in FORMATS:
             raise ConfigError(f"{where}: {label} formats: {name!r} is not one of "
                               f"{', '.join(FORMATS)}")  # fmt: skip
-    kinds = _strings(table.get("zone_kinds", []), where, label, "zone_kinds")
+    kinds = typed(table.get("zone_kinds", []), list, f"{where}: {label} zone_kinds")
     for kind in kinds:
         if kind not in ZONE_KINDS:
             raise ConfigError(f"{where}: {label} zone_kinds: {kind!r} is not a zone kind "
                               f"({', '.join(sorted(ZONE_KINDS))})")  # fmt: skip
     precision = _precision(table, where, label)
-    delay = _number(table.get("delay_minutes", 0.0), where, label, "delay_minutes")
+    delay = typed(table.get("delay_minutes", 0.0), float, f"{where}: {label} delay_minutes")
     if delay < 0:
         raise ConfigError(f"{where}: {label} delay_minutes: must not be negative")
     if "nmea" in formats and (not precision.exact or delay > 0):
@@ -142,7 +135,7 @@ def _feed(partner: str, table: dict[str, Any], where: str, base: Path) -> FeedSp
             "rounded or delayed; drop round_decimals/round_m/delay_minutes, or give the "
             "redacted data in 'mqtt' or 'cot' only"
         )
-    affiliation = _string(table.get("affiliation", "u"), where, label, "affiliation")
+    affiliation = typed(table.get("affiliation", "u"), str, f"{where}: {label} affiliation")
     if affiliation not in AFFILIATIONS:
         raise ConfigError(f"{where}: {label} affiliation: {affiliation!r} is not a CoT "
                           f"affiliation ({', '.join(sorted(AFFILIATIONS))})")  # fmt: skip
@@ -153,20 +146,23 @@ def _feed(partner: str, table: dict[str, Any], where: str, base: Path) -> FeedSp
     return FeedSpec(
         partner=partner,
         formats=tuple(formats),  # type: ignore[arg-type]
-        zones=frozenset(_strings(table.get("zones", []), where, label, "zones")),
+        zones=frozenset(typed(table.get("zones", []), list, f"{where}: {label} zones")),
         zone_kinds=frozenset(kinds),
         bbox=_bbox(table.get("bbox"), where, label),
         area=_area(table.get("area"), where, label, base),
-        ship_types=_ship_types(table.get("ship_types"), where, label),
-        never_share=_vessels(table.get("never_share"), where, label, "never_share"),
-        always_share=_vessels(table.get("always_share"), where, label, "always_share"),
-        rules=frozenset(_strings(table.get("rules", []), where, label, "rules")),
+        ship_types=parse_ship_types(table.get("ship_types"), f"{where}: {label} ship_types"),
+        never_share=parse_vessel_table(table.get("never_share"),
+                                       f"{where}: {label} never_share"),
+        always_share=parse_vessel_table(table.get("always_share"),
+                                        f"{where}: {label} always_share"),
+        rules=frozenset(typed(table.get("rules", []), list, f"{where}: {label} rules")),
         precision=precision,
         delay_s=delay * 60.0,
         affiliation=affiliation,
-        alert_strip=tuple(_strings(table.get("alert_strip", []), where, label, "alert_strip")),
+        alert_strip=tuple(typed(table.get("alert_strip", []), list,
+                                f"{where}: {label} alert_strip")),
         tak=tak,
-    )
+    )  # fmt: skip
 
 
 def _precision(table: dict[str, Any], where: str, label: str) -> Precision:
@@ -175,12 +171,12 @@ def _precision(table: dict[str, Any], where: str, label: str) -> Precision:
     if decimals is not None and metres is not None:
         raise ConfigError(f"{where}: {label} round_m: give round_decimals or round_m, not both")
     if decimals is not None:
-        if not _is_int(decimals) or not 0 <= decimals <= MAX_DECIMALS:
+        if not is_whole(decimals) or not 0 <= decimals <= MAX_DECIMALS:
             raise ConfigError(f"{where}: {label} round_decimals: expected a whole number "
                               f"0-{MAX_DECIMALS}, got {decimals!r}")  # fmt: skip
         return Precision(decimals=decimals)
     if metres is not None:
-        value = _number(metres, where, label, "round_m")
+        value = typed(metres, float, f"{where}: {label} round_m")
         if value <= 0:
             raise ConfigError(f"{where}: {label} round_m: must be more than 0 m")
         return Precision(metres=value)
@@ -190,7 +186,7 @@ def _precision(table: dict[str, Any], where: str, label: str) -> Precision:
 def _bbox(value: Any, where: str, label: str) -> tuple[float, float, float, float] | None:
     if value is None:
         return None
-    if not isinstance(value, list) or len(value) != 4 or not all(_is_num(v) for v in value):
+    if not isinstance(value, list) or len(value) != 4 or not all(is_number(v) for v in value):
         raise ConfigError(f"{where}: {label} bbox: expected [west, south, east, north], "
                           f"got {value!r}")  # fmt: skip
     west, south, east, north = (float(v) for v in value)
@@ -203,7 +199,7 @@ def _bbox(value: Any, where: str, label: str) -> tuple[float, float, float, floa
 def _area(value: Any, where: str, label: str, base: Path) -> BaseGeometry | None:
     if value is None:
         return None
-    path = base / _string(value, where, label, "area")
+    path = base / typed(value, str, f"{where}: {label} area")
     try:
         zones = load_file(path)
     except MdaError as exc:
@@ -216,62 +212,14 @@ def _area(value: Any, where: str, label: str, base: Path) -> BaseGeometry | None
     return area
 
 
-def _ship_types(value: Any, where: str, label: str) -> ShipTypeFilter:
-    if value is None:
-        return ShipTypeFilter()
-    if not isinstance(value, list):
-        raise ConfigError(f"{where}: {label} ship_types: expected a list")
-    ranges: list[tuple[int, int]] = []
-    unknown = False
-    for item in value:
-        if _is_int(item) and 0 <= item <= 255:
-            ranges.append((item, item))
-        elif item == "unknown":
-            unknown = True
-        elif isinstance(item, str) and re.fullmatch(r"\s*\d{1,3}\s*-\s*\d{1,3}\s*", item):
-            lo, hi = (int(part) for part in item.split("-"))
-            if lo > hi:
-                raise ConfigError(f"{where}: {label} ship_types: {item!r} runs backwards")
-            ranges.append((lo, hi))
-        else:
-            raise ConfigError(f"{where}: {label} ship_types: {item!r} is not a type (0-255), a "
-                              "range like '70-89' or 'unknown'")  # fmt: skip
-    return ShipTypeFilter(tuple(ranges), unknown, everything=False)
-
-
-def _vessels(value: Any, where: str, label: str, key: str) -> VesselList:
-    if value is None:
-        return VesselList()
-    if not isinstance(value, dict):
-        raise ConfigError(f"{where}: {label} {key}: expected a table {{ mmsi = [...], "
-                          "imo = [...] }")  # fmt: skip
-    for name in value:
-        if name not in ("mmsi", "imo"):
-            raise ConfigError(f"{where}: {label} {key}.{name}: unknown setting (known: mmsi, imo)")
-    lists: dict[str, frozenset[int]] = {}
-    for name, low, high in (("mmsi", 1, 999_999_999), ("imo", 1_000_000, 9_999_999)):
-        items = value.get(name, [])
-        if not isinstance(items, list):
-            raise ConfigError(f"{where}: {label} {key}.{name}: expected a list of numbers")
-        for item in items:
-            if not _is_int(item) or not low <= item <= high:
-                raise ConfigError(f"{where}: {label} {key}.{name}: {item!r} is not an "
-                                  f"{name.upper()} number")  # fmt: skip
-        lists[name] = frozenset(items)
-    return VesselList(lists["mmsi"], lists["imo"])
-
-
 def _tak(value: Any, where: str, label: str, base: Path) -> TakServer | None:
     if value is None:
         return None
     label = f"{label[:-1]}.cot]"
     if not isinstance(value, dict):
         raise ConfigError(f"{where}: {label}: expected a table")
-    for key in value:
-        if key not in _COT_KEYS:
-            raise ConfigError(f"{where}: {label} {key}: unknown setting (known: "
-                              f"{', '.join(_COT_KEYS)})")  # fmt: skip
-    url = _string(value.get("url"), where, label, "url")
+    check_known(value, _COT_KEYS, f"{where}: {label} ")
+    url = typed(value.get("url"), str, f"{where}: {label} url")
     scheme, sep, address = url.partition("://")
     if not sep or scheme not in ("tcp", "tls", "ssl"):
         raise ConfigError(f"{where}: {label} url: {url!r} is not tcp://host:port or "
@@ -283,7 +231,8 @@ def _tak(value: Any, where: str, label: str, base: Path) -> TakServer | None:
     if port == 0:  # a listener's "any free port", never a server's
         raise ConfigError(f"{where}: {label} url: {url!r}: port 0 is not a server's port")
     tls = scheme != "tcp"
-    files = {k: base / _string(value[k], where, label, k) for k in _COT_KEYS[1:4] if k in value}
+    files = {k: base / typed(value[k], str, f"{where}: {label} {k}")
+             for k in _COT_KEYS[1:4] if k in value}  # fmt: skip
     if files and not tls:
         raise ConfigError(f"{where}: {label} url: TLS files are given, so the url must be tls://")
     if ("cert_file" in files) != ("key_file" in files):
@@ -297,35 +246,9 @@ def _tak(value: Any, where: str, label: str, base: Path) -> TakServer | None:
         ca_file=files.get("ca_file"),
         cert_file=files.get("cert_file"),
         key_file=files.get("key_file"),
-        server_hostname=None if hostname is None else _string(hostname, where, label,
-                                                              "server_hostname"),
+        server_hostname=None if hostname is None else typed(hostname, str,
+                                                            f"{where}: {label} server_hostname"),
     )  # fmt: skip
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_num(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _number(value: Any, where: str, label: str, key: str) -> float:
-    if not _is_num(value):
-        raise ConfigError(f"{where}: {label} {key}: expected a number, got {value!r}")
-    return float(value)
-
-
-def _string(value: Any, where: str, label: str, key: str) -> str:
-    if not isinstance(value, str):
-        raise ConfigError(f"{where}: {label} {key}: expected a string, got {value!r}")
-    return value
-
-
-def _strings(value: Any, where: str, label: str, key: str) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{where}: {label} {key}: expected a list of strings, got {value!r}")
-    return value
 
 
 def check_feeds(

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from mda.errors import ConfigError
+
+# The keys of [scale] and their kinds (checked by mda.settings.checks; lists are of strings).
+SCALE_KEYS: Final[dict[str, type]] = {
+    "nats": list, "partitions": int, "replicas": int, "stream": str, "partition_by": str,
+    "retention_hours": float, "lease_s": float, "snapshot_every_s": float,
+    "batch_messages": int, "grid_cell_deg": float,
+}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +40,7 @@ class ScaleSettings:
 
 
 def parse_scale(table: dict[str, Any], where: str) -> ScaleSettings:
-    """Settings from a ``[scale]`` table (keys already type-checked by the config schema)."""
+    """Settings from a ``[scale]`` table (keys already checked against ``SCALE_KEYS``)."""
     defaults = ScaleSettings()
     urls = tuple(table.get("nats", defaults.nats))
     if not urls or not all(u.startswith(("nats://", "tls://")) for u in urls):

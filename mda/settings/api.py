@@ -19,9 +19,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Final
 
-from mda.api.tokens import default_tokens_file
 from mda.errors import ConfigError
 from mda.net.address import parse_host_port
+from mda.settings.checks import from_environment, typed_table
+from mda.settings.places import default_tokens_file
 
 _KEYS: Final[dict[str, type]] = {
     "listen": str, "tokens_file": str, "max_window_days": float, "max_rows": int,
@@ -62,16 +63,8 @@ def parse_api(table: Any, env: Mapping[str, str], where: str, base: Path) -> Api
         table = {}
     if not isinstance(table, dict):
         raise ConfigError(f"{where}: [api] must be a table")
-    values: dict[str, Any] = {}
-    for key, value in table.items():
-        kind = _KEYS.get(key)
-        if kind is None:
-            raise ConfigError(f"{where}: api.{key}: unknown setting (known: {', '.join(_KEYS)})")
-        values[key] = _typed(value, kind, f"{where}: api.{key}")
-    for key, kind in _KEYS.items():
-        raw = env.get(f"MDA_API_{key.upper()}")
-        if raw is not None:
-            values[key] = _from_text(raw, kind, f"MDA_API_{key.upper()}")
+    values = typed_table(table, _KEYS, f"{where}: api.")
+    values.update(from_environment(env, "api", _KEYS))
     if not values and not table:
         return None
     settings = ApiSettings(**{k: v for k, v in values.items() if k != "tokens_file"})
@@ -94,18 +87,3 @@ def _check(s: ApiSettings, where: str) -> None:
             f"{where}: api.max_rows, api.query_workers and api.statement_timeout_s must be positive"
         )
 
-
-def _typed(value: Any, kind: type, label: str) -> Any:
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if not isinstance(value, kind) or isinstance(value, bool):
-        names = {str: "a string", int: "a whole number", float: "a number"}
-        raise ConfigError(f"{label}: expected {names[kind]}, got {value!r}")
-    return value
-
-
-def _from_text(raw: str, kind: type, label: str) -> Any:
-    try:
-        return kind(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{label}: {raw!r} is not {kind.__name__}") from exc
