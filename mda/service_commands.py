@@ -16,7 +16,7 @@ import typer
 
 from mda.alerts.broker import parse_broker_url
 from mda.alerts.sinks import ConsoleAlertPrinter, JsonlAlertWriter
-from mda.cliargs import more_than_zero
+from mda.cli.args import more_than_zero
 from mda.config import Config, SourceSettings, load_config
 from mda.errors import ConfigError, MdaError
 from mda.ingest.sources import FileSource, Source, open_source

@@ -14,7 +14,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from mda.alerts.mqtt import MqttAlertPublisher
-from mda.cliargs import at_least
+from mda.cli.args import at_least
 from mda.config import Config, load_config
 from mda.errors import ConfigError
 from mda.ingest.sources import open_source
