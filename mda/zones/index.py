@@ -24,7 +24,7 @@ from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
 from mda.zones.catalog import ZoneCatalog
-from mda.zones.geodesic import GEOD, densify, point_to_line_m
+from mda.zones.geodesic import densify, point_to_line_m
 from mda.zones.model import Zone
 
 CELL_DEG: Final = 1.0
@@ -272,11 +272,6 @@ def _by_cell(x: Floats, y: Floats) -> list[tuple[int, Ints]]:
         for s, e in zip(starts.tolist(), ends.tolist(), strict=True)
         if sorted_cells[s] >= 0
     ]
-
-
-def geodesic_distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Ellipsoidal distance between two points in metres."""
-    return float(GEOD.inv(lon1, lat1, lon2, lat2)[2])
 
 
 __all__ = ["Membership", "ZoneIndex", "box"]
