@@ -83,7 +83,7 @@ def _format(fmt: str, allowed: tuple[str, ...] | None = None) -> ExportFormat:
     allowed = allowed or FORMATS
     if fmt not in allowed:
         raise ConfigError(f"--format must be one of {', '.join(allowed)}, not {fmt!r}")
-    return cast(ExportFormat, fmt)
+    return cast("ExportFormat", fmt)
 
 
 def _lines(geometry: str | None, default: str) -> bool:
