@@ -4,8 +4,8 @@
 pipeline output and gives each partner's release: ``filter`` (who may be seen), ``precision``
 (rounding), ``redact`` (alerts), ``nmea`` (raw sentences), ``vessels`` (identity) and ``core``
 (the feeds and their delays). ``cot`` and ``cot_types`` map releases to Cursor on Target;
-``mqtt``, ``tak`` and ``service`` carry them; ``acl`` and ``commands`` make the broker's access
-files (``mda feeds``). See docs/feeds.md.
+``mqtt``, ``tak`` and ``service`` carry them; ``acl`` makes the broker's access files (``mda
+feeds``, in ``mda.cli.feeds``). See docs/feeds.md.
 """
 
 from mda.feeds.config import load_feeds, parse_feeds
