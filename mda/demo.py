@@ -22,12 +22,10 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
 
 import typer
 
 from mda.alerts.sinks import ConsoleAlertPrinter
-from mda.cliargs import more_than_zero
 from mda.config import Config, SourceSettings
 from mda.ingest.sources import LineBatch, Source, SourceCounts
 from mda.net.broker import BrokerSettings, parse_broker_url
@@ -36,11 +34,10 @@ from mda.runtime.report import ServiceReport, print_report
 from mda.runtime.service import Service, start_service
 from mda.runtime.signals import until_signal
 
-DEMO_SCENARIO = "anchor-drag"
 DEMO_TOKEN_NAME = "demo"
 
 
-def demo_recording(scenario: str = DEMO_SCENARIO) -> Path:
+def demo_recording(scenario: str) -> Path:
     """The bundled recording of a scenario."""
     path = default_folder("ingest") / "samples" / f"{scenario}.nmea.gz"
     if not path.exists():
@@ -137,34 +134,11 @@ async def _announce(service: Service, token: str, keep_serving: bool) -> None:
                err=True)  # fmt: skip
 
 
-def demo_command(
-    speed: Annotated[float, typer.Option(help="Replay speed (event time over wall time).")] = 600.0,
-    scenario: Annotated[
-        str, typer.Option(help="Which bundled scenario to replay.")
-    ] = DEMO_SCENARIO,
-    database: Annotated[
-        str,
-        typer.Option("--database", "-d", help="Where to store ('embedded': mda's own PostgreSQL)."),
-    ] = "embedded",
-    mqtt: Annotated[str | None, typer.Option(help="Publish alerts to this broker instead.")] = None,
-    api: Annotated[
-        str | None,
-        typer.Option("--api", metavar="HOST:PORT",
-                     help="Also serve the HTTP API and the live map here (127.0.0.1:8080); "
-                     "the map's address is printed."),
-    ] = None,
-    keep_serving: Annotated[
-        bool,
-        typer.Option("--keep-serving",
-                     help="With --api: keep the API and the map up after the replay, until "
-                     "Ctrl-C."),
-    ] = False,
-) -> None:  # fmt: skip
-    """Replay a bundled scenario through the whole service and show the alerts."""
-    more_than_zero("--speed", speed)
-    if keep_serving and api is None:
-        raise typer.BadParameter("--keep-serving needs --api HOST:PORT",
-                                 param_hint="--keep-serving")  # fmt: skip
+def run_demo(speed: float, scenario: str, database: str, mqtt: str | None, api: str | None,
+             keep_serving: bool) -> None:  # fmt: skip
+    """Replay the bundled recording of ``scenario`` through the whole service (stored in
+    ``database``, alerts to the console and a broker), serving the API and the map on ``api``
+    if given, and say how to look at what was stored."""
     recording = demo_recording(scenario)
     typer.echo(f"mda demo: replaying {recording.name} at {speed:g}x", err=True)
     with contextlib.ExitStack() as stack:

@@ -1,11 +1,17 @@
 """Spherical-Earth geodesy in metres and degrees: distances, bearings, dead reckoning.
 
-Good to a few metres per kilometre, which is what track rules and simulation need; zone
-geometry (corridors) uses proper ellipsoidal projections instead."""
+Single points, or arrays of them elementwise. Good to a few metres per kilometre, which is what
+track rules and simulation need; zone geometry (corridors) uses proper ellipsoidal projections
+instead."""
 
 from __future__ import annotations
 
 import math
+
+import numpy as np
+import numpy.typing as npt
+
+Floats = npt.NDArray[np.float64]
 
 EARTH_RADIUS_M = 6_371_008.8
 KNOT_MS = 1852.0 / 3600.0
@@ -44,3 +50,13 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dlam = math.radians(lon2 - lon1)
     a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlam / 2) ** 2
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def haversine_m(lat1: Floats, lon1: Floats, lat2: Floats, lon2: Floats) -> Floats:
+    """Great-circle distances in metres, elementwise."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp = p2 - p1
+    dl = np.radians(lon2 - lon1)
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    result: Floats = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+    return result

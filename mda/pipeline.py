@@ -28,7 +28,6 @@ from mda.rules.settings import load_rule_files
 from mda.sequencer import DEFAULT_LATENESS_S, Sequencer, TimeSlice
 from mda.store.batch import StoreBatch
 from mda.tracks import DEFAULT_MAX_VESSELS, TrackBatch, Tracks
-from mda.zones.catalog import ZoneCatalog
 from mda.zones.index import Membership, ZoneIndex
 from mda.zones.presence import ZonePresence
 
@@ -380,9 +379,6 @@ def build_pipeline(
     max_vessels: int = DEFAULT_MAX_VESSELS,
 ) -> Pipeline:  # fmt: skip
     """A pipeline from zone folders and rule files (the service's and the tests' way in)."""
-    catalog = ZoneCatalog.load(zone_paths)
-    # Land zones (imported from Natural Earth, say) are also the coastline rules measure from.
-    shore = list(coastline) or [z.area for z in catalog.of_kind("land")]
-    index = ZoneIndex(list(catalog), shore)
+    index = ZoneIndex.from_folders(zone_paths, coastline)
     engine = RuleEngine(load_rule_files(rule_paths), index)
     return Pipeline(index, engine, duplicate_window_s=duplicate_window_s, max_vessels=max_vessels)

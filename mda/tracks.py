@@ -28,7 +28,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from mda.geo import EARTH_RADIUS_M, KNOT_MS, distance_m
+from mda.geo import KNOT_MS, distance_m, haversine_m
 from mda.model import Position, VesselStatic
 from mda.vessel_state import SPEED_HOUR_S, IdentityChange, Segment, VesselState, identity_text
 
@@ -89,16 +89,6 @@ class TrackBatch:
 
     def __len__(self) -> int:
         return len(self.row)
-
-
-def haversine_m(lat1: Floats, lon1: Floats, lat2: Floats, lon2: Floats) -> Floats:
-    """Great-circle distances in metres, elementwise."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp = p2 - p1
-    dl = np.radians(lon2 - lon1)
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    result: Floats = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
-    return result
 
 
 def allowed_m(dt_s: Floats, max_knots: float) -> Floats:

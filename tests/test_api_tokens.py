@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from mda.api.commands import app as api_app
 from mda.api.roles import Permission, Role, parse_role
 from mda.api.tokens import Principal, TokenStore
+from mda.cli.api import app as api_app
 from mda.errors import ConfigError
 
 TOKEN = re.compile(r"^mda_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$")

@@ -23,15 +23,8 @@ from tests.test_store_queries import MAERSK_VISUAL, load_recording, write
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 DAY = ("--from", "2011-07-26", "--to", "2011-07-27")
 
-# The real entry point (errors become one line), with the sub-app registered as the lead
-# registers it in mda.cli (added here only if mda.cli does not have it yet).
-ENTRY = """
-import mda.cli as cli
-from mda.store.query_command import app
-if not any(group.name == "query" for group in cli.app.registered_groups):
-    cli.app.add_typer(app, name="query")
-cli.main()
-"""
+# The real entry point (errors become one line).
+ENTRY = "from mda.cli import main; main()"
 
 
 def mda(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -139,8 +139,8 @@ def _reached(start: str) -> dict[str, list[str]]:
 
 
 def test_the_graph_sees_imports_inside_functions() -> None:
-    """mda.feeds.commands imports mda.config only inside a command."""
-    assert "mda.config" in graph()["mda.feeds.commands"]
+    """mda.cli.feeds imports mda.config only inside a command."""
+    assert "mda.config" in graph()["mda.cli.feeds"]
 
 
 def test_a_circle_is_found_and_shown_as_a_path() -> None:
@@ -169,3 +169,33 @@ def test_the_configuration_reaches_no_package_that_reads_it() -> None:
 def test_each_allowed_upward_arrow_is_still_there() -> None:
     """An allowance whose import is gone must go too, or it would hide the next one."""
     assert all(child in graph()[parent] for parent, child in ALLOWED_UPWARD)
+
+
+# The pure core: what decodes, tracks, judges and shares (docs/architecture.md). It touches no
+# network, clock or database, so it must not reach the code that does.
+CORE = ("mda.ingest.framing", "mda.ingest.decode", "mda.pipeline", "mda.tracks",
+        "mda.vessel_state", "mda.sequencer", "mda.plausible", "mda.rules.engine",
+        "mda.alerts.lifecycle", "mda.feeds.core", "mda.zones.index")  # fmt: skip
+SHELLS = ("mda.runtime", "mda.cli", "mda.net", "mda.store", "mda.api", "mda.scale",
+          "mda.ingest.sources", "mda.alerts.mqtt", "mda.feeds.mqtt", "mda.feeds.tak",
+          "mda.feeds.service", "mda.metrics", "mda.web")  # fmt: skip
+# Pure modules that live beside their shell: the batch the store takes (plain lists of records)
+# and host:port parsing (text in, text out).
+PURE_IN_SHELLS = ("mda.store.batch", "mda.net.address")
+
+
+def test_the_core_reaches_no_shell() -> None:
+    reached = [
+        " -> ".join(path)
+        for start in CORE
+        for name, path in _reached(start).items()
+        if name.startswith(SHELLS) and name not in PURE_IN_SHELLS
+    ]
+    assert not reached, "the core imports a shell:\n" + "\n".join(reached)
+
+
+def test_only_the_command_line_imports_the_command_line() -> None:
+    upward = [f"{name} -> {child}" for name, children in graph().items()
+              if not name.startswith("mda.cli") for child in children
+              if child == "mda.cli" or child.startswith("mda.cli.")]  # fmt: skip
+    assert not upward, "imports of mda.cli from below it:\n" + "\n".join(upward)

@@ -8,18 +8,17 @@ import pytest
 
 from mda.errors import ConfigError
 from mda.resources import default_folder
-from mda.rules.engine import RuleEngine, load_engine
+from mda.rules.engine import RuleEngine
 from mda.rules.settings import load_rule_files, rule_spec
 from mda.settings.vessel_lists import load_vessel_list, read_vessel_rows
 from tests.rule_kit import index
 
 
 def test_the_default_rule_sets_load_against_the_default_zones() -> None:
-    from mda.zones.catalog import ZoneCatalog
     from mda.zones.index import ZoneIndex
 
-    idx = ZoneIndex(list(ZoneCatalog.load([default_folder("zones")])))
-    engine = load_engine([default_folder("alerts")], idx)
+    idx = ZoneIndex.from_folders([default_folder("zones")])
+    engine = RuleEngine(load_rule_files([default_folder("alerts")]), idx)
     names = {r.scope.name for r in engine.rules}
     assert names == {
         "loitering", "cable_threat", "going_dark", "unexpected_stop", "watch_list",

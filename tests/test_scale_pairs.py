@@ -31,7 +31,7 @@ from mda.scale.grid import (
     grid_subject,
     load_index,
 )
-from mda.scale.pairs import PairDetector, split_specs, two_vessel_rule_names
+from mda.scale.pairs import PairDetector, split_specs
 from mda.scale.pairs_service import ensure_grid_stream, run_pairs
 from mda.scale.partition import partition_of
 from mda.simulate.scenarios import Simulation, simulate
@@ -144,7 +144,6 @@ def test_scale_out_raises_the_single_process_encounters_once(
 
 
 def test_two_vessel_rules_are_split_from_the_workers_rules() -> None:
-    assert {"encounter", "dark_rendezvous"} <= two_vessel_rule_names()
     worker, pair = split_specs(load_rule_files([default_folder("alerts")]))
     assert [s.scope.name for s in pair] == ["encounter"]
     assert "encounter" not in {s.scope.detector for s in worker}

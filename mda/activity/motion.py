@@ -13,8 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from mda.geo import KNOT_MS
-from mda.tracks import haversine_m
+from mda.geo import KNOT_MS, haversine_m
 
 Floats = npt.NDArray[np.float64]
 Indexes = npt.NDArray[np.intp]

@@ -137,13 +137,6 @@ class TrafficHour(BaseModel):
     vessels: int
 
 
-class Traffic(BaseModel):
-    """Hourly traffic of a zone."""
-
-    zone_id: str
-    hours: list[TrafficHour]
-
-
 class AuditEntry(BaseModel):
     """One audited action."""
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from mda.cliargs import more_than_zero
+from mda.cli.args import more_than_zero
 
 LATENESS_OPTION = typer.Option(
     help="How late lines may come and still be put in event-time order (default 2m; hours "

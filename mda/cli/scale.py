@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from mda.cliargs import at_least
+from mda.cli.args import at_least
 
 app = typer.Typer(help="Scale-out on NATS JetStream: configuration helpers.")
 

@@ -6,8 +6,8 @@ zones and vessel state) and gives each partner's release: ``filter`` (who may be
 ``precision`` (rounding), ``redact`` (alerts), ``nmea`` (raw sentences) and ``core`` (the feeds
 and their delays). ``cot`` and ``cot_types`` map releases to Cursor on Target. Each format
 (``format``: the interface; ``formats``: the table) sends them on a transport (``mqtt``,
-``tak``); ``service`` joins them; ``acl`` and ``commands`` make the broker's access files
-(``mda feeds``). See docs/feeds.md.
+``tak``); ``service`` joins them; ``acl`` makes the broker's access files (``mda feeds``, in
+``mda.cli.feeds``). See docs/feeds.md.
 """
 
 from mda.feeds.core import FeedRelease, FeedSet, SharedAlert, SharedPosition

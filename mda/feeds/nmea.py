@@ -12,10 +12,9 @@ reports (5, 24). Base stations, aids to navigation, SAR aircraft and binary mess
 
 from __future__ import annotations
 
-from functools import reduce
-from operator import xor
 from typing import Final
 
+from mda.ingest.nmea import tag_block
 from mda.ingest.sixbit import SIXBIT_VALUE
 
 POSITION_TYPES: Final = frozenset((1, 2, 3, 18, 19, 27))
@@ -45,12 +44,6 @@ def bare_sentence(raw: bytes) -> bytes | None:
     if star < start or raw[start : start + 1] != b"!" or len(raw) < star + 3:
         return None
     return raw[start : star + 3]
-
-
-def tag_block(parameters: list[bytes]) -> bytes:
-    """``\\parameters*hh\\`` with its checksum."""
-    body = b",".join(parameters)
-    return b"\\" + body + b"*%02X\\" % reduce(xor, body, 0)
 
 
 def tagged_sentences(sentences: list[bytes], time: float | None, group: int) -> list[bytes]:

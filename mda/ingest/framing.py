@@ -25,12 +25,12 @@ from mda.ingest.jsonfeeds import parse_json_line
 from mda.ingest.message import AisMessage
 from mda.ingest.nmea import (
     TagBlock,
-    checksum,
     parse_hex2,
     parse_tag_block,
     parse_trailing,
     pghp_time,
     rmc_time,
+    tag_block,
     zda_time,
 )
 from mda.ingest.scan import LineScan
@@ -358,8 +358,7 @@ class Framer:
                     parts.append(b"c:%d" % round(parsed.time * 1000))  # milliseconds
                 if parsed.station is not None:
                     parts.append(b"s:" + parsed.station.encode("ascii", "replace"))
-                body = b",".join(parts)
-                prefix = b"\\" + body + b"*%02X\\" % checksum(body)
+                prefix = tag_block(parts)
             sentences = [prefix + s.strip() for s in parsed.sentences]
             out.extend(self._frame_lines(sentences, state, feed, [arrival] * len(sentences)))
             return

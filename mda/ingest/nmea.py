@@ -7,6 +7,7 @@ treated as absent (and counted by the caller), never used.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import reduce
 from operator import xor
@@ -59,6 +60,12 @@ class TagBlock:
     group: str | None = None  # message group id shared by the sentences of one message
     checksum_ok: bool = True
     bad_time: bool = False
+
+
+def tag_block(parameters: Iterable[bytes]) -> bytes:
+    """``\\parameters*hh\\``: a tag block of ``key:value`` parameters, with its checksum."""
+    body = b",".join(parameters)
+    return b"\\" + body + b"*%02X\\" % checksum(body)
 
 
 def parse_tag_block(content: bytes) -> TagBlock:

@@ -78,8 +78,3 @@ class LineScan:
 def _one_line_ok(line: bytes) -> bool:
     scan = LineScan([line])
     return bool(scan.checksum_ok[0]) if scan.aligned else False
-
-
-def verify_checksums(lines: Sequence[bytes]) -> list[bool]:
-    """For each line (without line breaks), whether its sentence's checksum holds."""
-    return LineScan(lines).checksum_ok

@@ -44,11 +44,6 @@ TYPE24B_MIN_BITS: Final = 162  # through the dimensions
 LAYOUT_BITS: Final[dict[int, int]] = {1: 168, 2: 168, 3: 168, 4: 168, 18: 168, 27: 96}
 
 
-def is_armoured(payload: bytes) -> bool:
-    """Whether every byte of a non-empty payload is a valid armour character."""
-    return bool(payload) and not payload.translate(None, ARMOUR)
-
-
 def payload_value(payload: bytes) -> int:
     """The payload as one integer of ``6 * len(payload)`` bits (fill bits included).
 

@@ -78,20 +78,6 @@ class IngestStats:
             else:
                 setattr(self, f.name, mine + theirs)
 
-    @property
-    def dropped_lines(self) -> int:
-        """Lines or sentences discarded as damaged (not counting comments or other NMEA)."""
-        return (
-            self.bad_checksum
-            + self.missing_checksum
-            + self.malformed_sentence
-            + self.too_long
-            + self.non_ascii
-            + self.bad_tag_block
-            + self.bad_json
-            + self.oversized_lines
-        )
-
     def as_dict(self) -> dict[str, object]:
         """All counters as plain JSON-friendly values (type keys as strings)."""
         out: dict[str, object] = {}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
 
 from mda.errors import ConfigError
 from mda.rules.base import BatchView, Detection, Rule
@@ -16,7 +15,7 @@ from mda.rules.identity import IdentityChangeRule
 from mda.rules.loitering import LoiteringRule
 from mda.rules.mmsi import InvalidMmsiRule
 from mda.rules.position_anomaly import PositionAnomalyRule
-from mda.rules.settings import RuleSpec, Scope, load_rule_files
+from mda.rules.settings import RuleSpec, Scope
 from mda.rules.shared_mmsi import SharedMmsiRule
 from mda.rules.spoofing import SpoofingRule
 from mda.rules.stop import UnexpectedStopRule
@@ -88,8 +87,3 @@ class RuleEngine:
         gone = list(mmsis)
         for rule in self.rules:
             rule.forget(gone)
-
-
-def load_engine(paths: Iterable[Path], index: ZoneIndex) -> RuleEngine:
-    """An engine from rule files and folders (later files override earlier tables)."""
-    return RuleEngine(load_rule_files(paths), index)

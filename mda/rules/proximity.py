@@ -19,9 +19,8 @@ import numpy.typing as npt
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from mda.geo import EARTH_RADIUS_M
+from mda.geo import EARTH_RADIUS_M, haversine_m
 from mda.rules.base import BatchView, Mask
-from mda.tracks import haversine_m
 from mda.zones.model import Zone
 
 Floats = npt.NDArray[np.float64]

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from mda.geo import KNOT_MS
-from mda.tracks import TrackBatch, haversine_m
+from mda.geo import KNOT_MS, haversine_m
+from mda.tracks import TrackBatch
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]

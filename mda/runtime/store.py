@@ -8,8 +8,8 @@ from collections.abc import Callable
 import typer
 
 from mda.config import Config
+from mda.settings.places import default_spool_root
 from mda.store.embedded import EmbeddedPostgres
-from mda.store.spool_command import default_spool_root
 from mda.store.writer import StoreWriter, redact_url
 from mda.zones.presence import ZoneLocator
 

@@ -34,7 +34,6 @@ from mda.rules.proximity import fixes_in_scope
 from mda.rules.resample import Resampler
 from mda.rules.settings import RuleSpec, detector_params, load_rule_files
 from mda.tracks import Tracks
-from mda.zones.catalog import ZoneCatalog
 from mda.zones.index import ZoneIndex
 
 Cell = tuple[int, int]
@@ -312,8 +311,7 @@ class GridPublisherCore:
 
 def load_index(zone_paths: Sequence[Path]) -> ZoneIndex:
     """The zone index of zone folders, with land zones as coastline (as build_pipeline)."""
-    catalog = ZoneCatalog.load(zone_paths)
-    return ZoneIndex(list(catalog), [z.area for z in catalog.of_kind("land")])
+    return ZoneIndex.from_folders(zone_paths)
 
 
 def route(points: Sequence[GridPoint], cell_deg: float = DEFAULT_CELL_DEG,

@@ -35,9 +35,9 @@ from mda.zones.index import ZoneIndex
 GRID_SOURCE = "grid"
 
 
-def two_vessel_rule_names() -> frozenset[str]:
-    """Detectors that compare vessels of different partitions: a worker, which sees only its
-    own vessels, would miss pairs across partitions.
+def pair_detector_names() -> frozenset[str]:
+    """The two-vessel detectors pair workers run. Some detectors compare vessels of different
+    partitions, and a worker, which sees only its own vessels, would miss pairs across them.
 
     ``encounter`` runs on pair workers (grid points carry all it needs); drop it from the
     workers' engines (:func:`split_specs`). ``dark_rendezvous`` needs raw reports (silence
@@ -47,11 +47,6 @@ def two_vessel_rule_names() -> frozenset[str]:
     (one MMSI, so one partition: complete) and ``identity_change`` (flag hopping followed by
     IMO number across MMSIs).
     """
-    return frozenset(("encounter", "dark_rendezvous"))
-
-
-def pair_detector_names() -> frozenset[str]:
-    """The two-vessel detectors pair workers run."""
     return frozenset(("encounter",))
 
 

@@ -20,3 +20,8 @@ def data_directory() -> Path:
 def default_tokens_file() -> Path:
     """Where API tokens are kept unless configured: beside the embedded database's data."""
     return data_directory().parent / "api-tokens.json"
+
+
+def default_spool_root() -> Path:
+    """Where the spool is kept when the configuration names no folder."""
+    return data_directory().parent / "spool"

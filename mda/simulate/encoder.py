@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from functools import reduce
-from operator import xor
 from typing import Any
 
 from pyais.encode import encode_dict
 
+from mda.ingest.nmea import checksum, tag_block
+
 # Reports that carry the UTC second of their fix (a transponder always fills it in; the
 # receiver's clock is checked against it).
 _WITH_SECOND = frozenset((1, 2, 3, 9, 18, 19, 21))
-
-
-def _tag_block(params: list[str]) -> bytes:
-    body = ",".join(params).encode()
-    return b"\\" + body + b"*%02X\\" % reduce(xor, body, 0)
 
 
 class SentenceWriter:
@@ -37,20 +32,21 @@ class SentenceWriter:
         sentences = encode_dict(
             fields, talker_id="AI", sentence_type="VDM", radio_channel=channel, seq_id=seq
         )
-        source = station or self._station
-        stamp = f"c:{round(time)}"
+        source = (station or self._station).encode()
+        stamp = b"c:%d" % round(time)
         if len(sentences) == 1:
             # A single sentence carries no sequence id.
             line = sentences[0].replace(f",1,1,{seq},", ",1,1,,", 1)
             body = line[1 : line.rindex("*")].encode()
-            fixed = b"!" + body + b"*%02X" % reduce(xor, body, 0)
-            return [_tag_block([f"s:{source}", stamp]) + fixed]
+            fixed = b"!" + body + b"*%02X" % checksum(body)
+            return [tag_block([b"s:" + source, stamp]) + fixed]
         self._sequence = (seq + 1) % 10
         self._group += 1
         total = len(sentences)
         return [
-            _tag_block(
-                [f"g:{i + 1}-{total}-{self._group}"] + ([f"s:{source}", stamp] if i == 0 else [])
+            tag_block(
+                [b"g:%d-%d-%d" % (i + 1, total, self._group)]
+                + ([b"s:" + source, stamp] if i == 0 else [])
             )
             + s.encode()
             for i, s in enumerate(sentences)

@@ -21,7 +21,6 @@ import shapely
 from mda.geo import bearing, destination, distance_m
 from mda.resources import default_folder
 from mda.simulate.recording import Station
-from mda.zones.catalog import ZoneCatalog
 from mda.zones.index import ZoneIndex
 from mda.zones.model import LINEAR_KINDS, Zone
 
@@ -180,7 +179,7 @@ GULF_OF_GUINEA = Region(
 @lru_cache(maxsize=1)
 def default_zones() -> ZoneIndex:
     """The default zone catalogue, indexed: what truth is stated against (the rules' zones)."""
-    return ZoneIndex(list(ZoneCatalog.load([default_folder("zones")])))
+    return ZoneIndex.from_folders([default_folder("zones")])
 
 
 def zone(zone_id: str) -> Zone:

@@ -153,11 +153,6 @@ class Recorder:
                 self._taken.add(mmsi)
                 return mmsi
 
-    def reserve(self, mmsi: int) -> int:
-        """Take ``mmsi`` (chosen by a scenario) so that no generated vessel gets it."""
-        self._taken.add(mmsi)
-        return mmsi
-
     def reserve_imo(self, imo: int | None) -> None:
         """Take the IMO number of a scenario vessel so that no generated vessel gets it."""
         if imo is not None:

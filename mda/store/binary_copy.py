@@ -54,13 +54,6 @@ def _nullable(values: Sequence[Any], dtype: str) -> tuple[npt.NDArray[Any], npt.
     return objects.astype(dtype), null
 
 
-def positions_copy(positions: Sequence[Position]) -> tuple[bytes, int, float, float]:
-    """COPY data (header and trailer included) for positions with a time, one per
-    (mmsi, time) - the first of duplicates - with their count and time range (epoch s)."""
-    data, count, first, last = positions_rows_data(positions)
-    return HEADER + data + TRAILER, count, first, last
-
-
 def chunks(positions: Sequence[Position], size: int = 1_000) -> Iterator[bytes]:
     """The COPY data of ``positions`` in pieces of ``size`` rows, header first and trailer
     last, so that the server ingests one piece while the next is built. (Duplicates within a

@@ -9,10 +9,15 @@ from mda.zones.catalog import ZoneCatalog, ZoneError
 from mda.zones.index import Membership, ZoneIndex
 from mda.zones.model import Zone
 
-__all__ = ["Membership", "Zone", "ZoneCatalog", "ZoneError", "ZoneIndex", "load_zones"]
+__all__ = ["Membership", "Zone", "ZoneCatalog", "ZoneError", "ZoneIndex", "load_zones",
+           "zone_folders"]
+
+
+def zone_folders(folders: list[Path] | None = None, *, defaults: bool = True) -> list[Path]:
+    """The default catalogue's folder (unless ``defaults`` is False), then ``folders``."""
+    return ([default_folder("zones")] if defaults else []) + list(folders or [])
 
 
 def load_zones(folders: list[Path] | None = None, *, defaults: bool = True) -> ZoneCatalog:
     """The default catalogue (unless ``defaults`` is False) overlaid with ``folders``."""
-    paths = ([default_folder("zones")] if defaults else []) + list(folders or [])
-    return ZoneCatalog.load(paths)
+    return ZoneCatalog.load(zone_folders(folders, defaults=defaults))

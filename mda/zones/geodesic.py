@@ -165,11 +165,6 @@ def line_length_m(line: BaseGeometry) -> float:
     return float(GEOD.geometry_length(line))
 
 
-def metres_to_degrees_lat(metres: float) -> float:
-    """A distance in metres as degrees of latitude (for search margins)."""
-    return metres / 111_000.0
-
-
 def margin_degrees(metres: float, lat: float) -> tuple[float, float]:
     """A north-south and east-west margin in degrees that covers ``metres`` at ``lat``."""
     dlat = metres / 110_500.0

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
+from pathlib import Path
 from typing import Final
 
 import numpy as np
@@ -22,7 +23,8 @@ import shapely
 from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
-from mda.zones.geodesic import GEOD, densify, point_to_line_m
+from mda.zones.catalog import ZoneCatalog
+from mda.zones.geodesic import densify, point_to_line_m
 from mda.zones.model import Zone
 
 CELL_DEG: Final = 1.0
@@ -118,6 +120,17 @@ class ZoneIndex:
             for geometry in coastline:
                 self._add_line(self.shore, geometry.boundary if geometry.area else geometry)
         self._cells = dict(self._cells)
+
+    @classmethod
+    def from_folders(
+        cls, paths: Sequence[Path], coastline: Sequence[BaseGeometry] = ()
+    ) -> ZoneIndex:
+        """The index of the zones in ``paths`` (files and folders, later ones overriding),
+        measuring distance to shore from ``coastline``, else from the land zones (imported
+        from Natural Earth, say)."""
+        catalog = ZoneCatalog.load(paths)
+        shore = list(coastline) or [z.area for z in catalog.of_kind("land")]
+        return cls(list(catalog), shore)
 
     def _add_area(self, zone: int, area: BaseGeometry) -> None:
         cells = _cells_of(area.bounds)
@@ -259,11 +272,6 @@ def _by_cell(x: Floats, y: Floats) -> list[tuple[int, Ints]]:
         for s, e in zip(starts.tolist(), ends.tolist(), strict=True)
         if sorted_cells[s] >= 0
     ]
-
-
-def geodesic_distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Ellipsoidal distance between two points in metres."""
-    return float(GEOD.inv(lon1, lat1, lon2, lat2)[2])
 
 
 __all__ = ["Membership", "ZoneIndex", "box"]

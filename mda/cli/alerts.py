@@ -8,16 +8,15 @@ import json
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import aiomqtt
 import typer
 
-from mda.alerts.mqtt import send_ack
-from mda.cliargs import more_than_zero
-from mda.config import load_config
+from mda.cli.args import more_than_zero
 from mda.errors import ServiceUnavailableError
-from mda.net.broker import BrokerSettings, parse_broker_url
+
+if TYPE_CHECKING:
+    from mda.net.broker import BrokerSettings
 
 app = typer.Typer(help="Watch and acknowledge alerts (over the MQTT broker).",
                   no_args_is_help=True)  # fmt: skip
@@ -40,6 +39,9 @@ PrefixOption = Annotated[
 
 def resolve_broker(url: str | None, config: Path | None, prefix: str | None) -> BrokerSettings:
     """The broker: the option, the configuration (file and environment), or the local one."""
+    from mda.config import load_config
+    from mda.net.broker import parse_broker_url
+
     settings = load_config(config).broker
     if url:
         settings = parse_broker_url(url)
@@ -75,6 +77,8 @@ def watch(
     as_json: Annotated[bool, typer.Option("--json", help="Print the alerts' JSON.")] = False,
 ) -> None:
     """Print every alert state change as it is published (until Ctrl-C)."""
+    import aiomqtt
+
     broker = resolve_broker(mqtt, config, topic_prefix)
     if client_id:
         broker = replace(broker, client_id=client_id, session_expiry_s=86_400)
@@ -107,6 +111,10 @@ def ack(
     wait: Annotated[float, typer.Option(help="Seconds to wait for mda to confirm.")] = 10.0,
 ) -> None:
     """Acknowledge an alert; waits until the running service confirms it."""
+    import aiomqtt
+
+    from mda.alerts.mqtt import send_ack
+
     more_than_zero("--wait", wait)
     broker = resolve_broker(mqtt, config, topic_prefix)
 

@@ -11,14 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
 
-from mda.activity.ais_tracks import read_ais_tracks
-from mda.activity.classify import ACTIVITIES
-from mda.activity.csv_tracks import CsvColumns, read_csv_tracks
-from mda.activity.fleet import classify_fleet
-from mda.activity.output import write_activity, write_events
 from mda.errors import ConfigError
 
 CSV_SUFFIXES = (".csv", ".csv.gz")
@@ -72,6 +66,14 @@ def activity_command(
 ) -> None:
     """Label each position stationary, fishing or transit from its movement (apparent
     fishing: speed, turning and, with a gear, how that gear is worked)."""
+    import numpy as np
+
+    from mda.activity.ais_tracks import read_ais_tracks
+    from mda.activity.classify import ACTIVITIES
+    from mda.activity.csv_tracks import CsvColumns, read_csv_tracks
+    from mda.activity.fleet import classify_fleet
+    from mda.activity.output import write_activity, write_events
+
     kind = _input_kind(input_path, fmt)
     if kind == "csv":
         columns = CsvColumns(vessel, time, lat, lon, speed, course, gear_column)

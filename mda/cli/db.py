@@ -8,14 +8,14 @@ from collections.abc import Coroutine
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-import psycopg
 import typer
 
+from mda.cli.spool import spool_command
 from mda.errors import MdaError
-from mda.store.maintenance import maintain
-from mda.store.schema import MIGRATIONS, StoreSettings
-from mda.store.spool_command import spool_command
-from mda.store.writer import StoreWriter
+
+# The store's settings give the retention's default in the help; the writer is imported when
+# a command runs.
+from mda.store.schema import StoreSettings
 
 app = typer.Typer(help="The store: schema, status, maintenance.", no_args_is_help=True)
 app.command("spool")(spool_command)
@@ -45,6 +45,8 @@ def resolve_database(url: str | None) -> str:
 @app.command("migrate")
 def migrate_command(database: DatabaseOption = None) -> None:
     """Create or update the schema (also done whenever mda starts writing)."""
+    from mda.store.schema import MIGRATIONS
+    from mda.store.writer import StoreWriter
 
     async def run() -> None:
         writer = StoreWriter(resolve_database(database))
@@ -58,6 +60,9 @@ def migrate_command(database: DatabaseOption = None) -> None:
 @app.command("status")
 def status_command(database: DatabaseOption = None) -> None:
     """The level, the schema version and how much is stored."""
+    import psycopg
+
+    from mda.store.writer import StoreWriter
 
     async def run() -> None:
         writer = StoreWriter(resolve_database(database))
@@ -98,6 +103,8 @@ def _first_line(exc: BaseException) -> str:
 
 def _run(work: Coroutine[Any, Any, None]) -> None:
     """Run a command; a database error is one line for the user, not a traceback."""
+    import psycopg
+
     try:
         asyncio.run(work)
     except psycopg.Error as exc:
@@ -113,6 +120,8 @@ def maintain_command(
 ) -> None:
     """Create partitions ahead and drop data past the retention (where TimescaleDB's own
     policies are not available)."""
+    from mda.store.maintenance import maintain
+    from mda.store.writer import StoreWriter
 
     async def run() -> None:
         settings = StoreSettings(retention_days=retention_days)

@@ -10,13 +10,15 @@ import asyncio
 import contextlib
 import signal
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mda.api.roles import ROLE_NAMES, parse_role
-from mda.api.tokens import TokenStore, prepare_tokens_file
-from mda.settings.places import default_tokens_file
+# The roles' names are in the help of --role; the token store itself is imported when used.
+from mda.api.roles import ROLE_NAMES
+
+if TYPE_CHECKING:
+    from mda.api.tokens import TokenStore
 
 app = typer.Typer(help="The HTTP API: tokens, and serving a store.", no_args_is_help=True)
 token_app = typer.Typer(help="Bearer tokens: add, list, revoke.", no_args_is_help=True)
@@ -30,6 +32,9 @@ TokensFile = Annotated[
 
 
 def _store(path: Path | None) -> TokenStore:
+    from mda.api.tokens import TokenStore
+    from mda.settings.places import default_tokens_file
+
     return TokenStore(path or default_tokens_file())
 
 
@@ -40,6 +45,8 @@ def add(
     tokens_file: TokensFile = None,
 ) -> None:
     """Make a token and print it, once: it is kept only as a digest."""
+    from mda.api.roles import parse_role
+
     store = _store(tokens_file)
     token = store.add(name, parse_role(role))
     typer.echo(token)
@@ -79,7 +86,9 @@ def serve(
     # The web stack is imported only here: token commands stay quick to start.
     from mda.api.app import build_api
     from mda.api.server import ApiServer
+    from mda.api.tokens import TokenStore, prepare_tokens_file
     from mda.settings.api import ApiSettings
+    from mda.settings.places import default_tokens_file
 
     settings = ApiSettings(listen=listen, tokens_file=tokens_file or default_tokens_file())
     prepare_tokens_file(settings.tokens_file)

@@ -14,18 +14,11 @@ from typing import Annotated
 
 import typer
 
-from mda.config import load_config
 from mda.errors import ConfigError, MdaError
-from mda.settings.places import data_directory
+from mda.settings.places import default_spool_root
 from mda.store.identity import read_identity
 from mda.store.rejects import REJECTS_FILE, summarise
 from mda.store.spool import Spool
-from mda.store.writer import StoreWriter, redact_url
-
-
-def default_spool_root() -> Path:
-    """Where the spool is kept when the configuration names no folder."""
-    return data_directory().parent / "spool"
 
 
 def _folders(root: Path) -> list[Path]:
@@ -61,6 +54,8 @@ def _describe(folder: Path) -> list[str]:
 
 
 async def _drain(folder: Path, url: str, root: Path, timeout_s: float) -> int:
+    from mda.store.writer import StoreWriter, redact_url
+
     identity = read_identity(folder)
     writer = StoreWriter(url, spool_dir=root, spool_folder=folder)
     await writer.start()
@@ -96,6 +91,9 @@ def spool_command(
 ) -> None:
     """What waits in the spool for each database (batches, rows, oldest, records set aside);
     --drain writes it into its database, --discard --yes deletes it."""
+    from mda.config import load_config
+    from mda.store.writer import redact_url
+
     if drain and discard:
         raise ConfigError("--drain and --discard: choose one")
     if discard and not yes:
@@ -135,6 +133,8 @@ def spool_command(
 def _matches(folder: Path, database: str) -> bool:
     """Whether a spool folder is the one of the database a URL names (by its name: the
     server's identity is checked when draining)."""
+    from mda.store.writer import redact_url
+
     recorded = read_identity(folder)
     if recorded is None:
         return False

@@ -7,21 +7,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mda.archive.layout import parse_columns_option
 from mda.cli.run import ARRIVAL_OPTION, LATENESS_OPTION, RATE_OPTION, START_OPTION
-from mda.config import load_config
 from mda.errors import ConfigError
-from mda.importing.files import describe_size
-from mda.importing.run import Importer, ImportOptions, ImportReport, ProgressCallback
-from mda.ingest.sources.files import expand_paths
-from mda.ingest.timing import timing_options
-from mda.runtime.store import resolve_store_url
-from mda.store.spool_command import default_spool_root
-from mda.store.writer import redact_url
+
+if TYPE_CHECKING:
+    from mda.importing.run import ImportReport, ProgressCallback
 
 
 def import_command(
@@ -74,6 +68,15 @@ def import_command(
     Importing a file twice stores its rows once. CSV rows with bad values are counted by reason
     and never stored. A recording that carries no time at all stops with an error unless
     --start/--rate or --arrival says how to time it."""
+    from mda.archive.layout import parse_columns_option
+    from mda.config import load_config
+    from mda.importing.run import Importer, ImportOptions
+    from mda.ingest.sources.files import expand_paths
+    from mda.ingest.timing import timing_options
+    from mda.runtime.store import resolve_store_url
+    from mda.settings.places import default_spool_root
+    from mda.store.writer import redact_url
+
     timing = timing_options(lateness, start, rate, arrival)
     config = load_config(config_path)
     if database is not None:
@@ -141,6 +144,7 @@ def _progress_bar(total: int | None) -> Iterator[ProgressCallback | None]:
 
 def print_summary(report: ImportReport, where: str) -> None:
     """What was read, rejected and stored (stderr, one fact a line)."""
+    from mda.importing.files import describe_size
 
     def say(text: str) -> None:
         typer.echo(f"mda: {text}", err=True)

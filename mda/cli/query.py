@@ -11,17 +11,18 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
-import polars as pl
 import typer
 
 from mda.errors import ConfigError
-from mda.store.commands import resolve_database
-from mda.store.exports import FORMATS, ExportFormat, render
-from mda.store.queries import Queries
 from mda.store.timeargs import parse_duration, parse_window
-from mda.zones import load_zones
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from mda.store.exports import ExportFormat
+    from mda.store.queries import Queries
 
 app = typer.Typer(
     help="Query the store: vessel tracks, positions in an area, zone events, alerts, traffic.",
@@ -63,6 +64,10 @@ _NOT_IN_TABLE = ("body", "dedup_key", "source")
 def _open(database: str | None, zones: list[Path] | None = None) -> Queries:
     # No database given: mda's embedded server, where `mda demo` and `mda replay -d embedded`
     # store, as `mda db` does.
+    from mda.cli.db import resolve_database
+    from mda.store.queries import Queries
+    from mda.zones import load_zones
+
     url = resolve_database(database)
     return Queries(url, zones=load_zones(zones) if zones else None)
 
@@ -71,10 +76,14 @@ def _window(start: str | None, end: str | None) -> tuple[datetime, datetime]:
     return parse_window(start, end, now=datetime.now(UTC))
 
 
-def _format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> ExportFormat:
+def _format(fmt: str, allowed: tuple[str, ...] | None = None) -> ExportFormat:
+    """``fmt`` checked against ``allowed`` (every export format when None)."""
+    from mda.store.exports import FORMATS
+
+    allowed = allowed or FORMATS
     if fmt not in allowed:
         raise ConfigError(f"--format must be one of {', '.join(allowed)}, not {fmt!r}")
-    return cast(ExportFormat, fmt)
+    return cast("ExportFormat", fmt)
 
 
 def _lines(geometry: str | None, default: str) -> bool:
@@ -91,6 +100,8 @@ def _emit(
         frame = frame.drop([c for c in _NOT_IN_TABLE if c in frame.columns])
         if len(frame) > TABLE_ROWS:
             summary += f" (the table shows the first {TABLE_ROWS}; export for all)"
+    from mda.store.exports import render
+
     text = render(frame, fmt, out, lines=lines)
     if text is not None:
         sys.stdout.write(text)
@@ -160,7 +171,7 @@ def zone(
     area: Any = zone_id if zone_id is not None else bbox
     if geojson is not None:
         area = _read_geojson(geojson)
-    chosen = _format(fmt, ("table", "csv", "parquet") if vessels else FORMATS)
+    chosen = _format(fmt, ("table", "csv", "parquet") if vessels else None)
     since, until = _window(start, end)
     with _open(database, zones) as queries:
         if vessels:
@@ -229,6 +240,8 @@ def traffic(
     out: Out = None,
 ) -> None:
     """Vessels present in a zone, hour by hour (UTC)."""
+    import polars as pl
+
     chosen = _format(fmt, ("table", "csv", "parquet"))
     since, until = _window(start, end)
     with _open(database, zones) as queries:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from shapely.geometry import mapping
 
 from mda.errors import MdaError
-from mda.zones import ZoneIndex, load_zones
-from mda.zones.model import Zone
+
+if TYPE_CHECKING:
+    from mda.zones.model import Zone
 
 app = typer.Typer(
     help="Zones: seas, EEZs, ports, cable and pipeline corridors.", no_args_is_help=True
@@ -41,6 +41,8 @@ def list_zones(
     kind: Annotated[str | None, typer.Option(help="Only this kind.")] = None,
 ) -> None:
     """List the zones in force: id, kind, name."""
+    from mda.zones import load_zones
+
     catalog = load_zones(zones, defaults=not no_defaults)
     shown = [z for z in catalog if kind is None or z.kind == kind]
     for zone in shown:
@@ -67,10 +69,12 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
 ) -> None:
     """Which zones contain a position, the cables and pipelines near it, and the shore."""
-    catalog = load_zones(zones, defaults=not no_defaults)
-    land = [z.area for z in catalog.of_kind("land")]
-    index = ZoneIndex(list(catalog), coastline=land)
-    inside = [catalog.get(i) for i in index.locate([lon], [lat]).per_point(1)[0]]
+    from mda.zones import ZoneIndex, zone_folders
+
+    index = ZoneIndex.from_folders(zone_folders(zones, defaults=not no_defaults))
+    land = index.coastline  # the land zones' shores
+    by_id = {z.id: z for z in index.zones}
+    inside = [by_id[i] for i in index.locate([lon], [lat]).per_point(1)[0]]
     near = sorted(
         ((index.zones[z], d) for _, z, d in index.near_lines([lon], [lat], within_m)),
         key=lambda pair: pair[1],
@@ -79,11 +83,11 @@ def check(
     result: dict[str, Any] = {
         "lat": lat,
         "lon": lon,
-        "zones": [{"id": z.id, "kind": z.kind, "name": z.name} for z in inside if z],
+        "zones": [{"id": z.id, "kind": z.kind, "name": z.name} for z in inside],
         "lines_within_m": [
             {"id": z.id, "kind": z.kind, "name": z.name, "distance_m": round(d, 1)} for z, d in near
         ],
-        "on_land": any(z is not None and z.kind == "land" for z in inside) if land else None,
+        "on_land": any(z.kind == "land" for z in inside) if land else None,
         "distance_to_shore_m": None if shore is None or shore == float("inf") else round(shore, 1),
     }
     if as_json:
@@ -144,6 +148,10 @@ def export(
     ] = False,
 ) -> None:
     """Write the zones in force as one GeoJSON FeatureCollection."""
+    from shapely.geometry import mapping
+
+    from mda.zones import load_zones
+
     catalog = load_zones(zones, defaults=not no_defaults)
     features = []
     for zone in catalog:
