@@ -14,6 +14,7 @@ import pytest
 
 from mda.net.broker import parse_broker_url
 from mda.runtime.scaleout import run_worker
+from mda.scale.worker import Worker
 from tests.nats_servers import NatsCluster
 from tests.scale_kit import (
     Stored,
@@ -73,3 +74,28 @@ def test_workers_store_what_a_single_process_stores(
     same_store(stored(scale_database), scale_reference)  # nothing lost, new or stored twice
     # Every alert state change reached the watch floor too.
     assert over_mqtt == {(a[0], a[3]) for a in alerts}  # type: ignore[index]
+
+
+async def _given_back_at_the_end(config_nats: list[str], url: str, recording: Path) -> None:
+    """One worker replays the recording; once the stream is drained, it gives a partition
+    back (as a rebalance does) and the replay stops before anyone takes it again."""
+    config = scale_config(base_config(url, recording), config_nats)
+    stop = asyncio.Event()
+    started: list[Worker] = []
+    running = asyncio.create_task(run_worker(config, "w0", stop, live=False,
+                                             on_start=started.append))  # fmt: skip
+    published = await publish(config.scale, recording)
+    await drained(config.scale, published)
+    (worker,) = started
+    await worker.give_back(min(worker.parts))
+    stop.set()
+    await running
+
+
+def test_a_partition_given_back_as_a_replay_ends_is_finished_all_the_same(
+    scale_recording: Path, scale_reference: Stored, scale_database: str, tmp_path: Path,
+) -> None:  # fmt: skip
+    """Its late records (held for lateness, in its snapshot) are stored like the others'."""
+    with NatsCluster.start(1, 6, tmp_path) as cluster:
+        asyncio.run(_given_back_at_the_end(cluster.urls, scale_database, scale_recording))
+    same_store(stored(scale_database), scale_reference)

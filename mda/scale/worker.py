@@ -67,6 +67,7 @@ class _Partition:
     acked: int = 0  # stream sequence of the last message stored and acknowledged
     snapshot_seq: int = 0
     snapshot_at: float = 0.0
+    finished: bool = False  # a replay's end went through: the snapshot must say so
     last_tick: float = 0.0
     stopping: bool = False
     task: asyncio.Task[None] | None = None
@@ -127,6 +128,8 @@ class Worker:
                 if not self.live and self._failure is None:
                     await self._finish(k)
                 await self._release(k, give_back=True)
+            if not self.live and self._failure is None:
+                await self._finish_orphans()
             renewer.cancel()
             await asyncio.gather(renewer, return_exceptions=True)
         return self.report
@@ -240,12 +243,44 @@ class Worker:
         if part is None:
             return
         await self._halt(part)
+        part.finished = True
         try:
             await self._deliver(part, part.pipeline.finish(), None)
         except (NatsError, TimeoutError) as exc:
             # Stored and alerted already (those come first); only the grid for the pair
             # worker is short, and a stopping worker must not hang on a broken cluster.
             log.warning("partition %d: last output not published (%s)", k, exc)
+
+    async def _finish_orphans(self) -> None:
+        """A replay ends with every partition's held records through, also those of a
+        partition given back in a rebalance that no worker had taken again when the replay
+        stopped (its snapshot holds them). A partition another worker finished already has
+        a finished snapshot: finishing it again gives nothing."""
+        try:
+            _, owners = await self.leases.heartbeat()
+        except (NatsError, TimeoutError) as exc:
+            log.warning("lease bucket unreachable (%s): free partitions left unfinished", exc)
+            return
+        for k in self.leases.preference():
+            if k in owners:
+                continue
+            won = False
+            with contextlib.suppress(NatsError, TimeoutError):
+                won = await self.leases.claim(k)
+            if not won:
+                continue
+            log.info("partition %d: free at the end of the replay; finishing it", k)
+            try:
+                await self._acquire(k)
+                await self._finish(k)
+            except (NatsError, TimeoutError) as exc:
+                log.warning("partition %d: not finished (%s)", k, exc)
+            await self._release(k, give_back=True)
+
+    async def give_back(self, k: int) -> None:
+        """Hand a partition back (its state saved first) for another worker to take: what
+        a rebalance does, and an operator draining this worker."""
+        await self._release(k, give_back=True)
 
     @staticmethod
     async def _halt(part: _Partition) -> None:
@@ -347,13 +382,14 @@ class Worker:
 
     async def _snapshot(self, part: _Partition) -> None:
         part.snapshot_at = time.monotonic()
-        if part.acked <= part.snapshot_seq:
+        if part.acked <= part.snapshot_seq and not part.finished:
             return
         data = snapshot.dump((part.pipeline, part.extra), self.index, part.acked)
         await self.stream.snapshots.put(
             f"p{part.k}", data, meta=ObjectMeta(name=f"p{part.k}", description=str(part.acked))
         )
         part.snapshot_seq = part.acked
+        part.finished = False
         self.report.snapshots += 1
 
     # -- acknowledgements from consoles ---------------------------------------------------------
