@@ -262,3 +262,13 @@ async def test_mqtt_source_fails_fast_when_no_broker_answers() -> None:
     source = MqttSource("127.0.0.1", port, "ais", fail_fast=True)
     with pytest.raises(SourceError, match=f"cannot subscribe to mqtt://127.0.0.1:{port}/ais"):
         await collect(source.batches(), 1)
+
+
+def test_every_source_is_opened_from_one_table_by_its_scheme() -> None:
+    from mda.errors import ConfigError
+    from mda.ingest.sources import SCHEMES, open_source
+
+    assert set(SCHEMES) == {"file", "tcp", "tcp-listen", "udp", "mqtt", "mqtts"}
+    assert type(open_source("TCP://127.0.0.1:10110")).__name__ == "TcpClientSource"
+    with pytest.raises(ConfigError, match=r"unknown source scheme 'serial' \(use a path, file://"):
+        open_source("serial:///dev/ttyUSB0")
