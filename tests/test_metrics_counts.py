@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import fields, replace
@@ -190,6 +191,18 @@ async def test_the_service_metrics_agree_with_its_summary_on_a_garbage_feed(
             return metrics.get("mda_lines_total") == len(lines)
 
         await _until(all_read, f"/metrics to count the {len(lines)} lines sent")
+        # Lines are counted as read, messages when the pipeline's step has framed them: the
+        # figures are compared once two scrapes a second apart agree (the step is done).
+        counted = ("mda_lines_total", "mda_messages_total", "mda_bad_input_total")
+
+        def settled() -> bool:
+            time.sleep(1.0)
+            current = parse(http(f"http://127.0.0.1:{status_port}/metrics")[1])
+            same = all(metrics.get(k) == v for k, v in current.items() if k.startswith(counted))
+            metrics.update(current)
+            return same
+
+        await _until(settled, "/metrics to settle")
     finally:
         service.terminate()
         _, err = service.communicate(timeout=60)
