@@ -76,12 +76,16 @@ async def drained(settings: ScaleSettings, expected: int, timeout_s: float = 120
         while True:
             done = 0
             idle = True
+            seen: list[str] = []  # each partition's consumer, for the failure message
             for k in range(settings.partitions):
                 try:
                     info = await stream.js.consumer_info(settings.stream, f"p{k}")
-                except Exception:  # not created yet
+                except Exception as exc:  # not created yet
                     idle = False
+                    seen.append(f"p{k}: {type(exc).__name__}")
                     continue
+                seen.append(f"p{k}: acked to {info.ack_floor.stream_seq}, "
+                            f"{info.num_pending} pending, {info.num_ack_pending} unacked")
                 done += info.ack_floor.stream_seq and info.num_pending == 0
                 if info.num_pending or info.num_ack_pending:
                     idle = False
@@ -94,7 +98,12 @@ async def drained(settings: ScaleSettings, expected: int, timeout_s: float = 120
                 if info_s.state.messages == expected and max(floors) == info_s.state.last_seq:
                     return
             if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError("the workers did not process the stream in time")
+                state = (await stream.js.stream_info(settings.stream)).state
+                raise AssertionError(
+                    f"the workers did not process the stream in {timeout_s:.0f} s: stream "
+                    f"{state.messages} messages of {expected}, last {state.last_seq}; "
+                    + "; ".join(seen)
+                )
             await asyncio.sleep(0.5)
     finally:
         await stream.close()

@@ -4,10 +4,12 @@ partitions move, nothing is lost or stored twice), a NATS node killed (nothing c
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -87,54 +89,65 @@ async def _wait_owned(settings: ScaleSettings, by: set[str], timeout_s: float = 
     raise AssertionError(f"partitions not taken over within {timeout_s} s: {owners}")
 
 
+@contextlib.contextmanager
+def _logs_on_failure(folder: Path, *names: str) -> Iterator[None]:
+    """A failure inside shows the last lines of the workers' logs (their only witness)."""
+    try:
+        yield
+    except AssertionError as exc:
+        tails = "".join(
+            f"\n--- {name}.log (last 60 lines) ---\n"
+            + "\n".join((folder / f"{name}.log").read_text(errors="replace").splitlines()[-60:])
+            for name in names
+            if (folder / f"{name}.log").exists()
+        )
+        raise AssertionError(f"{exc}{tails}") from None
+
+
 def test_a_killed_worker_loses_nothing_and_its_partitions_move(
     scale_recording: Path, scale_reference: Stored, scale_database: str,
     tmp_path: Path,
 ) -> None:  # fmt: skip
-    with NatsCluster.start(1, PARTITIONS, tmp_path) as cluster:
-        config = scale_config(base_config(scale_database, scale_recording), cluster.urls)
-        settings = config.scale
-        file = _worker_file(tmp_path, scale_database, settings)
-        victim = _start_worker(file, "victim", tmp_path / "victim.log")
-        survivor = _start_worker(file, "survivor", tmp_path / "survivor.log")
-        try:
-            asyncio.run(_wait_owned(settings, {"victim", "survivor"}))
+    with _logs_on_failure(tmp_path, "victim", "survivor"):
+        with NatsCluster.start(1, PARTITIONS, tmp_path) as cluster:
+            config = scale_config(base_config(scale_database, scale_recording), cluster.urls)
+            settings = config.scale
+            file = _worker_file(tmp_path, scale_database, settings)
+            victim = _start_worker(file, "victim", tmp_path / "victim.log")
+            survivor = _start_worker(file, "survivor", tmp_path / "survivor.log")
+            try:
+                asyncio.run(_wait_owned(settings, {"victim", "survivor"}))
 
-            async def scenario() -> float:
-                publishing = asyncio.create_task(publish(settings, scale_recording))
-                stream = await prepare(settings, "test-probe")
-                try:  # kill once the victim has stored part of the stream
-                    while True:
-                        owners = await _read_owners(stream.leases)
-                        mine = [k for k, w in owners.items() if w == "victim"]
-                        floors = [(await stream.js.consumer_info(settings.stream, f"p{k}"))
-                                  .ack_floor.stream_seq for k in mine]  # fmt: skip
-                        if mine and min(floors) > 0:
-                            break
-                        await asyncio.sleep(0.2)
-                finally:
-                    await stream.close()
-                victim.send_signal(signal.SIGKILL)
-                moved = await _wait_owned(settings, {"survivor"})
-                await drained(settings, await publishing, timeout_s=180.0)
-                return moved
+                async def scenario() -> float:
+                    publishing = asyncio.create_task(publish(settings, scale_recording))
+                    stream = await prepare(settings, "test-probe")
+                    try:  # kill once the victim has stored part of the stream
+                        while True:
+                            owners = await _read_owners(stream.leases)
+                            mine = [k for k, w in owners.items() if w == "victim"]
+                            floors = [(await stream.js.consumer_info(settings.stream, f"p{k}"))
+                                      .ack_floor.stream_seq for k in mine]  # fmt: skip
+                            if mine and min(floors) > 0:
+                                break
+                            await asyncio.sleep(0.2)
+                    finally:
+                        await stream.close()
+                    victim.send_signal(signal.SIGKILL)
+                    moved = await _wait_owned(settings, {"survivor"})
+                    await drained(settings, await publishing, timeout_s=180.0)
+                    return moved
 
-            moved_s = asyncio.run(scenario())
-            print(f"\npartitions moved {moved_s:.1f} s after the kill (lease {settings.lease_s} s)")
-        finally:
-            victim.kill()
-            survivor.send_signal(signal.SIGTERM)
-            survivor.wait(60)
-        assert victim.wait(10) == -signal.SIGKILL
-        log = (tmp_path / "survivor.log").read_text()
-        assert "worker survivor:" in log  # it stopped cleanly and reported
-    try:
+                moved_s = asyncio.run(scenario())
+                print(f"\npartitions moved {moved_s:.1f} s after the kill "
+                      f"(lease {settings.lease_s} s)")
+            finally:
+                victim.kill()
+                survivor.send_signal(signal.SIGTERM)
+                survivor.wait(60)
+            assert victim.wait(10) == -signal.SIGKILL
+            log = (tmp_path / "survivor.log").read_text()
+            assert "worker survivor:" in log  # it stopped cleanly and reported
         same_store(stored(scale_database), scale_reference)  # nothing lost, new or twice
-    except AssertionError as exc:
-        tails = "".join(f"\n--- {name}.log (last 40 lines) ---\n" + "\n".join(
-            (tmp_path / f"{name}.log").read_text(errors="replace").splitlines()[-40:])
-            for name in ("victim", "survivor"))  # fmt: skip
-        raise AssertionError(f"{exc}{tails}") from None
 
 
 # Known to fail on a loaded machine (issue 16): after the node is killed, clients that were
