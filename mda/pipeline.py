@@ -18,7 +18,7 @@ import numpy.typing as npt
 from mda.alerts.lifecycle import AlertBook
 from mda.ingest.clocks import SUSPECT
 from mda.ingest.core import Ingestor
-from mda.ingest.message import AisMessage
+from mda.ingest.message import AisMessage, RawMessage
 from mda.ingest.stats import IngestStats
 from mda.model import VESSEL, Alert, Position, Record, ZoneHour
 from mda.plausible import TimeGate
@@ -53,9 +53,9 @@ class PipelineOutput(StoreBatch):
     # The zones of the vessel fixes among ``positions`` (``point`` indexes ``positions``), so
     # that partner feeds restricted to zones need not locate them again.
     zones: Membership = field(default_factory=lambda: _NO_ZONES)
-    # The framed messages, only when ``Pipeline.keep_messages`` is set (raw NMEA feeds); these
-    # are handed on as they arrive, not in event-time order.
-    messages: list[AisMessage] = field(default_factory=list)
+    # The decoded messages' sentences, only when ``Pipeline.keep_messages`` is set (raw NMEA
+    # feeds); these are handed on as they arrive, not in event-time order.
+    messages: list[RawMessage] = field(default_factory=list)
 
     def extend(self, other: StoreBatch) -> None:
         """Add another step's output after this one's."""
@@ -135,7 +135,7 @@ class Pipeline:
         """Several batches (lines, feed, arrival) at once: each framed with its own feed and
         arrival time, then handled together. A live source hands over small read chunks,
         each stamped when it arrived; a service that fell behind joins them here."""
-        kept: list[AisMessage] | None = [] if self.keep_messages else None
+        kept: list[RawMessage] | None = [] if self.keep_messages else None
         out = PipelineOutput()
         for feed, records in self.ingestor.ingest_chunks(batches, kept):
             self._push(records, self.lateness(feed), out)
@@ -146,9 +146,10 @@ class Pipeline:
     def process_messages(self, messages: list[AisMessage]) -> PipelineOutput:
         """Messages framed elsewhere (a scale-out gateway did the framing) through decoding
         and every later stage: what a worker runs for its partitions."""
-        out = self.process_records(self.ingestor.decode(messages))
-        if self.keep_messages:
-            out.messages = messages
+        kept: list[RawMessage] | None = [] if self.keep_messages else None
+        out = self.process_records(self.ingestor.decode(messages, kept))
+        if kept is not None:
+            out.messages = kept
         return out
 
     def process_records(

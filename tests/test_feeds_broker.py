@@ -30,7 +30,7 @@ from mda.model import Alert, Position
 from mda.net.broker import BrokerSettings
 from mda.settings.feeds import load_feeds
 from mda.timefmt import iso
-from tests.feed_kit import partner_feeds, send_step
+from tests.feed_kit import decoded, partner_feeds, send_step
 from tests.test_feeds_pki import Pki, make_pki
 
 MOSQUITTO = "/usr/sbin/mosquitto"
@@ -252,8 +252,6 @@ async def test_a_partners_publishes_go_nowhere(broker: Broker) -> None:
 
 
 async def test_raw_nmea_reaches_its_partner_on_its_nmea_topic(broker: Broker) -> None:
-    from mda.ingest.decode import Decoder
-    from mda.ingest.framing import Framer
     from tests.nmea import position as nmea_position
     from tests.nmea import tag_block
 
@@ -262,8 +260,8 @@ async def test_raw_nmea_reaches_its_partner_on_its_nmea_topic(broker: Broker) ->
         tag_block(stamp) + nmea_position(366_000_001, lat=10.5, lon=41.0),
         tag_block(stamp) + nmea_position(366_000_002, lat=10.5, lon=51.0),
     ]
-    messages = Framer().frame(lines, "test", None)
-    records = [r for r in Decoder().decode(messages) if isinstance(r, Position)]
+    decoded_records, messages = decoded(lines)
+    records = [r for r in decoded_records if isinstance(r, Position)]
     feeds = partner_feeds(load_feeds(broker.feeds_file), broker.settings("mda"))
     publisher = asyncio.create_task(feeds.run())
     async with broker.client("navy-a") as a, observing(a, "mda/feeds/navy-a/#") as got:

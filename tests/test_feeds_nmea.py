@@ -7,13 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from mda.feeds.core import FeedSet
-from mda.feeds.nmea import bare_sentence, message_header
+from mda.feeds.nmea import bare_sentence
 from mda.ingest.core import Ingestor
-from mda.ingest.decode import Decoder
-from mda.ingest.framing import Framer
+from mda.ingest.message import RawMessage
 from mda.model import Position, VesselStatic
 from mda.settings.feeds import parse_feeds
-from tests.feed_kit import feed_set, feed_step
+from tests.feed_kit import decoded, feed_set, feed_step
 from tests.nmea import encode, position, static, tag_block
 
 T0 = 1_767_225_600  # 2026-01-01T00:00:00Z
@@ -30,19 +29,24 @@ def nmea_feed(**spec: Any) -> FeedSet:
 
 def run(feeds: FeedSet, lines: list[bytes]) -> list[bytes]:
     """Frame and decode like the pipeline, then ask the feed for its sentences."""
-    messages = Framer().frame(lines, "test-feed", None)
-    records = Decoder().decode(messages)
+    records, messages = decoded(lines)
     positions = [r for r in records if isinstance(r, Position)]
     statics = [r for r in records if isinstance(r, VesselStatic)]
     (release,) = feed_step(feeds, positions, statics, [], float(T0), messages)
     return release.nmea
 
 
-def test_a_payloads_header_gives_type_and_mmsi() -> None:
-    (sentence,) = encode({"type": 18, "mmsi": 244_123_456, "lat": 1.0, "lon": 2.0})
-    payload = sentence.split(b",")[5]
-    assert message_header(payload) == (18, 244_123_456)
-    assert message_header(b"13") is None and message_header(b"1!!!!!!") is None
+def test_the_ingestor_hands_on_each_decoded_messages_sentences_with_its_mmsi_and_type() -> None:
+    first, second = static(366_000_001, ship_type=70)
+    (binary,) = encode({"type": 8, "mmsi": 366_000_003, "data": b"\x01\x02"})
+    lines = [stamped(position(366_000_002, lat=21.0, lon=39.0), T0), stamped(binary, T0),
+             stamped(first, T0 + 1), stamped(second, T0 + 1)]  # fmt: skip
+    kept: list[RawMessage] = []
+    Ingestor().ingest_chunks([(lines, "here", None)], kept)
+    assert kept == [
+        RawMessage(366_000_002, 1, float(T0), (lines[0],)),
+        RawMessage(366_000_001, 5, float(T0 + 1), (lines[2], lines[3])),
+    ]  # the binary message decodes into no record, so it is not handed on
 
 
 def test_sentences_of_vessels_in_the_partners_waters_go_unaltered() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mda.ingest.core import Ingestor
+from mda.ingest.framing import Framer
 from mda.ingest.message import AisMessage
 from mda.pipeline import build_pipeline
 from mda.resources import default_folder
@@ -14,9 +14,7 @@ from mda.simulate.scenarios import simulate
 
 
 def framed(lines: list[bytes]) -> list[AisMessage]:
-    kept: list[AisMessage] = []
-    Ingestor().ingest_chunks([(lines, "feed", None)], kept)
-    return kept
+    return Framer().frame(lines, "feed")
 
 
 def test_every_framed_message_crosses_the_wire_unchanged() -> None:

@@ -10,7 +10,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from mda.config import Config, SourceSettings, load_config
-from mda.feeds.nmea import bare_sentence, message_header
+from mda.feeds.nmea import bare_sentence
+from mda.ingest.core import Ingestor
 from mda.ingest.sources import open_source
 from mda.net.broker import parse_broker_url
 from mda.pipeline import build_pipeline
@@ -90,7 +91,5 @@ async def test_partner_feeds_get_only_their_waters_rounded_and_raw_nmea_unaltere
     assert sent and all(bare_sentence(line) in original for line in sent)
     assert not any(b"rx-" in line for line in sent)
     assert all(line.startswith(b"\\c:") for line in sent)
-    fields = [(bare_sentence(line) or b"").split(b",") for line in sent]
-    firsts = [f[5] for f in fields if f[2] == b"1"]  # the first sentence of each message
-    shared = {h[1] for h in map(message_header, firsts) if h is not None}
+    shared = {r.mmsi for r in Ingestor().ingest_all(sent, "partner")}
     assert STOPPER in shared and LISTED not in shared

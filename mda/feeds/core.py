@@ -2,7 +2,7 @@
 receive out, redacted and released on event time.
 
 :class:`FeedSet` takes what the pipeline made of a batch (positions, statics, alerts, and the
-framed messages for raw NMEA) with the pipeline's watermark, and returns one
+decoded messages' sentences for raw NMEA) with the pipeline's watermark, and returns one
 :class:`FeedRelease` per partner. No I/O and no wall clock: a feed's delay holds records until
 the watermark (event time) has moved past their time by the delay, so a replay releases the
 same records at the same points of the recording.
@@ -26,17 +26,10 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from mda.feeds.filter import NO_TYPE, Bools, PartnerFilter
-from mda.feeds.nmea import (
-    GROUP_IDS,
-    POSITION_TYPES,
-    SHARED_TYPES,
-    bare_sentence,
-    message_header,
-    tagged_sentences,
-)
+from mda.feeds.nmea import GROUP_IDS, POSITION_TYPES, SHARED_TYPES, bare_sentence, tagged_sentences
 from mda.feeds.precision import error_circles_m, round_positions
 from mda.feeds.redact import redact_alert_body
-from mda.ingest.message import AisMessage
+from mda.ingest.message import RawMessage
 from mda.model import VESSEL, Alert, Position
 from mda.pipeline import PipelineOutput
 from mda.settings.feed_spec import FeedsConfig, FeedSpec
@@ -238,18 +231,18 @@ class PartnerFeed:
     # -- raw NMEA ---------------------------------------------------------------------------
 
     def take_messages(
-        self, messages: Sequence[AisMessage], shown: dict[tuple[int, int, float | None], bool],
+        self, messages: Sequence[RawMessage], shown: dict[tuple[int, int, float | None], bool],
         vessels: Tracks,
     ) -> list[bytes]:  # fmt: skip
         """Sentences of the messages the partner may see. A position report is shared when its
         decoded position was (``shown``, keyed by MMSI, type and time; a report that did not
-        decode into a position is not); a static report when the vessel's last fix was."""
+        decode into a position is not); a static report that decoded when the vessel's last fix
+        was."""
         out: list[bytes] = []
         for m in messages:
-            header = message_header(m.payload) if m.decoded is None else None
-            if header is None or header[0] not in SHARED_TYPES:
+            mmsi, msg_type = m.mmsi, m.msg_type
+            if msg_type not in SHARED_TYPES:
                 continue
-            msg_type, mmsi = header
             if msg_type in POSITION_TYPES:
                 if not shown.get((mmsi, msg_type, m.time), False):
                     continue
@@ -320,7 +313,8 @@ class FeedSet:
 
     @property
     def wants_messages(self) -> bool:
-        """Whether :meth:`step` needs the batch's framed messages (a raw NMEA feed)."""
+        """Whether :meth:`step` needs the batch's decoded messages' sentences (a raw NMEA
+        feed)."""
         return bool(self._nmea)
 
     def step(self, out: PipelineOutput, watermark: float) -> list[FeedRelease]:

@@ -1,6 +1,7 @@
 """Raw NMEA for partners: the sentences of the messages of vessels they may see, unaltered.
 
-Framing keeps every message's sentences exactly as received (``AisMessage.raws``). A partner
+Framing keeps every message's sentences exactly as received (``AisMessage.raws``); the ingestor
+hands those of the messages it decoded on with their MMSI and type (``RawMessage``). A partner
 gets each sentence byte for byte from ``!`` through its checksum. What surrounds it is
 rewritten: the receiver's tag block and trailing fields name mda's receiving stations, so they
 are replaced by a tag block of mda's own with the event time (``c:``, Unix seconds) and, for
@@ -15,25 +16,11 @@ from __future__ import annotations
 from typing import Final
 
 from mda.ingest.nmea import tag_block
-from mda.ingest.sixbit import SIXBIT_VALUE
 
 POSITION_TYPES: Final = frozenset((1, 2, 3, 18, 19, 27))
 STATIC_TYPES: Final = frozenset((5, 24))
 SHARED_TYPES: Final = POSITION_TYPES | STATIC_TYPES
 GROUP_IDS: Final = 10_000  # group ids cycle through 1..9999
-
-
-def message_header(payload: bytes) -> tuple[int, int] | None:
-    """(message type, MMSI) of a six-bit payload, or None if it is too short or not armour."""
-    if len(payload) < 7:
-        return None
-    value = 0
-    for char in payload[:7]:  # 42 bits: type (6), repeat indicator (2), MMSI (30), 4 more
-        six = SIXBIT_VALUE.get(char)
-        if six is None:
-            return None
-        value = value << 6 | six
-    return value >> 36, (value >> 4) & 0x3FFF_FFFF
 
 
 def bare_sentence(raw: bytes) -> bytes | None:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from mda.ingest.clocks import ClockJudge
 from mda.ingest.decode import Decoder
 from mda.ingest.framing import Framer
-from mda.ingest.message import AisMessage
+from mda.ingest.message import AisMessage, RawMessage, raw_messages
 from mda.ingest.stats import IngestStats
 from mda.model import Record
 
@@ -35,20 +35,26 @@ class Ingestor:
         """Records of lines that are the whole input (a file read at once, a test)."""
         return self.ingest(lines, feed, arrival) + self.finish()
 
-    def decode(self, messages: list[AisMessage]) -> list[Record]:
-        """Framed messages decoded, each record's time chosen among its clocks and judged."""
+    def decode(
+        self, messages: list[AisMessage], keep: list[RawMessage] | None = None
+    ) -> list[Record]:
+        """Framed messages decoded, each record's time chosen among its clocks and judged.
+        ``keep`` collects the sentences of the messages that decoded, with their MMSI and
+        type (raw NMEA partner feeds pass them on)."""
         origins: list[int] = []
         records = self.decoder.decode(messages, origins)
+        if keep is not None:
+            keep += raw_messages(messages, records, origins)
         return self.judge.judge(records, messages, origins)
 
     def ingest_chunks(
         self,
         chunks: Sequence[tuple[Iterable[bytes], str, float | None]],
-        keep: list[AisMessage] | None = None,
+        keep: list[RawMessage] | None = None,
     ) -> list[tuple[str, list[Record]]]:
         """Records of several chunks (lines, feed, arrival), by feed: consecutive chunks of a
-        feed are framed together, each line with its own chunk's arrival time. ``keep``
-        collects the framed messages too (their original sentences feed raw NMEA partners)."""
+        feed are framed together, each line with its own chunk's arrival time. ``keep`` as in
+        :meth:`decode`."""
         out: list[tuple[str, list[Record]]] = []
         i = 0
         while i < len(chunks):
@@ -57,9 +63,7 @@ class Ingestor:
             while j < len(chunks) and chunks[j][1] == feed:
                 j += 1
             messages = self.framer.frame_chunks([(c[0], c[2]) for c in chunks[i:j]], feed)
-            if keep is not None:
-                keep.extend(messages)
-            out.append((feed, self.decode(messages)))
+            out.append((feed, self.decode(messages, keep)))
             i = j
         return out
 

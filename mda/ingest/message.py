@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from mda.model import Record
@@ -26,3 +27,28 @@ class AisMessage(NamedTuple):
     clock: str | None = None
     alt_time: float | None = None
     alt_clock: str | None = None
+
+
+class RawMessage(NamedTuple):
+    """A decoded message's sentences exactly as received, with the MMSI and type its decoding
+    found: what raw NMEA partner feeds pass on, without decoding the payload again."""
+
+    mmsi: int
+    msg_type: int
+    time: float | None  # the message's own time (its sentences' tag block), not the judged one
+    raws: tuple[bytes, ...]
+
+
+def raw_messages(
+    messages: Sequence[AisMessage], records: Sequence[Record], origins: Sequence[int]
+) -> list[RawMessage]:
+    """The messages that decoded into records (``origins[i]``: the message of ``records[i]``),
+    each once, named by its first record; messages that did not decode are left out."""
+    out: list[RawMessage] = []
+    last = -1
+    for record, at in zip(records, origins, strict=True):
+        if at != last:
+            m = messages[at]
+            out.append(RawMessage(record.mmsi, record.msg_type, m.time, m.raws))
+            last = at
+    return out
