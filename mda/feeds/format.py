@@ -3,13 +3,14 @@
 A format encodes what a partner was released (positions, alerts, raw sentences) its own way and
 queues it on the transport that carries it: the service's MQTT broker, shared by every format
 that publishes there (one connection), or a connection of its own (a partner's TAK server).
-Formats are registered by name in :data:`mda.feeds.formats.FEED_FORMATS`.
+Formats are listed by name, with where their class lives, in
+:data:`mda.settings.feed_spec.FEED_FORMATS`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from mda.errors import ConfigError
 from mda.feeds.core import FeedRelease
@@ -28,6 +29,7 @@ class Transport(Protocol):
         """Wait until everything queued is out; False if the time ran out."""
 
 
+@runtime_checkable
 class FeedFormat(Protocol):
     """One format of one partner's feed."""
 

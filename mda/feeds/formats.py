@@ -1,22 +1,30 @@
-"""The feed formats a partner may ask for, by the name ``formats`` gives them.
+"""The feed formats a partner asked for, made from the one table of formats.
 
-A format is one class (see :mod:`mda.feeds.format`), made once per partner that asks for it
-with the partner's spec and the service's transports. Formats send in this table's order.
+The table, :data:`mda.settings.feed_spec.FEED_FORMATS`, names each format and the "module:Class"
+of its implementation (see :mod:`mda.feeds.format`); a class is imported when a service first
+makes that format, and made once per partner that asks for it, with the partner's spec and the
+service's transports.
 """
 
 from __future__ import annotations
 
+import pkgutil
 from collections.abc import Callable
-from typing import Final
+from functools import cache
 
-from mda.feeds.cot_feed import CotFeed
 from mda.feeds.format import FeedFormat, Transports
-from mda.feeds.json_feed import JsonFeed
-from mda.feeds.nmea_feed import NmeaFeed
-from mda.settings.feed_spec import FeedSpec
+from mda.settings.feed_spec import FEED_FORMATS, FeedSpec
 
-FEED_FORMATS: Final[dict[str, Callable[[FeedSpec, Transports], FeedFormat]]] = {
-    "mqtt": JsonFeed,
-    "nmea": NmeaFeed,
-    "cot": CotFeed,
-}
+MakeFormat = Callable[[FeedSpec, Transports], FeedFormat]
+
+
+@cache
+def format_class(name: str) -> MakeFormat:
+    """The implementation of the format ``name`` (KeyError if the table has none)."""
+    made: MakeFormat = pkgutil.resolve_name(FEED_FORMATS[name])
+    return made
+
+
+def partner_formats(spec: FeedSpec, transports: Transports) -> list[FeedFormat]:
+    """The formats the partner asked for, in the table's order (the order they send in)."""
+    return [format_class(name)(spec, transports) for name in FEED_FORMATS if name in spec.formats]

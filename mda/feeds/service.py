@@ -2,7 +2,7 @@
 
 The service runs its one feed set over every batch the pipeline made and hands the releases to
 :meth:`PartnerFeeds.send` (synchronous, never waits on a network) and to the HTTP API's partner
-views. Each partner's releases go to its formats (:data:`mda.feeds.formats.FEED_FORMATS`),
+views. Each partner's releases go to its formats (:func:`mda.feeds.formats.partner_formats`),
 which queue them on their transports; :meth:`run` keeps the connections, :meth:`flush` drains
 at shutdown.
 """
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from mda.feeds.core import FeedRelease, FeedSet
 from mda.feeds.format import FeedFormat, Transports
-from mda.feeds.formats import FEED_FORMATS
+from mda.feeds.formats import partner_formats
 from mda.net.broker import BrokerSettings
 
 
@@ -34,12 +34,7 @@ class PartnerFeeds:
         self.feeds = feeds
         self.transports = Transports(feeds.config, broker, tak_backoff_s)
         self.formats: dict[str, list[FeedFormat]] = {
-            spec.partner: [
-                make(spec, self.transports)
-                for name, make in FEED_FORMATS.items()
-                if name in spec.formats
-            ]
-            for spec in feeds.config.feeds
+            spec.partner: partner_formats(spec, self.transports) for spec in feeds.config.feeds
         }
 
     def send(self, releases: Sequence[FeedRelease]) -> None:

@@ -7,17 +7,24 @@ the redaction and the transports.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final, Literal, TypeAlias
+from typing import Final
 
 from shapely.geometry.base import BaseGeometry
 
 from mda.settings.ship_types import ShipTypes
 from mda.settings.vessel_lists import VesselList
 
-FeedFormat: TypeAlias = Literal["mqtt", "cot", "nmea"]
-FORMATS: Final = ("mqtt", "cot", "nmea")
+# Every partner feed format: its name in a feed's ``formats``, which the configuration checks,
+# and the "module:Class" of its implementation (a ``mda.feeds.format.FeedFormat``), which
+# ``mda.feeds.formats`` imports when a service first makes one. Formats send in this order.
+FEED_FORMATS: Final[Mapping[str, str]] = {
+    "mqtt": "mda.feeds.json_feed:JsonFeed",
+    "cot": "mda.feeds.cot_feed:CotFeed",
+    "nmea": "mda.feeds.nmea_feed:NmeaFeed",
+}
 # Partner names become MQTT topic levels, broker user names and ACL lines: nothing that could
 # widen a topic (+ # /) or break a line.
 PARTNER_NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
@@ -62,7 +69,7 @@ class FeedSpec:
     """What one partner may receive, how precisely, when and in which formats."""
 
     partner: str
-    formats: tuple[FeedFormat, ...]
+    formats: tuple[str, ...]  # names in FEED_FORMATS
     zones: frozenset[str] = frozenset()
     zone_kinds: frozenset[str] = frozenset()
     bbox: tuple[float, float, float, float] | None = None  # west, south, east, north

@@ -36,7 +36,7 @@ from mda.net.address import parse_host_port
 from mda.settings.checks import check_known, is_number, is_whole, typed
 from mda.settings.feed_spec import (
     AFFILIATIONS,
-    FORMATS,
+    FEED_FORMATS,
     PARTNER_NAME,
     FeedsConfig,
     FeedSpec,
@@ -115,11 +115,11 @@ def _feed(partner: str, table: dict[str, Any], where: str, base: Path) -> FeedSp
     formats: list[str] = typed(table.get("formats", []), list, f"{where}: {label} formats")
     if not formats:
         raise ConfigError(f"{where}: {label} formats: required, one or more of "
-                          f"{', '.join(FORMATS)}")  # fmt: skip
+                          f"{', '.join(FEED_FORMATS)}")  # fmt: skip
     for name in formats:
-        if name not in FORMATS:
+        if name not in FEED_FORMATS:
             raise ConfigError(f"{where}: {label} formats: {name!r} is not one of "
-                              f"{', '.join(FORMATS)}")  # fmt: skip
+                              f"{', '.join(FEED_FORMATS)}")  # fmt: skip
     kinds = typed(table.get("zone_kinds", []), list, f"{where}: {label} zone_kinds")
     for kind in kinds:
         if kind not in ZONE_KINDS:
@@ -145,7 +145,7 @@ def _feed(partner: str, table: dict[str, Any], where: str, base: Path) -> FeedSp
                           "server's url goes with the 'cot' format, and only with it")  # fmt: skip
     return FeedSpec(
         partner=partner,
-        formats=tuple(formats),  # type: ignore[arg-type]
+        formats=tuple(formats),
         zones=frozenset(typed(table.get("zones", []), list, f"{where}: {label} zones")),
         zone_kinds=frozenset(kinds),
         bbox=_bbox(table.get("bbox"), where, label),
