@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from mda.cli import COMMANDS, app
 
 # What `mda --help` must not import: each costs a good part of a second at start.
-HEAVY = ("numpy", "shapely", "psycopg", "polars", "pyais", "mda.pipeline")
+HEAVY = ("numpy", "shapely", "pyproj", "psycopg", "polars", "pyais", "mda.pipeline")
 
 
 def imported_by(*args: str) -> set[str]:
@@ -63,7 +63,8 @@ def test_the_listing_shows_every_command_and_imports_nothing_heavy() -> None:
 @pytest.mark.parametrize(
     "args",
     [("demo",), ("activity",), ("decode",), ("simulate",), ("zones",), ("zones", "check"),
-     ("query",), ("query", "track"), ("alerts",), ("alerts", "watch")],
+     ("query",), ("query", "track"), ("alerts",), ("alerts", "watch"), ("feeds",),
+     ("feeds", "acl"), ("feeds", "check")],
 )  # fmt: skip
 def test_a_commands_own_help_imports_nothing_heavy(args: tuple[str, ...]) -> None:
     modules = imported_by(*args, "--help")

@@ -16,7 +16,6 @@ from mda.feeds.acl import (
     write_broker_files,
 )
 from mda.settings.feed_spec import FeedSpec
-from mda.settings.feeds import check_feeds, load_feeds
 
 app = typer.Typer(help="Partner feeds: check their definitions, make the broker's access files.",
                   no_args_is_help=True)  # fmt: skip
@@ -51,6 +50,8 @@ def acl(
     as hashes: hand them to the partners now. Point Mosquitto at the files with
     'password_file', 'acl_file' and 'allow_anonymous false'.
     """
+    from mda.settings.feeds import load_feeds
+
     config = load_feeds(feeds)
     passwords = read_secrets(secrets) if secrets is not None else {}
     files = broker_files(config, passwords, read_password_file(out / PASSWORD_FILE),
@@ -84,6 +85,7 @@ def check(
     """Validate the feeds against the zones and rules, and say what each partner receives."""
     from mda.config import load_config
     from mda.rules.settings import load_rule_files
+    from mda.settings.feeds import check_feeds, load_feeds
     from mda.zones.catalog import ZoneCatalog
 
     service = load_config(config)

@@ -5,18 +5,10 @@
 zones and vessel state) and gives each partner's release: ``filter`` (who may be seen),
 ``precision`` (rounding), ``redact`` (alerts), ``nmea`` (raw sentences) and ``core`` (the feeds
 and their delays). ``cot`` and ``cot_types`` map releases to Cursor on Target. Each format
-(``format``: the interface; ``formats``: the table) sends them on a transport (``mqtt``,
-``tak``); ``service`` joins them; ``acl`` makes the broker's access files (``mda feeds``, in
-``mda.cli.feeds``). See docs/feeds.md.
+(``format``: the interface; ``formats``: made from the table ``FEED_FORMATS`` of
+``mda.settings.feed_spec``) sends them on a transport (``mqtt``, ``tak``); ``service`` joins
+them; ``acl`` makes the broker's access files (``mda feeds``, in ``mda.cli.feeds``). See
+docs/feeds.md.
+
+Nothing is imported here, so that ``mda feeds --help`` loads no geometry: import the modules.
 """
-
-from mda.feeds.core import FeedRelease, FeedSet, SharedAlert, SharedPosition
-from mda.feeds.service import PartnerFeeds
-
-__all__ = [
-    "FeedRelease",
-    "FeedSet",
-    "PartnerFeeds",
-    "SharedAlert",
-    "SharedPosition",
-]

@@ -10,12 +10,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
-
-from shapely.geometry.base import BaseGeometry
+from typing import TYPE_CHECKING, Final
 
 from mda.settings.ship_types import ShipTypes
 from mda.settings.vessel_lists import VesselList
+
+if TYPE_CHECKING:  # shapely (and numpy under it) only where an area is read: not for --help
+    from shapely.geometry.base import BaseGeometry
 
 # Every partner feed format: its name in a feed's ``formats``, which the configuration checks,
 # and the "module:Class" of its implementation (a ``mda.feeds.format.FeedFormat``), which
