@@ -9,7 +9,7 @@ snapshot) with its row count.
 
 When an output is meant to change, regenerate the digests and say why in the commit:
 
-    MDA_REGENERATE_GOLDEN=1 .venv/bin/python -m pytest -q -p no:cacheprovider tests/test_same_output.py
+    MDA_REGENERATE_GOLDEN=1 .venv/bin/python -m pytest -q tests/test_same_output.py
 
 ``MDA_SAME_OUTPUT_STEP=N`` feeds the input N lines a step instead of all at once (the digests
 must not depend on it).
