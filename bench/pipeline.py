@@ -39,6 +39,7 @@ from bench.common import ais_lines, tune_gc
 from bench.decode import group_messages
 from mda.config import Config, SourceSettings
 from mda.ingest.sources import LineBatch, open_source
+from mda.ingest.sources.base import SourceCounts
 from mda.model import Position
 from mda.net.broker import parse_broker_url
 from mda.pipeline import build_pipeline
@@ -60,7 +61,9 @@ class MemorySource:
 
     def __init__(self, lines: list[bytes]) -> None:
         self.name = "memory"
+        self.lateness_s: float | None = None  # the pipeline's own
         self.lines = lines
+        self.counts = SourceCounts()  # nothing is dropped before the core
 
     async def batches(self) -> AsyncIterator[LineBatch]:
         for i in range(0, len(self.lines), CHUNK):
