@@ -31,6 +31,9 @@ Ints = npt.NDArray[np.int64]
 # Navigational status codes (ITU-R M.1371).
 AT_ANCHOR: Final = 1
 MOORED: Final = 5
+# A fix this far behind the watermark was delivered late, not sent now: it does not end a
+# silence, it shortens it.
+LATE_S: Final = 600.0
 
 
 @dataclass(frozen=True, slots=True)
