@@ -63,7 +63,8 @@ def test_the_listing_shows_every_command_and_imports_nothing_heavy() -> None:
 @pytest.mark.parametrize(
     "args",
     [("demo",), ("activity",), ("decode",), ("simulate",), ("zones",), ("zones", "check"),
-     ("query",), ("query", "track"), ("alerts",), ("alerts", "watch")],
+     ("query",), ("query", "track"), ("alerts",), ("alerts", "watch"), ("api",), ("db",),
+     ("api", "token", "add"), ("db", "maintain")],
 )  # fmt: skip
 def test_a_commands_own_help_imports_nothing_heavy(args: tuple[str, ...]) -> None:
     modules = imported_by(*args, "--help")
