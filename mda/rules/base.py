@@ -215,6 +215,21 @@ def vessel_label(state: VesselState) -> str:
     return f"{name} (MMSI {state.mmsi})"
 
 
+def ended_unheard(
+    open_alerts: dict[int, float], horizon: float, scope: Scope, watermark: float, message: str
+) -> list[Detection]:
+    """The ends of the open alerts (vessel -> the time kept for its alert) whose time is before
+    ``horizon``, each taken out of ``open_alerts``: the alert no longer holds once the vessel has
+    gone unheard that long. The time kept is reported as the alert's start."""
+    return [
+        Detection(
+            rule=scope.name, mmsi=m, zone_id=None, time=watermark, active=False,
+            severity=scope.severity, started=open_alerts.pop(m), message=message,
+        )
+        for m in [m for m, t in open_alerts.items() if t < horizon]
+    ]  # fmt: skip
+
+
 def pruned_timers(
     timers: list[tuple[float, int]], live: Callable[[float, int], bool], held: int
 ) -> list[tuple[float, int]]:
