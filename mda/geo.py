@@ -14,7 +14,8 @@ import numpy.typing as npt
 Floats = npt.NDArray[np.float64]
 
 EARTH_RADIUS_M = 6_371_008.8
-KNOT_MS = 1852.0 / 3600.0
+NM = 1852.0  # metres in a nautical mile
+KNOT_MS = NM / 3600.0
 
 
 def destination(

@@ -9,7 +9,7 @@ import psycopg
 from mda.model import Position
 from mda.store.batch import StoreBatch
 from mda.store.maintenance import maintain
-from mda.store.schema import StoreSettings
+from mda.store.settings import StoreSettings
 from mda.store.writer import StoreWriter
 
 DAY = 86_400.0

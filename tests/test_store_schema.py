@@ -6,7 +6,8 @@ import psycopg
 import pytest
 
 from mda.store.levels import StoreLevel, detect_level
-from mda.store.schema import MIGRATIONS, StoreSettings, full_timescale_ddl, migrate
+from mda.store.schema import MIGRATIONS, full_timescale_ddl, migrate
+from mda.store.settings import StoreSettings
 
 
 async def connect(url: str) -> psycopg.AsyncConnection[tuple[object, ...]]:

@@ -10,11 +10,11 @@ from typing import Final
 
 from mda.api.picture import PictureFilter
 from mda.errors import ConfigError
+from mda.settings.ship_types import type_range
 from mda.store.timeargs import check_window, parse_time
 from mda.zones.model import Zone
 
 _FLAG: Final = re.compile(r"^[A-Z]{2}$")
-_TYPE_RANGE: Final = re.compile(r"^(\d{1,3})(?:-(\d{1,3}))?$")
 
 
 def values(raw: Iterable[str] | None) -> list[str]:
@@ -64,12 +64,10 @@ def ship_types(raw: Iterable[str] | None) -> tuple[tuple[int, int], ...]:
     """AIS ship types: codes (``70``) or ranges (``70-79``), 0-255."""
     out = []
     for item in values(raw):
-        match = _TYPE_RANGE.match(item)
-        low = int(match.group(1)) if match else -1
-        high = int(match.group(2) or low) if match else -1
-        if not match or not 0 <= low <= high <= 255:
+        named = type_range(item)
+        if named is None:
             raise ConfigError(f"ship_type: {item!r} is not a type 0-255 or a range like 70-79")
-        out.append((low, high))
+        out.append(named)
     return tuple(out)
 
 

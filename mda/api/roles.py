@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Final
 
 from mda.errors import ConfigError
-from mda.settings.feed_spec import PARTNER_NAME
 
 
 class Permission(enum.Enum):
@@ -65,6 +64,10 @@ class Role:
 
 def parse_role(text: str) -> Role:
     """A role from its written form; ConfigError names the roles there are."""
+    # The feeds' settings carry geometry types (shapely): loaded when a role is read, so that
+    # the role names stay cheap to import for `mda api --help`.
+    from mda.settings.feed_spec import PARTNER_NAME
+
     value = text.strip()
     if value in PERMISSIONS:
         return Role(value)

@@ -15,7 +15,7 @@ from mda.errors import MdaError
 
 # The store's settings give the retention's default in the help; the writer is imported when
 # a command runs.
-from mda.store.schema import StoreSettings
+from mda.store.settings import StoreSettings
 
 app = typer.Typer(help="The store: schema, status, maintenance.", no_args_is_help=True)
 app.command("spool")(spool_command)

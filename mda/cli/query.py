@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
@@ -72,10 +73,6 @@ def _open(database: str | None, zones: list[Path] | None = None) -> Queries:
     return Queries(url, zones=load_zones(zones) if zones else None)
 
 
-def _window(start: str | None, end: str | None) -> tuple[datetime, datetime]:
-    return parse_window(start, end, now=datetime.now(UTC))
-
-
 def _format(fmt: str, allowed: tuple[str, ...] | None = None) -> ExportFormat:
     """``fmt`` checked against ``allowed`` (every export format when None)."""
     from mda.store.exports import FORMATS
@@ -93,19 +90,29 @@ def _lines(geometry: str | None, default: str) -> bool:
     return choice == "lines"
 
 
-def _emit(
-    frame: pl.DataFrame, fmt: ExportFormat, out: Path | None, summary: str, *, lines: bool = False
+def _answer(
+    ask: Callable[[Queries, datetime, datetime], pl.DataFrame],
+    summary: Callable[[pl.DataFrame], str],
+    database: str | None, start: str | None, end: str | None, fmt: str, out: Path | None, *,
+    allowed: tuple[str, ...] | None = None, zones: list[Path] | None = None, lines: bool = False,
 ) -> None:
-    if fmt == "table":
+    """Every query's round: check the format (one of ``allowed``) and the window, ``ask`` the
+    store for the window, write the frame and its one-line ``summary``."""
+    chosen = _format(fmt, allowed)
+    since, until = parse_window(start, end, now=datetime.now(UTC))
+    with _open(database, zones) as queries:
+        frame = ask(queries, since, until)
+    text = summary(frame)
+    if chosen == "table":
         frame = frame.drop([c for c in _NOT_IN_TABLE if c in frame.columns])
         if len(frame) > TABLE_ROWS:
-            summary += f" (the table shows the first {TABLE_ROWS}; export for all)"
+            text += f" (the table shows the first {TABLE_ROWS}; export for all)"
     from mda.store.exports import render
 
-    text = render(frame, fmt, out, lines=lines)
-    if text is not None:
-        sys.stdout.write(text)
-    typer.echo(summary + (f", written to {out}" if out is not None else ""), err=True)
+    rendered = render(frame, chosen, out, lines=lines)
+    if rendered is not None:
+        sys.stdout.write(rendered)
+    typer.echo(text + (f", written to {out}" if out is not None else ""), err=True)
 
 
 @app.command()
@@ -125,19 +132,21 @@ def track(
 ) -> None:
     """A vessel's track, cut into segments at gaps and where the tracker cut it (two
     transmitters sharing one MMSI are separate segments, never one line)."""
-    chosen = _format(fmt)
-    since, until = _window(start, end)
     gap_s = parse_duration(gap, name="--gap")
     resolution_s = parse_duration(resolution, name="--resolution") if resolution else None
-    with _open(database) as queries:
-        frame = queries.track(vessel, since, until, resolution_s=resolution_s, gap_s=gap_s)
-    segments = frame["segment"].drop_nulls().n_unique()
-    mmsis = ", ".join(map(str, frame["mmsi"].unique().sort().to_list())) or "none"
-    summary = f"{len(frame)} positions in {segments} segments (MMSI {mmsis})"
-    suspect = frame["segment"].null_count()
-    if suspect:
-        summary += f"; {suspect} with a suspect time, in no segment (not drawn in lines)"
-    _emit(frame, chosen, out, summary, lines=_lines(geometry, "lines"))
+
+    def summary(frame: pl.DataFrame) -> str:
+        segments = frame["segment"].drop_nulls().n_unique()
+        mmsis = ", ".join(map(str, frame["mmsi"].unique().sort().to_list())) or "none"
+        text = f"{len(frame)} positions in {segments} segments (MMSI {mmsis})"
+        suspect = frame["segment"].null_count()
+        if suspect:
+            text += f"; {suspect} with a suspect time, in no segment (not drawn in lines)"
+        return text
+
+    _answer(lambda q, since, until: q.track(vessel, since, until, resolution_s=resolution_s,
+                                            gap_s=gap_s),
+            summary, database, start, end, fmt, out, lines=_lines(geometry, "lines"))  # fmt: skip
 
 
 @app.command()
@@ -171,16 +180,15 @@ def zone(
     area: Any = zone_id if zone_id is not None else bbox
     if geojson is not None:
         area = _read_geojson(geojson)
-    chosen = _format(fmt, ("table", "csv", "parquet") if vessels else None)
-    since, until = _window(start, end)
-    with _open(database, zones) as queries:
-        if vessels:
-            frame = queries.vessels_in(area, since, until)
-            _emit(frame, chosen, out, f"{len(frame)} vessels")
-            return
-        frame = queries.positions_in(area, since, until)
-    summary = f"{len(frame)} positions of {frame['mmsi'].n_unique()} vessels"
-    _emit(frame, chosen, out, summary, lines=_lines(geometry, "points"))
+    if vessels:
+        _answer(lambda q, since, until: q.vessels_in(area, since, until),
+                lambda frame: f"{len(frame)} vessels", database, start, end, fmt, out,
+                allowed=("table", "csv", "parquet"), zones=zones)  # fmt: skip
+    else:
+        _answer(lambda q, since, until: q.positions_in(area, since, until),
+                lambda frame: f"{len(frame)} positions of {frame['mmsi'].n_unique()} vessels",
+                database, start, end, fmt, out, zones=zones,
+                lines=_lines(geometry, "points"))  # fmt: skip
 
 
 @app.command()
@@ -195,11 +203,10 @@ def events(
     out: Out = None,
 ) -> None:
     """Zone entries and exits."""
-    chosen = _format(fmt, ("table", "csv", "geojson", "parquet"))
-    since, until = _window(start, end)
-    with _open(database) as queries:
-        frame = queries.zone_events(since, until, vessel=vessel, zone=zone_id, event=event)
-    _emit(frame, chosen, out, f"{len(frame)} zone events")
+    _answer(lambda q, since, until: q.zone_events(since, until, vessel=vessel, zone=zone_id,
+                                                  event=event),
+            lambda frame: f"{len(frame)} zone events", database, start, end, fmt, out,
+            allowed=("table", "csv", "geojson", "parquet"))  # fmt: skip
 
 
 @app.command()
@@ -221,12 +228,10 @@ def alerts(
     out: Out = None,
 ) -> None:
     """Alerts alive in the window, most recently updated first."""
-    chosen = _format(fmt, ("table", "csv", "parquet"))
-    since, until = _window(start, end)
-    with _open(database) as queries:
-        frame = queries.alerts(since, until, vessel=vessel, zone=zone_id, rule=rule,
-                               severity=severity, state=state)  # fmt: skip
-    _emit(frame, chosen, out, f"{len(frame)} alerts")
+    _answer(lambda q, since, until: q.alerts(since, until, vessel=vessel, zone=zone_id,
+                                             rule=rule, severity=severity, state=state),
+            lambda frame: f"{len(frame)} alerts", database, start, end, fmt, out,
+            allowed=("table", "csv", "parquet"))  # fmt: skip
 
 
 @app.command()
@@ -240,15 +245,15 @@ def traffic(
     out: Out = None,
 ) -> None:
     """Vessels present in a zone, hour by hour (UTC)."""
-    import polars as pl
+    def summary(frame: pl.DataFrame) -> str:
+        import polars as pl
 
-    chosen = _format(fmt, ("table", "csv", "parquet"))
-    since, until = _window(start, end)
-    with _open(database, zones) as queries:
-        frame = queries.traffic(zone_id, since, until)
-    busiest = frame["vessels"].cast(pl.Int64).fill_null(0).to_list()
-    summary = f"{len(frame)} hours, at most {max(busiest, default=0)} vessels in an hour"
-    _emit(frame, chosen, out, summary)
+        busiest = frame["vessels"].cast(pl.Int64).fill_null(0).to_list()
+        return f"{len(frame)} hours, at most {max(busiest, default=0)} vessels in an hour"
+
+    _answer(lambda q, since, until: q.traffic(zone_id, since, until), summary,
+            database, start, end, fmt, out, allowed=("table", "csv", "parquet"),
+            zones=zones)  # fmt: skip
 
 
 def _read_geojson(path: Path) -> Any:

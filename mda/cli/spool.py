@@ -16,7 +16,6 @@ import typer
 
 from mda.errors import ConfigError, MdaError
 from mda.settings.places import default_spool_root
-from mda.store.identity import read_identity
 from mda.store.rejects import REJECTS_FILE, summarise
 from mda.store.spool import Spool
 
@@ -26,6 +25,8 @@ def _folders(root: Path) -> list[Path]:
 
 
 def _describe(folder: Path) -> list[str]:
+    from mda.store.identity import read_identity
+
     identity = read_identity(folder)
     head = (f"{identity[0].describe()} ({identity[1]})" if identity is not None
             else f"{folder.name} (no identity recorded)")  # fmt: skip
@@ -54,6 +55,7 @@ def _describe(folder: Path) -> list[str]:
 
 
 async def _drain(folder: Path, url: str, root: Path, timeout_s: float) -> int:
+    from mda.store.identity import read_identity
     from mda.store.writer import StoreWriter, redact_url
 
     identity = read_identity(folder)
@@ -92,6 +94,7 @@ def spool_command(
     """What waits in the spool for each database (batches, rows, oldest, records set aside);
     --drain writes it into its database, --discard --yes deletes it."""
     from mda.config import load_config
+    from mda.store.identity import read_identity
     from mda.store.writer import redact_url
 
     if drain and discard:
@@ -133,6 +136,7 @@ def spool_command(
 def _matches(folder: Path, database: str) -> bool:
     """Whether a spool folder is the one of the database a URL names (by its name: the
     server's identity is checked when draining)."""
+    from mda.store.identity import read_identity
     from mda.store.writer import redact_url
 
     recorded = read_identity(folder)

@@ -4,7 +4,7 @@ reference the fast layouts are tested against (``Decoder(fast=False)``)."""
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import Any, TypedDict
 
 from mda.ingest import normalise as n
 from mda.ingest.message import AisMessage
@@ -73,10 +73,7 @@ def records_from_pyais(msg: Any, bv: Any, m: AisMessage, rejected: Counter[str])
                 callsign=_text(bv, 70, 42),
                 imo=n.imo_number(int(msg.imo), rejected),
                 ship_type=n.positive_or_none(bv.get(232, 8)),
-                to_bow=n.positive_or_none(int(msg.to_bow)),
-                to_stern=n.positive_or_none(int(msg.to_stern)),
-                to_port=n.positive_or_none(int(msg.to_port)),
-                to_starboard=n.positive_or_none(int(msg.to_starboard)),
+                **_dimensions(msg),
                 draught=n.draught_tenths(round(msg.draught * 10)),
                 destination=_text(bv, 302, 120),
                 eta=n.eta(int(msg.month), int(msg.day), int(msg.hour), int(msg.minute), rejected),
@@ -91,10 +88,7 @@ def records_from_pyais(msg: Any, bv: Any, m: AisMessage, rejected: Counter[str])
             m.time, mmsi, 19,
             shipname=_text(bv, 143, 120),
             ship_type=n.positive_or_none(bv.get(263, 8)),
-            to_bow=n.positive_or_none(int(msg.to_bow)),
-            to_stern=n.positive_or_none(int(msg.to_stern)),
-            to_port=n.positive_or_none(int(msg.to_port)),
-            to_starboard=n.positive_or_none(int(msg.to_starboard)),
+            **_dimensions(msg),
             epfd=n.positive_or_none(bv.get(301, 4)),
             source=m.source,
             receivers=m.receivers,
@@ -115,10 +109,7 @@ def records_from_pyais(msg: Any, bv: Any, m: AisMessage, rejected: Counter[str])
         static = VesselStatic(
             m.time, mmsi, 21,
             shipname=name,
-            to_bow=n.positive_or_none(int(msg.to_bow)),
-            to_stern=n.positive_or_none(int(msg.to_stern)),
-            to_port=n.positive_or_none(int(msg.to_port)),
-            to_starboard=n.positive_or_none(int(msg.to_starboard)),
+            **_dimensions(msg),
             epfd=n.positive_or_none(bv.get(249, 4)),
             source=m.source,
             receivers=m.receivers,
@@ -138,14 +129,26 @@ def records_from_pyais(msg: Any, bv: Any, m: AisMessage, rejected: Counter[str])
             receivers=m.receivers,
         )  # fmt: skip
         if hasattr(msg, "to_bow"):  # auxiliary craft carry their mothership's MMSI instead
-            static = static._replace(
-                to_bow=n.positive_or_none(int(msg.to_bow)),
-                to_stern=n.positive_or_none(int(msg.to_stern)),
-                to_port=n.positive_or_none(int(msg.to_port)),
-                to_starboard=n.positive_or_none(int(msg.to_starboard)),
-            )
+            static = static._replace(**_dimensions(msg))
         return [static]
     return []
+
+
+class _Dimensions(TypedDict):
+    to_bow: int | None
+    to_stern: int | None
+    to_port: int | None
+    to_starboard: int | None
+
+
+def _dimensions(msg: Any) -> _Dimensions:
+    """The distances from the reference point to the hull's ends (0 is "not available")."""
+    return _Dimensions(
+        to_bow=n.positive_or_none(int(msg.to_bow)),
+        to_stern=n.positive_or_none(int(msg.to_stern)),
+        to_port=n.positive_or_none(int(msg.to_port)),
+        to_starboard=n.positive_or_none(int(msg.to_starboard)),
+    )
 
 
 def _text(bv: Any, offset: int, width: int) -> str | None:

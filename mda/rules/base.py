@@ -31,6 +31,9 @@ Ints = npt.NDArray[np.int64]
 # Navigational status codes (ITU-R M.1371).
 AT_ANCHOR: Final = 1
 MOORED: Final = 5
+# A fix this far behind the watermark was delivered late, not sent now: it does not end a
+# silence, it shortens it.
+LATE_S: Final = 600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +213,21 @@ def vessel_label(state: VesselState) -> str:
     """How a message names a vessel: its name and MMSI."""
     name = state.shipname or "unnamed vessel"
     return f"{name} (MMSI {state.mmsi})"
+
+
+def ended_unheard(
+    open_alerts: dict[int, float], horizon: float, scope: Scope, watermark: float, message: str
+) -> list[Detection]:
+    """The ends of the open alerts (vessel -> the time kept for its alert) whose time is before
+    ``horizon``, each taken out of ``open_alerts``: the alert no longer holds once the vessel has
+    gone unheard that long. The time kept is reported as the alert's start."""
+    return [
+        Detection(
+            rule=scope.name, mmsi=m, zone_id=None, time=watermark, active=False,
+            severity=scope.severity, started=open_alerts.pop(m), message=message,
+        )
+        for m in [m for m, t in open_alerts.items() if t < horizon]
+    ]  # fmt: skip
 
 
 def pruned_timers(

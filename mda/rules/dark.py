@@ -22,8 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mda.geo import distance_m
+from mda.geo import NM, distance_m
 from mda.rules.base import (
+    LATE_S,
     BatchView,
     Detection,
     admits,
@@ -34,11 +35,6 @@ from mda.rules.base import (
 from mda.rules.settings import RuleSpec, detector_params
 from mda.tracks import Tracks
 from mda.zones.index import ZoneIndex
-
-NM = 1852.0
-# A fix this far behind the watermark was delivered late, not sent now: it does not end a
-# silence, it shortens it.
-LATE_S = 600.0
 
 
 @dataclass(frozen=True, slots=True)

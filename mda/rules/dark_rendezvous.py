@@ -35,6 +35,7 @@ import numpy as np
 from mda.errors import ConfigError
 from mda.geo import KNOT_MS, distance_m
 from mda.rules.base import (
+    LATE_S,
     BatchView,
     Detection,
     admits,
@@ -48,8 +49,6 @@ from mda.timefmt import iso
 from mda.tracks import Tracks
 from mda.zones.index import ZoneIndex
 
-# A report this far behind the watermark was delivered late, not sent now (as going_dark).
-LATE_S = 600.0
 # Fastest plausible passage between where a vessel could have been and where it reappears
 # (Global Fishing Watch's segmenter limit).
 MAX_PLAUSIBLE_KN = 25.0

@@ -26,6 +26,7 @@ import numpy as np
 from mda.activity.classify import ActivityParams
 from mda.activity.events import EventParams, FishingEvent
 from mda.errors import ConfigError
+from mda.geo import NM
 from mda.rules.base import BatchView, Detection, Mask, admits, vessel_label, zone_indices
 from mda.rules.fishing_regimes import (
     Regime,
@@ -41,7 +42,6 @@ from mda.settings.vessel_lists import VesselList, load_vessel_list
 from mda.tracks import Tracks, VesselState
 from mda.zones.index import ZoneIndex
 
-NM: Final = 1852.0
 FISHING_TYPE: Final = 30
 ANYWHERE: Final = -2  # the zone of a mismatch alert: wherever the rule's zones reach
 

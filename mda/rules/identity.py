@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from mda.ingest.flags import flag_of
 from mda.model import VesselStatic
 from mda.rules.anywhere import Where
-from mda.rules.base import BatchView, Detection, admits, vessel_label
+from mda.rules.base import BatchView, Detection, admits, ended_unheard, vessel_label
 from mda.rules.mmsi import classify_mmsi
 from mda.rules.settings import RuleSpec, detector_params
 from mda.timefmt import iso
@@ -227,17 +227,7 @@ class IdentityChangeRule:
         horizon = watermark - self.params.hold_hours * 3600.0
         for m in [m for m, h in self.pending.items() if h.last < horizon]:
             del self.pending[m]
-        out = []
-        for m in [m for m, t in self.open.items() if t < horizon]:
-            seen = self.open.pop(m)
-            out.append(
-                Detection(
-                    rule=self.scope.name, mmsi=m, zone_id=None, time=watermark, active=False,
-                    severity=self.scope.severity, started=seen,
-                    message="identity unchanged since",
-                )
-            )  # fmt: skip
-        return out
+        return ended_unheard(self.open, horizon, self.scope, watermark, "identity unchanged since")
 
     def forget(self, mmsis: Iterable[int]) -> None:
         """IMO numbers stay remembered (a reflagged ship reappears after weeks in a yard)."""

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mda.geo import NM
 from mda.rules.base import (
     BatchView,
     Detection,
@@ -30,7 +31,6 @@ from mda.rules.settings import RuleSpec, detector_params
 from mda.tracks import Tracks
 from mda.zones.index import ZoneIndex
 
-NM: float = 1852.0
 # Fixes of a bucket may still be arriving just after it ends (feeds are not in lockstep).
 CLOSE_GRACE_S: float = 60.0
 

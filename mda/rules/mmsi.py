@@ -35,7 +35,7 @@ import numpy.typing as npt
 
 from mda.ingest.flags import mid_table
 from mda.rules.anywhere import Where
-from mda.rules.base import BatchView, Detection, admits, vessel_label
+from mda.rules.base import BatchView, Detection, admits, ended_unheard, vessel_label
 from mda.rules.settings import RuleSpec, detector_params
 from mda.tracks import DEFAULT_MAX_VESSELS, Tracks
 from mda.zones.index import ZoneIndex
@@ -269,17 +269,8 @@ class InvalidMmsiRule:
     def tick(self, watermark: float, tracks: Tracks) -> list[Detection]:
         """An invalid number unheard for a while: its alert ends."""
         horizon = watermark - self.params.clear_after_hours * 3600.0
-        out = []
-        for m in [m for m, t in self.heard.items() if t < horizon]:
-            last = self.heard.pop(m)
-            out.append(
-                Detection(
-                    rule=self.scope.name, mmsi=m, zone_id=None, time=watermark, active=False,
-                    severity=self.scope.severity, started=last,
-                    message="the invalid MMSI is no longer heard",
-                )
-            )  # fmt: skip
-        return out
+        return ended_unheard(self.heard, horizon, self.scope, watermark,
+                             "the invalid MMSI is no longer heard")  # fmt: skip
 
     def forget(self, mmsis: Iterable[int]) -> None:
         """Evicted vessels stay reported (each number alerts once); open alerts end by tick."""

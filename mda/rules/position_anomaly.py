@@ -31,14 +31,12 @@ from typing import Any
 
 import numpy as np
 
+from mda.geo import KNOT_MS, NM
 from mda.rules.anywhere import Where
 from mda.rules.base import BatchView, Detection, Mask, admits, vessel_label
 from mda.rules.settings import RuleSpec, detector_params
 from mda.tracks import TrackBatch, Tracks
 from mda.zones.index import ZoneIndex
-
-NM = 1852.0
-KNOT_MS = NM / 3600.0
 
 
 @dataclass(frozen=True, slots=True)

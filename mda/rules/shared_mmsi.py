@@ -29,8 +29,6 @@ from mda.rules.settings import RuleSpec, detector_params
 from mda.tracks import Tracks
 from mda.zones.index import ZoneIndex
 
-NM = 1852.0
-
 
 @dataclass(frozen=True, slots=True)
 class SharedMmsiParams:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mda.rules.base import BatchView, Detection, admits, vessel_label
+from mda.rules.base import BatchView, Detection, admits, ended_unheard, vessel_label
 from mda.rules.settings import RuleSpec, detector_params
 from mda.settings.vessel_lists import read_vessel_rows
 from mda.tracks import Tracks
@@ -144,17 +144,8 @@ class WatchListRule:
     def tick(self, watermark: float, tracks: Tracks) -> list[Detection]:
         """A listed vessel unheard for a while: its sighting ends."""
         horizon = watermark - self.params.clear_after_hours * 3600.0
-        out = []
-        for m in [m for m, t in self.seen.items() if t < horizon]:
-            started = self.seen.pop(m)
-            out.append(
-                Detection(
-                    rule=self.scope.name, mmsi=m, zone_id=None, time=watermark, active=False,
-                    severity=self.scope.severity, started=started,
-                    message="watch-listed vessel no longer heard",
-                )
-            )  # fmt: skip
-        return out
+        return ended_unheard(self.seen, horizon, self.scope, watermark,
+                             "watch-listed vessel no longer heard")  # fmt: skip
 
     def forget(self, mmsis: Iterable[int]) -> None:
         """Evicted vessels keep their listing (it comes from the list, not from state)."""

@@ -17,6 +17,7 @@ from mda.settings.checks import is_whole
 
 MAX_SHIP_TYPE: Final = 255
 _RANGE: Final = re.compile(r"\s*(\d{1,3})\s*-\s*(\d{1,3})\s*")
+_CODE: Final = re.compile(r"\s*(\d{1,3})\s*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +61,28 @@ def parse_ship_types(value: Any, label: str) -> ShipTypes:
     return ShipTypes(tuple(ranges), unknown, everything=False)
 
 
+def type_range(text: str) -> tuple[int, int] | None:
+    """The inclusive range of ship types that ``text`` names, a code (``"70"``) or a range
+    (``"70-89"``), as a query parameter writes them; None when it names none (not a code or a
+    range, a range that runs backwards, or a type past 255)."""
+    bounds = _bounds(text)
+    return bounds if bounds is not None and bounds[0] <= bounds[1] <= MAX_SHIP_TYPE else None
+
+
+def _bounds(text: str) -> tuple[int, int] | None:
+    """The two ends a code or a range is written with, not yet checked."""
+    if (code := _CODE.fullmatch(text)) is not None:
+        return int(code[1]), int(code[1])
+    if (match := _RANGE.fullmatch(text)) is not None:
+        return int(match[1]), int(match[2])
+    return None
+
+
 def _range(item: str, label: str) -> tuple[int, int]:
-    match = _RANGE.fullmatch(item)
-    if match is None:
+    bounds = _bounds(item)  # the item holds a '-': a range or nothing
+    if bounds is None:
         raise ConfigError(f"{label}: {item!r} is not a range like '70-89'")
-    lo, hi = int(match[1]), int(match[2])
+    lo, hi = bounds
     if lo > hi:
         raise ConfigError(f"{label}: {item!r} runs backwards")
     if hi > MAX_SHIP_TYPE:

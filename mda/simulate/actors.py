@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import shapely
 
-from mda.geo import KNOT_MS, bearing, destination, distance_m
-from mda.simulate.lanes import NM, SUEZ_ADEN_LANE, Route, default_zones, zone
+from mda.geo import KNOT_MS, NM, bearing, destination, distance_m
+from mda.simulate.lanes import SUEZ_ADEN_LANE, Route, default_zones, zone
 from mda.simulate.recording import Fix, Particulars, Recorder, hull, imo_number
 
 REPORT_S = 10

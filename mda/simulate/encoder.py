@@ -13,6 +13,26 @@ from mda.ingest.nmea import checksum, tag_block
 _WITH_SECOND = frozenset((1, 2, 3, 9, 18, 19, 21))
 
 
+def position_report(
+    mmsi: int, class_b: bool, lat: float, lon: float, speed_kn: float, course: float,
+    heading: int, second: int,
+) -> dict[str, object]:
+    """The fields every position report carries, type 1 for class A or 18 for class B (the
+    caller adds the class's own): the position to 6 decimals (finer than the message's
+    1/10000 minute) and the speed to a tenth of a knot, as transmitted."""
+    return {
+        "type": 18 if class_b else 1,
+        "mmsi": mmsi,
+        "lat": round(lat, 6),
+        "lon": round(lon, 6),
+        "speed": round(speed_kn, 1),
+        "course": course,
+        "heading": heading,
+        "second": second,
+        "accuracy": True,
+    }
+
+
 class SentenceWriter:
     """Encodes messages into tag-blocked sentences, numbering multi-sentence messages."""
 

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from mda.geo import KNOT_MS, distance_m
 from mda.simulate.actors import REPORT_S, Actor, Helm
-from mda.simulate.lanes import GULF_OF_ADEN_LANE, RED_SEA_LANE, Lane
+from mda.simulate.lanes import GULF_OF_ADEN_LANE, RED_SEA_LANE, Lane, Route
 from mda.simulate.recording import Particulars, Recorder, hull, imo_number
 from mda.simulate.truth import ExpectedAlert, SilentRule, Truth, hear
 from mda.timefmt import iso
@@ -45,13 +45,20 @@ def _on_lane(rng: random.Random, helm: Helm, lane: Lane, share: tuple[float, flo
     of its length, reporting every 10 s (the helm keeps to the lane; its reports carry a
     transponder's noise)."""
     route = lane.route(forward=rng.random() < 0.5)
-    s = route.length_m * rng.uniform(*share)
+    _sail(rng, helm, route, route.length_m * rng.uniform(*share), seconds, speed_kn)
+
+
+def _sail(rng: random.Random, helm: Helm, route: Route, s: float, seconds: int,
+          speed_kn: float) -> float:  # fmt: skip
+    """Sail ``seconds`` along ``route`` from ``s`` metres, reporting every 10 s with a
+    transponder's noise; where the ship then is along the route."""
     for _ in range(seconds // REPORT_S):
         helm.lat, helm.lon, c = route.at(s)
         helm.report(speed_kn + rng.uniform(-0.3, 0.3), c + rng.uniform(-2, 2),
                     c + rng.uniform(-2, 2))  # fmt: skip
         helm.time += REPORT_S
         s += speed_kn * KNOT_MS * REPORT_S
+    return s
 
 
 def shared_mmsi_pair(recorder: Recorder, t0: int) -> tuple[Actor, Actor]:
@@ -101,12 +108,7 @@ def renamed_and_reflagged(recorder: Recorder, t0: int) -> list[Actor]:
     actors = []
     for k, (p, seconds) in enumerate(phases):
         helm = Helm(t, 0.0, 0.0)
-        for _ in range(seconds // REPORT_S):
-            helm.lat, helm.lon, c = route.at(s)
-            helm.report(speed + rng.uniform(-0.3, 0.3), c + rng.uniform(-2, 2),
-                        c + rng.uniform(-2, 2))  # fmt: skip
-            helm.time += REPORT_S
-            s += speed * KNOT_MS * REPORT_S
+        s = _sail(rng, helm, route, s, seconds, speed)
         role = "renamed vessel" if p.mmsi == first.mmsi else "reflagged vessel"
         actors.append(Actor(role, p, helm.fixes, frozenset((0,))))
         if k < len(silences):  # transponder off: the ship sails on unheard

@@ -16,8 +16,8 @@ import math
 
 from shapely.geometry import Point
 
-from mda.geo import KNOT_MS, destination
-from mda.simulate.lanes import NM, Region, berths
+from mda.geo import KNOT_MS, NM, destination
+from mda.simulate.lanes import Region, berths
 from mda.simulate.recording import NOT_AVAILABLE_HEADING, Fix, Recorder
 from mda.zones.model import DEFAULT_PORT_RADIUS_M
 

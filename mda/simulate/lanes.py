@@ -18,13 +18,12 @@ from functools import lru_cache
 
 import shapely
 
-from mda.geo import bearing, destination, distance_m
+from mda.geo import NM, bearing, destination, distance_m
 from mda.resources import default_folder
 from mda.simulate.recording import Station
 from mda.zones.index import ZoneIndex
 from mda.zones.model import LINEAR_KINDS, Zone
 
-NM = 1852.0
 LatLon = tuple[float, float]
 
 

@@ -14,7 +14,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from mda.simulate.encoder import SentenceWriter
+from mda.simulate.encoder import SentenceWriter, position_report
 from mda.simulate.traffic import NAMES
 
 NOT_AVAILABLE_HEADING = 511
@@ -90,17 +90,9 @@ class Fix:
 
 def position_fields(p: Particulars, fix: Fix) -> dict[str, object]:
     """The fields of the position report (type 1, or 18 for class B) carrying ``fix``."""
-    fields: dict[str, object] = {
-        "type": 18 if p.class_b else 1,
-        "mmsi": p.mmsi,
-        "lat": round(fix.lat, 6),
-        "lon": round(fix.lon, 6),
-        "speed": round(fix.sog, 1),
-        "course": round(fix.cog % 360.0, 1) % 360.0,
-        "heading": fix.heading,
-        "second": fix.time % 60,
-        "accuracy": True,
-    }
+    fields = position_report(p.mmsi, p.class_b, fix.lat, fix.lon, fix.sog,
+                             round(fix.cog % 360.0, 1) % 360.0, fix.heading,
+                             fix.time % 60)  # fmt: skip
     if p.class_b:
         fields["cs"] = True  # a carrier-sense ("CS") unit, as nearly all class B sets are
     else:

@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass
 
 from mda.geo import KNOT_MS, bearing, destination
-from mda.simulate.encoder import SentenceWriter
+from mda.simulate.encoder import SentenceWriter, position_report
 
 # The Red Sea shipping lane, Bab el-Mandeb to the Gulf of Suez (approximate, for simulation).
 RED_SEA_LANE = [(12.60, 43.30), (15.00, 41.90), (20.00, 38.80), (24.50, 36.00), (27.50, 33.90)]
@@ -87,17 +87,8 @@ def fleet(rng: random.Random, count: int, lane: list[tuple[float, float]]) -> li
 
 def position_fields(v: SimVessel, time: float) -> dict[str, object]:
     """The position report a vessel sends."""
-    fields: dict[str, object] = {
-        "type": 18 if v.class_b else 1,
-        "mmsi": v.mmsi,
-        "lat": round(v.lat, 6),
-        "lon": round(v.lon, 6),
-        "speed": round(v.speed_kn, 1),
-        "course": round(v.course, 1),
-        "heading": round(v.course) % 360,
-        "second": int(time) % 60,
-        "accuracy": True,
-    }
+    fields = position_report(v.mmsi, v.class_b, v.lat, v.lon, v.speed_kn, round(v.course, 1),
+                             round(v.course) % 360, int(time) % 60)  # fmt: skip
     if not v.class_b:
         fields["status"] = 0
         fields["turn"] = 0

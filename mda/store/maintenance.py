@@ -18,7 +18,7 @@ from psycopg import sql
 
 from mda.store.copy import ensure_partitions
 from mda.store.levels import StoreLevel
-from mda.store.schema import StoreSettings
+from mda.store.settings import StoreSettings
 
 Connection = psycopg.AsyncConnection[tuple[Any, ...]]
 

@@ -17,17 +17,7 @@ from typing import Any
 import psycopg
 
 from mda.store.levels import StoreLevel
-
-
-@dataclass(frozen=True, slots=True)
-class StoreSettings:
-    """How positions are kept: chunk or partition length, compression, retention."""
-
-    chunk_interval_days: int = 1
-    compress_after_days: int = 7
-    retention_days: int = 365
-    partitions_ahead_days: int = 3
-
+from mda.store.settings import StoreSettings
 
 CORE = """
 CREATE TABLE IF NOT EXISTS vessels (

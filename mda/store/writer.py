@@ -33,7 +33,8 @@ from mda.store.identity import DatabaseIdentity, database_identity, record_ident
 from mda.store.levels import StoreLevel, detect_level
 from mda.store.maintenance import existing_days
 from mda.store.rejects import RejectsFile
-from mda.store.schema import StoreSettings, migrate
+from mda.store.schema import migrate
+from mda.store.settings import StoreSettings
 from mda.store.splitting import (
     WriteTimeoutError,
     halves,

@@ -22,6 +22,7 @@ from typing import Any, cast
 
 import numpy as np
 import shapely
+from shapely.errors import GEOSException
 from shapely.geometry import (
     GeometryCollection,
     LineString,
@@ -172,15 +173,22 @@ def _geometry(feature: dict[str, Any], label: str) -> BaseGeometry:
         if isinstance(bbox, list) and len(bbox) in (4, 6):
             return _bbox_geometry([float(v) for v in bbox], label)
         raise ZoneError(f"{label}: no geometry and no bbox")
+    return checked_shape(raw, label)
+
+
+def checked_shape(raw: Any, label: str, kind: str = "geometry") -> BaseGeometry:
+    """The shape of a GeoJSON geometry object; a ZoneError naming ``label`` when its
+    coordinates do not parse, it is empty or it leaves the globe (``kind`` names the geometry
+    in the message)."""
     try:
         geometry = shape(raw)
-    except (AttributeError, TypeError, ValueError, IndexError, KeyError) as exc:
-        raise ZoneError(f"{label}: malformed geometry ({exc})") from exc
+    except (AttributeError, TypeError, ValueError, IndexError, KeyError, GEOSException) as exc:
+        raise ZoneError(f"{label}: malformed {kind} coordinates ({exc})") from exc
     if geometry.is_empty:
-        raise ZoneError(f"{label}: empty geometry")
+        raise ZoneError(f"{label}: empty {kind}")
     coords = shapely.get_coordinates(geometry)
-    if not np.isfinite(coords).all() or (np.abs(coords[:, 1]) > 90).any():
-        raise ZoneError(f"{label}: coordinates outside the globe")
+    if not np.isfinite(coords).all() or (np.abs(coords[:, 1]) > 90.0).any():
+        raise ZoneError(f"{label}: coordinates outside the globe (GeoJSON order is lon, lat)")
     return geometry
 
 

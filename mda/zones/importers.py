@@ -22,17 +22,13 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, TypeAlias
+from typing import Any, Final, TypeAlias, TypeVar
 
-import numpy as np
-import shapely
-from shapely.errors import GEOSException
-from shapely.geometry import shape
-
-from mda.zones.catalog import ZoneError
+from mda.zones.catalog import ZoneError, checked_shape
 from mda.zones.model import DEFAULT_CABLE_WIDTH_M, DEFAULT_PORT_RADIUS_M
 
 Feature: TypeAlias = dict[str, Any]
+K = TypeVar("K")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +92,12 @@ def _properties(feature: Feature) -> dict[str, Any]:
     return feature.get("properties") or {}
 
 
-def _checked_geometry(feature: Feature, allowed: Iterable[str], label: str) -> dict[str, Any]:
-    """The feature's geometry object, after checking its type and that its coordinates parse.
+def _geometry(
+    feature: Feature, allowed: Iterable[str], label: str, skipped: list[str], where: str = ""
+) -> dict[str, Any] | None:
+    """The feature's geometry object, after checking its type and that its coordinates parse;
+    None when the feature has no geometry, noted in ``skipped`` under ``where`` (the label when
+    not given): such a feature is left out, while a broken one fails the file.
 
     Checked here, once, so that a broken file is reported as that file's problem rather than as
     an error from deep inside the geometry code when the zones are later loaded.
@@ -105,22 +105,23 @@ def _checked_geometry(feature: Feature, allowed: Iterable[str], label: str) -> d
     allowed = tuple(allowed)
     raw = feature.get("geometry")
     if raw is None:
-        raise ZoneError(f"{label}: no geometry")
+        skipped.append(f"{where or label}: no geometry")
+        return None
     if not isinstance(raw, dict):
         raise ZoneError(f"{label}: geometry is not a GeoJSON object")
     kind = raw.get("type")
     if kind not in allowed:
         raise ZoneError(f"{label}: geometry type {kind!r}, expected {' or '.join(allowed)}")
-    try:
-        geometry = shape(raw)
-    except (AttributeError, TypeError, ValueError, IndexError, KeyError, GEOSException) as exc:
-        raise ZoneError(f"{label}: malformed {kind} coordinates ({exc})") from exc
-    if geometry.is_empty:
-        raise ZoneError(f"{label}: empty {kind}")
-    coords = shapely.get_coordinates(geometry)
-    if not np.isfinite(coords).all() or (np.abs(coords[:, 1]) > 90.0).any():
-        raise ZoneError(f"{label}: coordinates outside the globe (GeoJSON order is lon, lat)")
+    checked_shape(raw, label, kind)
     return raw
+
+
+def _key(path: Path, index: int, key: K | None, missing: str) -> K:
+    """A feature's identifying property; a feature without it means the file is not what the
+    importer reads (``missing`` says what was looked for and what the file may be instead)."""
+    if key is None:
+        raise ZoneError(f"{path}: feature {index + 1} has no {missing}")
+    return key
 
 
 def _result(path: Path, what: str, result: ImportResult) -> ImportResult:
@@ -295,17 +296,13 @@ def telegeography_cables(
     skipped: list[str] = []
     for index, feature in enumerate(features):
         props = _properties(feature)
-        cable_id = _text(props.get("id"))
-        if cable_id is None:
-            raise ZoneError(
-                f"{path}: feature {index + 1} has no cable id in properties.id "
-                "(not a TeleGeography cable file?)"
-            )
+        cable_id = _key(path, index, _text(props.get("id")),
+                        "cable id in properties.id (not a TeleGeography cable file?)")  # fmt: skip
         label = f"{path}: cable {cable_id!r}"
-        if feature.get("geometry") is None:
-            skipped.append(f"{label} (feature {index + 1}): no geometry")
+        geometry = _geometry(feature, ("LineString", "MultiLineString"), label, skipped,
+                             f"{label} (feature {index + 1})")  # fmt: skip
+        if geometry is None:
             continue
-        geometry = _checked_geometry(feature, ("LineString", "MultiLineString"), label)
         coords = geometry["coordinates"]
         parts = coords if geometry["type"] == "MultiLineString" else [coords]
         if cable_id in first:
@@ -371,17 +368,12 @@ def marineregions_eez(path: Path) -> ImportResult:
     skipped: list[str] = []
     for index, feature in enumerate(features):
         props = _properties(feature)
-        mrgid = _integer(props.get("MRGID"))
-        if mrgid is None:
-            raise ZoneError(
-                f"{path}: feature {index + 1} has no integer MRGID property "
-                "(not a Marine Regions EEZ file?)"
-            )
+        mrgid = _key(path, index, _integer(props.get("MRGID")),
+                     "integer MRGID property (not a Marine Regions EEZ file?)")  # fmt: skip
         label = f"{path}: EEZ MRGID {mrgid}"
-        if feature.get("geometry") is None:
-            skipped.append(f"{label}: no geometry")
+        geometry = _geometry(feature, ("Polygon", "MultiPolygon"), label, skipped)
+        if geometry is None:
             continue
-        geometry = _checked_geometry(feature, ("Polygon", "MultiPolygon"), label)
         # Overlapping claims and joint regimes name up to three sovereigns.
         claimants = [
             iso for iso in (_text(props.get(f"ISO_SOV{i}")) for i in (1, 2, 3)) if iso is not None
@@ -568,10 +560,9 @@ def natural_earth_land(path: Path) -> ImportResult:
     for index, feature in enumerate(features):
         props = _properties(feature)
         label = f"{path}: feature {index + 1}"
-        if feature.get("geometry") is None:
-            skipped.append(f"{label}: no geometry")
+        geometry = _geometry(feature, ("Polygon", "MultiPolygon"), label, skipped)
+        if geometry is None:
             continue
-        geometry = _checked_geometry(feature, ("Polygon", "MultiPolygon"), label)
         featurecla = _text(props.get("featurecla")) or "Land"
         # The class goes into the id so that minor islands ("ne-minor-island-3") imported from
         # their own file do not replace the land polygon of the same number ("ne-land-3").
