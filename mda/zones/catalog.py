@@ -87,13 +87,14 @@ class ZoneCatalog:
         """Zones of every ``*.geojson`` / ``*.json`` file in the given files and folders."""
         catalog = cls()
         for path in paths:
-            for file in _geojson_files(path):
+            for file in zone_files(path):
                 for zone in load_file(file):
                     catalog.add(zone)
         return catalog
 
 
-def _geojson_files(path: Path) -> list[Path]:
+def zone_files(path: Path) -> list[Path]:
+    """The zone files a path names, in load order: a folder's ``*.geojson`` / ``*.json``."""
     if path.is_dir():
         return sorted(p for p in path.iterdir() if p.suffix in (".geojson", ".json"))
     if path.is_file():

@@ -1,10 +1,10 @@
 """Which zones a batch of positions is in, and how far each is from cables or the shore.
 
-Long thin features defeat a spatial index over whole geometries: a cable corridor's bounding box
-covers half a sea, so nearly every position is a candidate. Instead every zone is cut into the
-cells of a one-degree grid. A cell the zone covers entirely needs no test; in a cell it only
-touches, the zone's piece there is small and prepared. A batch is grouped by cell (one sort),
-and each piece tests all the positions of its cell with one vectorised call.
+The zones are cut into the cells of a one-degree grid (``mda.zones.grid``). A position in a
+cell a zone covers whole is in it without a test; a position and each zone's piece in its cell
+(small, prepared) are a candidate pair, and a whole batch's pairs are tested in one vectorised
+call. The grid is the spatial index: looking pairs up by cell costs less than building point
+geometries for a tree query.
 """
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache, partial
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -23,23 +22,20 @@ import shapely
 from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
+from mda.zones import cache
 from mda.zones.catalog import ZoneCatalog
-from mda.zones.geodesic import densify, point_to_line_m
+from mda.zones.geodesic import point_to_line_m
+from mda.zones.grid import (
+    CELL_COUNT,
+    CELL_DEG,
+    CellGrid,
+    Floats,
+    Ints,
+    cell_box,
+    cell_ids,
+    cut,
+)
 from mda.zones.model import Zone
-
-CELL_DEG: Final = 1.0
-_NX: Final = int(360 / CELL_DEG)
-_NY: Final = int(180 / CELL_DEG)
-
-Floats = npt.NDArray[np.float64]
-Ints = npt.NDArray[np.int64]
-
-
-@dataclass(slots=True)
-class _Cell:
-    full: list[int] = field(default_factory=list)  # zones covering the whole cell
-    pieces: list[tuple[int, BaseGeometry]] = field(default_factory=list)  # zone, its piece
-    lines: list[tuple[int, BaseGeometry]] = field(default_factory=list)  # zone, line near cell
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,67 +55,32 @@ class Membership:
         return out
 
 
-def _cell_ids(lon: Floats, lat: Floats) -> Ints:
-    ix = np.clip(np.floor((lon + 180.0) / CELL_DEG), 0, _NX - 1).astype(np.int64)
-    iy = np.clip(np.floor((lat + 90.0) / CELL_DEG), 0, _NY - 1).astype(np.int64)
-    return ix + _NX * iy
-
-
-def _cell_box(cell: int) -> tuple[float, float, float, float]:
-    ix, iy = cell % _NX, cell // _NX
-    x0, y0 = ix * CELL_DEG - 180.0, iy * CELL_DEG - 90.0
-    return x0, y0, x0 + CELL_DEG, y0 + CELL_DEG
-
-
-def _cells_of(bounds: tuple[float, float, float, float], margin: float = 0.0) -> Ints:
-    """Ids of the cells a bounding box (widened by ``margin`` degrees) touches."""
-    minx, miny, maxx, maxy = bounds
-    x0 = max(0, math.floor((minx - margin + 180.0) / CELL_DEG))
-    x1 = min(_NX - 1, math.floor((maxx + margin + 180.0) / CELL_DEG))
-    y0 = max(0, math.floor((miny - margin + 90.0) / CELL_DEG))
-    y1 = min(_NY - 1, math.floor((maxy + margin + 90.0) / CELL_DEG))
-    ix, iy = np.meshgrid(np.arange(x0, x1 + 1), np.arange(y0, y1 + 1))
-    cells: Ints = (ix + _NX * iy).ravel().astype(np.int64)
-    return cells
-
-
-@lru_cache(maxsize=4)
-def _grid_boxes(margin: float) -> npt.NDArray[np.object_]:
-    """Every cell of the grid as a box geometry (widened by ``margin``), indexed by cell id."""
-    cell = np.arange(_NX * _NY)
-    x0 = (cell % _NX) * CELL_DEG - 180.0
-    y0 = (cell // _NX) * CELL_DEG - 90.0
-    boxes: npt.NDArray[np.object_] = shapely.box(
-        x0 - margin, y0 - margin, x0 + CELL_DEG + margin, y0 + CELL_DEG + margin
-    )
-    return boxes
-
-
 class ZoneIndex:
     """Batch membership and distance queries over a set of zones."""
 
-    # Lines (cable routes, coastlines) are indexed in every cell within this margin, so that
-    # a distance query looks only at the position's own cell.
-    LINE_MARGIN_DEG: Final = 0.5
-
-    def __init__(self, zones: Sequence[Zone], coastline: Sequence[BaseGeometry] = ()) -> None:
+    def __init__(
+        self, zones: Sequence[Zone], coastline: Sequence[BaseGeometry] = (), *,
+        grid: CellGrid | None = None,
+    ) -> None:  # fmt: skip
         """Index ``zones`` (their areas, and the lines of cables and pipelines) and an optional
-        coastline (land polygons or shore lines) for distance to shore."""
+        coastline (land polygons or shore lines) for distance to shore. ``grid`` is their cut
+        as made before (kept on disk); without it they are cut here."""
         self.zones = list(zones)
         self.zone_ids = [z.id for z in self.zones]
-        self._cells: dict[int, _Cell] = defaultdict(_Cell)
-        for i, zone in enumerate(self.zones):
-            self._add_area(i, zone.area)
-            if zone.line is not None:
-                self._add_line(i, densify(zone.line))
-        self.shore = -1  # pseudo-zone index of the coastline
         self.coastline = [g.boundary if g.area else g for g in coastline]
+        # pseudo-zone index of the coastline
+        self.shore = len(self.zones) if self.coastline else -1
+        self.grid = grid if grid is not None else cut(self.zones, self.coastline)
         self._shore_tree: shapely.STRtree | None = None
-        if coastline:
-            self.shore = len(self.zones)
-            for geometry in coastline:
-                self._add_line(self.shore, geometry.boundary if geometry.area else geometry)
-        self._cells = dict(self._cells)
+        g = self.grid
+        self._full = _ByCell(g.full_cell)
+        self._pieces = _ByCell(g.piece_cell)
+        shapely.prepare(g.pieces)
+        lines: dict[int, list[tuple[int, BaseGeometry]]] = defaultdict(list)
+        for cell, zone, line in zip(g.line_cell.tolist(), g.line_zone.tolist(), g.lines.tolist(),
+                                    strict=True):  # fmt: skip
+            lines[cell].append((zone, line))
+        self._lines = dict(lines)  # zone and line near each cell
 
     @classmethod
     def from_folders(
@@ -127,37 +88,18 @@ class ZoneIndex:
     ) -> ZoneIndex:
         """The index of the zones in ``paths`` (files and folders, later ones overriding),
         measuring distance to shore from ``coastline``, else from the land zones (imported
-        from Natural Earth, say)."""
+        from Natural Earth, say). Kept on disk and read back while the zone files (and the
+        code) are unchanged."""
+        key = cache.entry_key(paths, coastline)
+        kept = cache.read(key) if key is not None else None
+        if kept is not None:
+            return cls(kept.zones, kept.coastline, grid=kept.grid)
         catalog = ZoneCatalog.load(paths)
         shore = list(coastline) or [z.area for z in catalog.of_kind("land")]
-        return cls(list(catalog), shore)
-
-    def _add_area(self, zone: int, area: BaseGeometry) -> None:
-        cells = _cells_of(area.bounds)
-        boxes = _grid_boxes(0.0)[cells]
-        shapely.prepare(area)
-        touching = shapely.intersects(area, boxes)
-        inside = shapely.contains_properly(area, boxes) & touching
-        for cell, covered in zip(cells[touching].tolist(), inside[touching].tolist(), strict=True):
-            if covered:
-                self._cells[cell].full.append(zone)
-                continue
-            piece = shapely.clip_by_rect(area, *_cell_box(cell))
-            if not piece.is_empty and piece.area > 0:
-                shapely.prepare(piece)
-                self._cells[cell].pieces.append((zone, piece))
-
-    def _add_line(self, zone: int, line: BaseGeometry) -> None:
-        m = self.LINE_MARGIN_DEG
-        cells = _cells_of(line.bounds, m)
-        # A long route's bounding box spans thousands of cells it never comes near: find the
-        # ones it does in one vectorised call before clipping it to each.
-        shapely.prepare(line)
-        for cell in cells[shapely.intersects(line, _grid_boxes(m)[cells])].tolist():
-            x0, y0, x1, y1 = _cell_box(cell)
-            near = shapely.clip_by_rect(line, x0 - m, y0 - m, x1 + m, y1 + m)
-            if not near.is_empty:
-                self._cells[cell].lines.append((zone, near))
+        index = cls(list(catalog), shore)
+        if key is not None:
+            cache.write(key, cache.BuiltIndex(index.zones, index.coastline, index.grid))
+        return index
 
     def zone_sets(
         self, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
@@ -169,25 +111,16 @@ class ZoneIndex:
         """The zones each position is in (boundaries included)."""
         x = np.asarray(lon, dtype=np.float64)
         y = np.asarray(lat, dtype=np.float64)
-        points: list[Ints] = []
-        zones: list[Ints] = []
-        for cell, idx in _by_cell(x, y):
-            entry = self._cells.get(cell)
-            if entry is None:
-                continue
-            for z in entry.full:
-                points.append(idx)
-                zones.append(np.full(len(idx), z, dtype=np.int64))
-            for z, piece in entry.pieces:
-                hit = idx[shapely.intersects_xy(piece, x[idx], y[idx])]
-                if len(hit):
-                    points.append(hit)
-                    zones.append(np.full(len(hit), z, dtype=np.int64))
-        if not points:
-            empty = np.zeros(0, dtype=np.int64)
-            return Membership(empty, empty, self.zone_ids)
-        point_arr = np.concatenate(points)
-        zone_arr = np.concatenate(zones)
+        fixed = np.flatnonzero(np.isfinite(x) & np.isfinite(y))  # positions without a fix: none
+        x, y = x[fixed], y[fixed]
+        cells = cell_ids(x, y)
+        # Every zone covering a position's cell whole holds it; every piece in its cell is
+        # tested, all in one vectorised call.
+        full_at, full = self._full.pairs(cells)
+        at, piece = self._pieces.pairs(cells)
+        hit = shapely.intersects_xy(self.grid.pieces[piece], x[at], y[at])
+        point_arr = np.concatenate([fixed[full_at], fixed[at[hit]]])
+        zone_arr = np.concatenate([self.grid.full_zone[full], self.grid.piece_zone[piece[hit]]])
         order = np.lexsort((zone_arr, point_arr))
         return Membership(point_arr[order], zone_arr[order], self.zone_ids)
 
@@ -197,21 +130,21 @@ class ZoneIndex:
         """(position, zone, metres) for each cable or pipeline route within ``within_m`` of a
         position (the coastline instead with ``shore``); distances are geodesic.
 
-        ``within_m`` must stay under the line margin of the index (about 50 km).
+        ``within_m`` must stay under the grid's line margin (``grid.LINE_MARGIN_DEG``, ~50 km).
         """
         x = np.asarray(lon, dtype=np.float64)
         y = np.asarray(lat, dtype=np.float64)
         out: list[tuple[int, int, float]] = []
         for cell, idx in _by_cell(x, y):
-            entry = self._cells.get(cell)
-            if entry is None or not entry.lines:
+            lines = self._lines.get(cell)
+            if lines is None:
                 continue
             # Screen in a local equirectangular frame (metres, scaled at the cell's latitude),
             # then measure the survivors on the ellipsoid.
-            lat0 = math.radians(_cell_box(cell)[1] + CELL_DEG / 2)
+            lat0 = math.radians(cell_box(cell)[1] + CELL_DEG / 2)
             scale = np.array([111_320.0 * math.cos(lat0), 110_574.0])
             px = shapely.points(x[idx] * scale[0], y[idx] * scale[1])
-            for z, line in entry.lines:
+            for z, line in lines:
                 if (z == self.shore) != shore:
                     continue
                 local = shapely.transform(line, partial(np.multiply, scale))
@@ -257,12 +190,30 @@ class ZoneIndex:
         return min(point_to_line_m(lon, lat, self.coastline[i]) for i in candidates)
 
 
+class _ByCell:
+    """Entries of the grid (zones covering a cell, pieces) looked up by cell for a whole
+    batch: a stable sort by cell, and where each cell's run starts."""
+
+    def __init__(self, cell: Ints) -> None:
+        self._order = np.argsort(cell, kind="stable")
+        self._bounds = np.searchsorted(cell[self._order], np.arange(CELL_COUNT + 1))
+
+    def pairs(self, cells: Ints) -> tuple[Ints, Ints]:
+        """(position, entry) for every entry in the cell of every position in ``cells``."""
+        starts = self._bounds[cells]
+        counts = self._bounds[cells + 1] - starts
+        nth = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        position = np.repeat(np.arange(len(cells), dtype=np.int64), counts)
+        entry: Ints = self._order[np.repeat(starts, counts) + nth]
+        return position, entry
+
+
 def _by_cell(x: Floats, y: Floats) -> list[tuple[int, Ints]]:
     """Positions grouped by grid cell: (cell id, indices). Positions without a fix are skipped."""
     if not len(x):
         return []
     valid = np.isfinite(x) & np.isfinite(y)
-    cells = np.where(valid, _cell_ids(np.nan_to_num(x), np.nan_to_num(y)), -1)
+    cells = np.where(valid, cell_ids(np.nan_to_num(x), np.nan_to_num(y)), -1)
     order = np.argsort(cells, kind="stable")
     sorted_cells = cells[order]
     starts = np.flatnonzero(np.r_[True, sorted_cells[1:] != sorted_cells[:-1]])
