@@ -14,6 +14,15 @@ from tests.services import SERVERS, database_url
 pytest_plugins = ("tests.scale_kit",)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """mda's cached files (the zone index) in a folder of the session's, never the user's;
+    commands run as processes inherit it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MDA_CACHE_DIR", str(tmp_path_factory.mktemp("mda-cache")))
+        yield
+
+
 def _create_database(server: str) -> Iterator[str]:
     server_url, how = SERVERS[server]
     name = f"mda_test_{uuid.uuid4().hex[:12]}"
