@@ -71,7 +71,7 @@ def test_a_kept_index_is_identical_to_a_fresh_build(cache_dir: Path, zones: Path
     assert len(_entries(cache_dir)) == 1
     kept = ZoneIndex.from_folders([zones])
     assert kept.grid is not built.grid  # read back, not rebuilt
-    _assert_same(kept, ZoneIndex([z for z in built.zones], built.coastline))
+    _assert_same(kept, ZoneIndex(list(built.zones), built.coastline))
     _assert_same(kept, built)
 
 
@@ -107,8 +107,9 @@ def test_an_entry_under_another_key_is_not_trusted(cache_dir: Path, zones: Path)
     assert zone_cache.read("0000") is None  # the key inside is the other one
 
 
-def test_an_unwritable_cache_folder_is_no_error(tmp_path: Path, zones: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_an_unwritable_cache_folder_is_no_error(
+    tmp_path: Path, zones: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     monkeypatch.setenv("MDA_CACHE_DIR", str(blocker / "cache"))
