@@ -83,6 +83,7 @@ class BatchView:
         self.statics = statics
         self.zone_events = zone_events
         self._masks: dict[frozenset[int], Mask] = {}
+        self._first_zones: dict[frozenset[int], Ints] = {}
         self._groups: dict[float, tuple[Ints, Ints]] = {}
 
     def __len__(self) -> int:
@@ -128,13 +129,24 @@ class BatchView:
             cached = self._groups[bucket_s] = (starts, bucket[starts])
         return cached
 
+    def first_zone(self, zones: frozenset[int]) -> Ints:
+        """Per fix, the first of ``zones`` (by index) that it is in; -1 for none."""
+        first = self._first_zones.get(zones)
+        if first is None:
+            first = np.full(len(self.fixes), -1, dtype=np.int64)
+            m = self.membership
+            if zones and len(m.point):
+                hit = _zone_lookup(zones, len(self.index.zones))[m.zone]
+                # Membership is sorted by fix, then zone: a fix's first entry is its first zone.
+                rows, at = np.unique(m.point[hit], return_index=True)
+                first[rows] = m.zone[hit][at]
+            self._first_zones[zones] = first
+        return first
+
     def zone_in(self, row: int, zones: frozenset[int]) -> int | None:
         """The first of ``zones`` (by index) that a fix is in."""
-        lo, hi = np.searchsorted(self.membership.point, [row, row + 1])
-        for z in self.membership.zone[lo:hi].tolist():
-            if z in zones:
-                return int(z)
-        return None
+        zone = int(self.first_zone(zones)[row])
+        return None if zone < 0 else zone
 
     def zones_of(self, row: int) -> list[Zone]:
         """The zones one fix is in."""
@@ -242,4 +254,3 @@ def pruned_timers(
     kept = [entry for entry in timers if live(*entry)]
     heapq.heapify(kept)
     return kept
-
