@@ -148,6 +148,15 @@ class BatchView:
         zone = int(self.first_zone(zones)[row])
         return None if zone < 0 else zone
 
+    def zones_among(self, rows: Ints, zones: frozenset[int]) -> list[tuple[int, ...]]:
+        """For each of ``rows`` (ascending), the ``zones`` (by index, in order) it is in."""
+        m = self.membership
+        hit = _zone_lookup(zones, len(self.index.zones))[m.zone]
+        points, held = m.point[hit], m.zone[hit].tolist()
+        lo = np.searchsorted(points, rows).tolist()
+        hi = np.searchsorted(points, rows, side="right").tolist()
+        return [tuple(held[a:b]) for a, b in zip(lo, hi, strict=True)]
+
     def zones_of(self, row: int) -> list[Zone]:
         """The zones one fix is in."""
         lo, hi = np.searchsorted(self.membership.point, [row, row + 1])
