@@ -91,11 +91,9 @@ class BatchView:
 
     def vessels(self) -> Iterator[tuple[int, int, int]]:
         """(mmsi, first row, end row) of each vessel of the batch (rows are contiguous)."""
-        starts = np.flatnonzero(self.fixes.first_of_vessel).tolist()
-        ends = [*starts[1:], len(self.fixes)]
-        mmsi = self.fixes.mmsi
-        for s, e in zip(starts, ends, strict=True):
-            yield int(mmsi[s]), s, e
+        starts = np.flatnonzero(self.fixes.first_of_vessel)
+        ends = np.r_[starts[1:], len(self.fixes)]
+        return zip(self.fixes.mmsi[starts].tolist(), starts.tolist(), ends.tolist(), strict=True)
 
     def in_zones(self, zones: frozenset[int]) -> Mask:
         """Which fixes are in any of the zones (by index in ``index.zones``)."""
