@@ -234,12 +234,12 @@ class Tracks:
         # Vessels with a jump, or a first fix older than their segment's last, are matched fix
         # by fix; the others continue one segment (or open their first).
         matched = np.logical_or.reduceat(jump, starts) | (known[starts] & (dt[starts] < 0))
-        ids = np.zeros(len(starts), dtype=np.int64)
-        for v, (m, s, e, k, last_row, t0, t1, rematch) in enumerate(zip(
+        ids: list[int] = []  # the segment of each vessel not matched fix by fix, in order
+        for m, s, e, k, last_row, t0, t1, rematch in zip(
             vessel_mmsi, starts.tolist(), ends.tolist(), counts.tolist(),
             order[ends - 1].tolist(), time[starts].tolist(), time[ends - 1].tolist(),
             matched.tolist(), strict=True,
-        )):  # fmt: skip
+        ):  # fmt: skip
             if rematch:
                 self._match(m, fixes, order, s, e, per_fix)
                 continue
@@ -253,11 +253,11 @@ class Tracks:
             else:
                 current.advance(last)
                 current.fixes += k - 1
-            ids[v] = current.id
+            ids.append(current.id)
             state.last_seen = max(state.last_seen, t1)
             state.add_trail_point(current.time, current.lat, current.lon)
-        filled = np.repeat(~matched, counts)
-        segment[filled] = np.repeat(ids[~matched], counts[~matched])
+        # Every fix of a continuing vessel is on its one segment.
+        segment[np.repeat(~matched, counts)] = np.repeat(ids, counts[~matched])
         late = per_fix.late
         self._add_speeds(mmsi, time, sog, first, late)
         with np.errstate(divide="ignore", invalid="ignore"):
