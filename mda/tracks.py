@@ -208,17 +208,20 @@ class Tracks:
         known = np.zeros(n, dtype=bool)
         known[~first] = True
         vessels = self.vessels
-        for s in starts.tolist():
-            state = vessels.get(int(mmsi[s]))
-            current = state.current if state is not None else None
-            if current is not None:
-                prev_lat[s], prev_lon[s], prev_time[s] = current.lat, current.lon, current.time
-                prev_cog[s] = np.nan if current.cog is None else current.cog
-                prev_heading[s] = np.nan if current.heading is None else current.heading
-                segment[s] = current.id
-                known[s] = True
-            else:
-                prev_cog[s] = prev_heading[s] = np.nan
+        vessel_mmsi = mmsi[starts].tolist()
+        states = [vessels.get(m) for m in vessel_mmsi]
+        currents = [None if state is None else state.current for state in states]
+        continued = np.array([c is not None for c in currents], dtype=bool)
+        held = [c for c in currents if c is not None]
+        at = starts[continued]
+        prev_lat[at] = [c.lat for c in held]
+        prev_lon[at] = [c.lon for c in held]
+        prev_time[at] = [c.time for c in held]
+        prev_cog[starts] = prev_heading[starts] = np.nan
+        prev_cog[at] = _none_to_nan([c.cog for c in held])
+        prev_heading[at] = _none_to_nan([c.heading for c in held])
+        segment[at] = [c.id for c in held]
+        known[at] = True
         dist = np.where(known, haversine_m(prev_lat, prev_lon, lat, lon), np.nan)
         dt = np.where(known, time - prev_time, np.nan)
         jump = known & (dist > allowed_m(np.nan_to_num(dt), self.max_knots))
@@ -226,27 +229,35 @@ class Tracks:
         no = np.zeros(n, dtype=bool)
         per_fix = _PerFix(segment, dist, dt, no, no.copy(), np.full(n, np.nan),
                           np.full(n, np.nan), prev_cog, prev_heading)  # fmt: skip
-        # Vessels whose fixes all continue one segment: fill segment ids forward.
         ends = np.r_[starts[1:], n]
-        jumping = set(mmsi[jump].tolist())
-        for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-            m = int(mmsi[s])
-            if m in jumping or (known[s] and dt[s] < 0):
+        counts = ends - starts
+        # Vessels with a jump, or a first fix older than their segment's last, are matched fix
+        # by fix; the others continue one segment (or open their first).
+        matched = np.logical_or.reduceat(jump, starts) | (known[starts] & (dt[starts] < 0))
+        ids: list[int] = []  # the segment of each vessel not matched fix by fix, in order
+        for m, s, e, k, last_row, t0, t1, rematch in zip(
+            vessel_mmsi, starts.tolist(), ends.tolist(), counts.tolist(),
+            order[ends - 1].tolist(), time[starts].tolist(), time[ends - 1].tolist(),
+            matched.tolist(), strict=True,
+        ):  # fmt: skip
+            if rematch:
                 self._match(m, fixes, order, s, e, per_fix)
                 continue
             state = self.vessel(m)
-            last = fixes[order[e - 1]]
-            if state.current is None:
-                seg = Segment(state.segment_id(float(time[s])), last)
-                seg.fixes = e - s
-                state.segments.append(seg)
-                state.current = seg
+            last = fixes[last_row]
+            current = state.current
+            if current is None:
+                current = state.current = Segment(state.segment_id(t0), last)
+                current.fixes = k
+                state.segments.append(current)
             else:
-                state.current.advance(last)
-                state.current.fixes += e - s - 1
-            segment[s:e] = state.current.id
-            state.last_seen = max(state.last_seen, float(time[e - 1]))
-            state.add_trail_point(state.current.time, state.current.lat, state.current.lon)
+                current.advance(last)
+                current.fixes += k - 1
+            ids.append(current.id)
+            state.last_seen = max(state.last_seen, t1)
+            state.add_trail_point(current.time, current.lat, current.lon)
+        # Every fix of a continuing vessel is on its one segment.
+        segment[np.repeat(~matched, counts)] = np.repeat(ids, counts[~matched])
         late = per_fix.late
         self._add_speeds(mmsi, time, sog, first, late)
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -83,6 +83,7 @@ class BatchView:
         self.statics = statics
         self.zone_events = zone_events
         self._masks: dict[frozenset[int], Mask] = {}
+        self._first_zones: dict[frozenset[int], Ints] = {}
         self._groups: dict[float, tuple[Ints, Ints]] = {}
 
     def __len__(self) -> int:
@@ -90,11 +91,9 @@ class BatchView:
 
     def vessels(self) -> Iterator[tuple[int, int, int]]:
         """(mmsi, first row, end row) of each vessel of the batch (rows are contiguous)."""
-        starts = np.flatnonzero(self.fixes.first_of_vessel).tolist()
-        ends = [*starts[1:], len(self.fixes)]
-        mmsi = self.fixes.mmsi
-        for s, e in zip(starts, ends, strict=True):
-            yield int(mmsi[s]), s, e
+        starts = np.flatnonzero(self.fixes.first_of_vessel)
+        ends = np.r_[starts[1:], len(self.fixes)]
+        return zip(self.fixes.mmsi[starts].tolist(), starts.tolist(), ends.tolist(), strict=True)
 
     def in_zones(self, zones: frozenset[int]) -> Mask:
         """Which fixes are in any of the zones (by index in ``index.zones``)."""
@@ -128,13 +127,33 @@ class BatchView:
             cached = self._groups[bucket_s] = (starts, bucket[starts])
         return cached
 
+    def first_zone(self, zones: frozenset[int]) -> Ints:
+        """Per fix, the first of ``zones`` (by index) that it is in; -1 for none."""
+        first = self._first_zones.get(zones)
+        if first is None:
+            first = np.full(len(self.fixes), -1, dtype=np.int64)
+            m = self.membership
+            if zones and len(m.point):
+                hit = _zone_lookup(zones, len(self.index.zones))[m.zone]
+                # Membership is sorted by fix, then zone: a fix's first entry is its first zone.
+                rows, at = np.unique(m.point[hit], return_index=True)
+                first[rows] = m.zone[hit][at]
+            self._first_zones[zones] = first
+        return first
+
     def zone_in(self, row: int, zones: frozenset[int]) -> int | None:
         """The first of ``zones`` (by index) that a fix is in."""
-        lo, hi = np.searchsorted(self.membership.point, [row, row + 1])
-        for z in self.membership.zone[lo:hi].tolist():
-            if z in zones:
-                return int(z)
-        return None
+        zone = int(self.first_zone(zones)[row])
+        return None if zone < 0 else zone
+
+    def zones_among(self, rows: Ints, zones: frozenset[int]) -> list[tuple[int, ...]]:
+        """For each of ``rows`` (ascending), the ``zones`` (by index, in order) it is in."""
+        m = self.membership
+        hit = _zone_lookup(zones, len(self.index.zones))[m.zone]
+        points, held = m.point[hit], m.zone[hit].tolist()
+        lo = np.searchsorted(points, rows).tolist()
+        hi = np.searchsorted(points, rows, side="right").tolist()
+        return [tuple(held[a:b]) for a, b in zip(lo, hi, strict=True)]
 
     def zones_of(self, row: int) -> list[Zone]:
         """The zones one fix is in."""
@@ -242,4 +261,3 @@ def pruned_timers(
     kept = [entry for entry in timers if live(*entry)]
     heapq.heapify(kept)
     return kept
-

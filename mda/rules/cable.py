@@ -101,20 +101,20 @@ class CableThreatRule:
         inside = view.in_scope(self.zones, self.exclude)
         rows = np.flatnonzero(inside)
         seen: dict[int, float] = {}
-        if len(rows):
-            m_point = view.membership.point
-            lo = np.searchsorted(m_point, rows)
-            hi = np.searchsorted(m_point, rows, side="right")
-            zone_of = view.membership.zone
-            for row, a, b in zip(rows.tolist(), lo.tolist(), hi.tolist(), strict=True):
-                m = int(fx.mmsi[row])
-                if not admits(self.scope, view.state(m)):
-                    continue
-                corridors = tuple(z for z in zone_of[a:b].tolist() if z in self.zones)
-                found = self._fix(m, corridors, row, view)
-                seen[m] = float(fx.time[row])
-                if found is not None:
-                    detections.append(found)
+        admitted: dict[int, bool] = {}
+        for row, m, t, corridors in zip(
+            rows.tolist(), fx.mmsi[rows].tolist(), fx.time[rows].tolist(),
+            view.zones_among(rows, self.zones), strict=True,
+        ):  # fmt: skip
+            ok = admitted.get(m)
+            if ok is None:
+                ok = admitted[m] = admits(self.scope, view.state(m))
+            if not ok:
+                continue
+            found = self._fix(m, corridors, row, view)
+            seen[m] = t
+            if found is not None:
+                detections.append(found)
         detections += self._left(view, seen)
         return detections
 

@@ -80,26 +80,27 @@ class GoingDarkRule:
         detections: list[Detection] = []
         if not len(fx):
             return detections
-        watched = view.in_scope(self.zones, self.exclude)
         gap_s = self.params.gap_hours * 3600.0
+        # Per vessel, as arrays: its first and last fixes that are not late, their count.
         starts = np.flatnonzero(fx.first_of_vessel)
-        ends = np.r_[starts[1:], len(fx)]
-        counts = np.add.reduceat((~fx.late).astype(np.int64), starts).tolist()
-        for m, s, e, n in zip(fx.mmsi[starts].tolist(), starts.tolist(), ends.tolist(), counts,
-                              strict=True):  # fmt: skip
-            if not n:
-                continue
-            last = e - 1
-            while fx.late[last]:
-                last -= 1
-            t = float(fx.time[last])
+        rows = np.arange(len(fx))
+        firsts = np.minimum.reduceat(np.where(fx.late, len(fx), rows), starts)
+        lasts = np.maximum.reduceat(np.where(fx.late, -1, rows), starts)
+        counts = np.add.reduceat((~fx.late).astype(np.int64), starts)
+        heard = counts > 0
+        starts, firsts, lasts, counts = starts[heard], firsts[heard], lasts[heard], counts[heard]
+        watched = view.in_scope(self.zones, self.exclude)[lasts]
+        zones = view.first_zone(self.zones)[lasts]
+        for m, s, first, n, t, lat, lon, zone, inside in zip(
+            fx.mmsi[starts].tolist(), fx.time[starts].tolist(), firsts.tolist(), counts.tolist(),
+            fx.time[lasts].tolist(), fx.lat[lasts].tolist(), fx.lon[lasts].tolist(),
+            zones.tolist(), watched.tolist(), strict=True,
+        ):  # fmt: skip
             w = self.watch.get(m)
             if w is not None and w.dark:
-                first = s
-                while fx.late[first]:
-                    first += 1
-                if float(fx.time[first]) < view.watermark - LATE_S:
-                    found = self._late(m, w, float(fx.time[first]), view.watermark)
+                t_first = float(fx.time[first])
+                if t_first < view.watermark - LATE_S:
+                    found = self._late(m, w, t_first, view.watermark)
                     if found is not None:
                         detections.append(found)
                     if w.dark:
@@ -107,14 +108,11 @@ class GoingDarkRule:
                 else:
                     detections.append(self._heard_again(m, w, view, first))
                 w = None
-            if not watched[last]:
+            if not inside:
                 self.watch.pop(m, None)
                 continue
-            lat, lon = view.point(last)
-            zone = view.zone_in(last, self.zones)
-            assert zone is not None  # watched fixes are in a watched zone
             if w is None:
-                w = self.watch[m] = _Watch(t, lat, lon, zone, float(fx.time[s]))
+                w = self.watch[m] = _Watch(t, lat, lon, zone, s)
             w.time, w.lat, w.lon, w.zone = t, lat, lon, zone
             w.fixes += n
             if not w.timer:

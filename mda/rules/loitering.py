@@ -99,32 +99,34 @@ class LoiteringRule:
         hour_sums = np.add.reduceat(hours, starts).tolist()
         # A group is in scope when none of its usable fixes is out of scope.
         out = np.add.reduceat((usable & ~in_scope).astype(np.int64), starts).tolist()
-        ends = [*starts[1:].tolist(), len(fx)]
+        touched = np.logical_or.reduceat(in_scope, starts).tolist()
+        lasts = np.r_[starts[1:], len(fx)] - 1
         detections: list[Detection] = []
         runs = self.runs
-        mmsi = fx.mmsi
-        for g, (s, e) in enumerate(zip(starts.tolist(), ends, strict=True)):
-            m = int(mmsi[s])
+        for m, bucket, dist_sum, hour_sum, outside, inside, t, lat, lon in zip(
+            fx.mmsi[starts].tolist(), buckets.tolist(), dist_sums, hour_sums, out, touched,
+            fx.time[lasts].tolist(), fx.lat[lasts].tolist(), fx.lon[lasts].tolist(),
+            strict=True,
+        ):  # fmt: skip
             run = runs.get(m)
             if run is None:
-                if out[g] and not in_scope[s:e].any():
+                if outside and not inside:
                     continue  # never in scope: no state for it
-                run = runs[m] = _Run(buckets[g], self._made)
+                run = runs[m] = _Run(bucket, self._made)
                 self._made += 1
-            elif buckets[g] != run.bucket:
-                if buckets[g] < run.bucket:
+            elif bucket != run.bucket:
+                if bucket < run.bucket:
                     continue  # a late bucket does not reopen the past
                 found = self._close_bucket(m, run, view.tracks)
                 if found is not None:
                     detections.append(found)
-                run.bucket = int(buckets[g])
+                run.bucket = bucket
                 run.bucket_ok, run.dist_m, run.hours = True, 0.0, 0.0
-            run.dist_m += dist_sums[g]
-            run.hours += hour_sums[g]
-            run.bucket_ok = run.bucket_ok and not out[g]
-            run.last_time = float(fx.time[e - 1])
-            run.last_lat, run.last_lon = view.point(e - 1)
-            heapq.heappush(self._heard, (run.last_time, m))
+            run.dist_m += dist_sum
+            run.hours += hour_sum
+            run.bucket_ok = run.bucket_ok and not outside
+            run.last_time, run.last_lat, run.last_lon = t, lat, lon
+            heapq.heappush(self._heard, (t, m))
         self._heard = pruned_timers(self._heard, self._live, len(runs))
         return detections
 
