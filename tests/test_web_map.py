@@ -168,12 +168,22 @@ async def drawn(page: Page) -> int:
 
 
 async def click_vessel(page: Page, mmsi: int) -> None:
-    """Click the map where the vessel's symbol is drawn."""
-    point = await page.evaluate(f"window.mdaMap.vessels.pointOf({mmsi})")
-    assert point is not None, f"vessel {mmsi} is not on the map"
-    box = await page.locator("#map").bounding_box()
-    assert box is not None
-    await page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    """Click the map where the vessel's symbol is drawn until its panel opens: the live
+    picture redraws as fixes stream in, and on a loaded machine the symbol can move between
+    reading its place and the click landing (seen in CI)."""
+    panel = page.locator("#vessel")
+    for _ in range(10):
+        point = await page.evaluate(f"window.mdaMap.vessels.pointOf({mmsi})")
+        assert point is not None, f"vessel {mmsi} is not on the map"
+        box = await page.locator("#map").bounding_box()
+        assert box is not None
+        await page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+        try:
+            await expect(panel).to_have_attribute("data-mmsi", str(mmsi), timeout=3_000)
+        except AssertionError:
+            continue
+        return
+    raise AssertionError(f"ten clicks on vessel {mmsi}'s symbol never opened its panel")
 
 
 async def test_the_map_shows_vessels_and_alerts_as_they_stream_in_and_acknowledges(
