@@ -25,8 +25,8 @@ from mda.ingest.jsonfeeds import parse_json_line
 from mda.ingest.message import AisMessage
 from mda.ingest.nmea import (
     TagBlock,
+    TagBlockCache,
     parse_hex2,
-    parse_tag_block,
     parse_trailing,
     pghp_time,
     rmc_time,
@@ -73,6 +73,7 @@ class Framer:
         self.stats = stats if stats is not None else IngestStats()
         self._feeds: dict[str, _FeedState] = {}
         self._ais_heads: set[bytes] = set()  # sentence heads seen to be !--VDM / !--VDO
+        self._tag_blocks = TagBlockCache()
         self._fragments = FragmentAssembler(
             self.stats, timeout_s=fragment_timeout_s, max_held=max_held_fragments
         )
@@ -299,7 +300,7 @@ class Framer:
         if end < 0 or not line.isascii():
             stats.bad_tag_block += 1
             return None, b""
-        tag = parse_tag_block(line[1:end])
+        tag = self._tag_blocks.parse(line[1:end])
         if not tag.checksum_ok:
             # Used all the same: the sentence carries its own checksum, and real feeds send
             # tag blocks with dummy checksums ("*00") around otherwise good sentences.
