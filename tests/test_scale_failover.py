@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from nats.errors import Error as NatsError
 
 from mda.scale.jetstream import prepare
 from mda.settings.scale import ScaleSettings
@@ -181,9 +182,11 @@ def test_a_killed_nats_node_changes_nothing(
 
             try:
                 asyncio.run(scenario())
-            except AssertionError as exc:
+            except (AssertionError, TimeoutError, NatsError) as exc:
+                # The known failure shows as a timeout or a NATS error as often as a short
+                # drain: each is the same expected failure, with the workers' logs.
                 logs = "\n".join((tmp_path / f"w{i}.log").read_text()[-3000:] for i in range(2))
-                raise AssertionError(f"{exc}; the workers' logs end:\n{logs}") from exc
+                raise AssertionError(f"{exc!r}; the workers' logs end:\n{logs}") from exc
         finally:
             for worker in workers:
                 worker.send_signal(signal.SIGTERM)
