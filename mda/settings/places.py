@@ -25,3 +25,12 @@ def default_tokens_file() -> Path:
 def default_spool_root() -> Path:
     """Where the spool is kept when the configuration names no folder."""
     return data_directory().parent / "spool"
+
+
+def cache_dir() -> Path:
+    """Where mda keeps files it can rebuild (the built zone index): ``MDA_CACHE_DIR``, else
+    the XDG cache folder."""
+    if folder := os.environ.get("MDA_CACHE_DIR"):
+        return Path(folder)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "mda"

@@ -29,6 +29,7 @@ import shapely
 from shapely.errors import GEOSException
 from shapely.geometry.base import BaseGeometry
 
+from mda.settings.places import cache_dir
 from mda.zones import catalog, geodesic, grid, model
 from mda.zones.grid import CellGrid, Ints, geometry_array
 from mda.zones.model import Zone, ZoneKind
@@ -50,14 +51,6 @@ class BuiltIndex:
     zones: list[Zone]
     coastline: list[BaseGeometry]
     grid: CellGrid
-
-
-def cache_dir() -> Path:
-    """The folder of mda's cached files."""
-    if folder := os.environ.get("MDA_CACHE_DIR"):
-        return Path(folder)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "mda"
 
 
 def entry_key(paths: Sequence[Path], coastline: Sequence[BaseGeometry]) -> str | None:
