@@ -35,6 +35,7 @@ from mda.scale.pairs import PairDetector, split_specs
 from mda.scale.pairs_service import ensure_grid_stream, run_pairs
 from mda.scale.partition import partition_of
 from mda.simulate.scenarios import Simulation, simulate
+from tests.bounded import run_bounded
 
 BATCH = 5_000
 SCENARIO = "longliner-meets-reefer"
@@ -221,7 +222,7 @@ def test_pair_worker_on_jetstream(tmp_path: Path) -> None:
          "127.0.0.1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        got = asyncio.run(_publish_and_judge(f"nats://127.0.0.1:{port}"))
+        got = run_bounded(_publish_and_judge(f"nats://127.0.0.1:{port}"), 300.0)
     finally:
         server.terminate()
         server.wait()

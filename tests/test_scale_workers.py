@@ -15,6 +15,7 @@ import pytest
 from mda.net.broker import parse_broker_url
 from mda.runtime.scaleout import run_worker
 from mda.scale.worker import Worker
+from tests.bounded import run_bounded
 from tests.nats_servers import NatsCluster
 from tests.scale_kit import (
     Stored,
@@ -70,7 +71,9 @@ def test_workers_store_what_a_single_process_stores(
     _, alerts, _ = scale_reference
     assert "going_dark" in {a[1] for a in alerts}  # type: ignore[index]
     with NatsCluster.start(1, 6, tmp_path) as cluster:
-        over_mqtt = asyncio.run(_scaled(cluster.urls, scale_database, scale_recording, workers))
+        over_mqtt = run_bounded(
+            _scaled(cluster.urls, scale_database, scale_recording, workers), 420.0
+        )
     same_store(stored(scale_database), scale_reference)  # nothing lost, new or stored twice
     # Every alert state change reached the watch floor too.
     assert over_mqtt == {(a[0], a[3]) for a in alerts}  # type: ignore[index]
@@ -97,5 +100,5 @@ def test_a_partition_given_back_as_a_replay_ends_is_finished_all_the_same(
 ) -> None:  # fmt: skip
     """Its late records (held for lateness, in its snapshot) are stored like the others'."""
     with NatsCluster.start(1, 6, tmp_path) as cluster:
-        asyncio.run(_given_back_at_the_end(cluster.urls, scale_database, scale_recording))
+        run_bounded(_given_back_at_the_end(cluster.urls, scale_database, scale_recording), 420.0)
     same_store(stored(scale_database), scale_reference)
