@@ -11,6 +11,9 @@ from mda.model import Record
 
 OutputFormat = Literal["jsonl", "csv"]
 
+# One encoder for every row: ``json.dumps`` with options builds a new one per call.
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
+
 
 class RecordWriter:
     """Writes rows to a text stream in the chosen format."""
@@ -31,7 +34,4 @@ class RecordWriter:
                 row["receivers"] = ";".join(record.receivers)
                 self._csv.writerow(row)
             return
-        dumps = json.dumps
-        self._stream.write(
-            "".join(dumps(record_row(r), separators=(",", ":")) + "\n" for r in records)
-        )
+        self._stream.write("".join(_ENCODE(record_row(r)) + "\n" for r in records))
