@@ -1,0 +1,151 @@
+"""Apparent activity of one vessel's track from movement states fitted to that track.
+
+Instead of speed thresholds fitted to a few labelled vessels, each track gets its own model:
+
+1. **Features** of every fix: speed (reported where known, else implied by positions about a
+   minute apart), as ``log(1 + kn)`` so slow speeds keep their detail; and **turning**, one
+   minus the straightness of the track (or the steadiness of reported courses, whichever
+   turns more) over a few minutes either side.
+2. **States**: a Gaussian hidden Markov model with ``n_states`` states fitted to the track by
+   Baum-Welch (``hmm``); each fix takes its state on the most likely path (Viterbi). The
+   track's pieces, cut at silences, are separate sequences of one model.
+3. **Naming** each state by its mean speed and turning, with the gear as the prior of what
+   working speed looks like (``gear.fishing_speed``): under ``stationary_max_kn`` a state is
+   lying still; inside the gear's band it is fishing (above the band's straight-from speed
+   only when it turns); otherwise transit.
+4. **Setting** (set gear, longlines): moving at up to ``setting_max_kn`` within
+   ``setting_minutes`` after fishing is setting the gear hauled just before.
+
+Pure and deterministic: the fit starts from fixed values (no random restarts), so the same
+track gives the same labels on every run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mda.activity.classify import (
+    FISHING,
+    STATIONARY,
+    TRANSIT,
+    Activities,
+    ActivityParams,
+    _course_steadiness,
+    _with_setting,
+)
+from mda.activity.gear import FishingSpeed, fishing_speed
+from mda.activity.hmm import fit_hmm, most_likely_states
+from mda.activity.motion import (
+    Floats,
+    implied_speed_kn,
+    pieces,
+    straightness,
+    window,
+    window_mean,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AdaptiveParams:
+    """Settings of the per-track model; speeds in knots, times in minutes."""
+
+    n_states: int = 3
+    # Under this mean speed a state is lying still (the usual "not under way" of AIS work).
+    stationary_max_kn: float = 0.5
+    # A state turns when its mean turning (1 - straightness) is over this.
+    turning_min: float = 0.2
+    # Half-width of the window in which turning is measured.
+    turning_window_minutes: float = 2.5
+    max_gap_minutes: float = 30.0
+    speed_span_seconds: float = 60.0
+    setting_minutes: float = 8.0
+    setting_max_kn: float = 7.0
+    iterations: int = 40
+
+
+def track_features(
+    time: Floats, lat: Floats, lon: Floats, speed_kn: Floats | None, course: Floats | None,
+    p: AdaptiveParams,
+) -> tuple[Floats, Floats, Floats]:  # fmt: skip
+    """Speed (knots, NaN where unknown), turning (0 straight .. 1) and the piece starts."""
+    cut = pieces(time, p.max_gap_minutes * 60.0)
+    speed = implied_speed_kn(time, lat, lon, p.speed_span_seconds, cut)
+    if speed_kn is not None:
+        speed = np.where(np.isfinite(speed_kn), speed_kn, speed)
+    half = p.turning_window_minutes * 60.0
+    lo, hi = window(time, half, half, cut)
+    straight = straightness(time, lat, lon, window_mean(speed, lo, hi), lo, hi)
+    if course is not None:
+        straight = np.fmin(straight, _course_steadiness(course, lo, hi))
+    # No movement to measure: as turning as a vessel can be (lying still, drifting).
+    turning = np.where(np.isfinite(straight), 1.0 - straight, 1.0)
+    starts = np.zeros(len(time), dtype=np.float64)
+    starts[cut.first] = 1.0
+    return speed, turning, starts
+
+
+def name_states(
+    mean_kn: Floats, mean_turning: Floats, prior: FishingSpeed, p: AdaptiveParams
+) -> Activities:
+    """The activity of each state from its mean speed and turning and the gear's prior."""
+    named = np.full(len(mean_kn), TRANSIT, dtype=np.int8)
+    working = (mean_kn >= prior.low_kn) & (mean_kn <= prior.high_kn)
+    working &= (mean_kn < prior.straight_from_kn) | (mean_turning > p.turning_min)
+    named[working] = FISHING
+    named[mean_kn < p.stationary_max_kn] = STATIONARY
+    return named
+
+
+def classify_track_adaptive(
+    time: Floats,
+    lat: Floats,
+    lon: Floats,
+    speed_kn: Floats | None = None,
+    course: Floats | None = None,
+    gear: str | None = None,
+    params: AdaptiveParams = AdaptiveParams(),
+) -> Activities:
+    """The activity code (``STATIONARY``, ``FISHING``, ``TRANSIT``) of every position of one
+    vessel's track sorted by time; same contract as ``classify.classify_track``."""
+    time = np.asarray(time, dtype=np.float64)
+    lat = np.asarray(lat, dtype=np.float64)
+    lon = np.asarray(lon, dtype=np.float64)
+    n = len(time)
+    if not n:
+        return np.zeros(0, dtype=np.int8)
+    if len(lat) != n or len(lon) != n:
+        raise ValueError("time, lat and lon must be of equal length")
+    if n > 1 and bool(np.any(np.diff(time) < 0)):
+        raise ValueError("the track must be sorted by time")
+    p = params
+    reported = None if speed_kn is None else np.asarray(speed_kn, dtype=np.float64)
+    courses = None if course is None else np.asarray(course, dtype=np.float64)
+    speed, turning, first = track_features(time, lat, lon, reported, courses, p)
+    activity = np.full(n, TRANSIT, dtype=np.int8)
+    known = np.flatnonzero(np.isfinite(speed))
+    if not len(known):
+        return activity
+    obs = np.column_stack([np.log1p(np.maximum(speed[known], 0.0)), turning[known]])
+    # A piece's first measurable fix starts a sequence.
+    piece_id = np.cumsum(first)[known]
+    starts = np.r_[True, piece_id[1:] != piece_id[:-1]]
+    model = fit_hmm(obs, starts, p.n_states, p.iterations)
+    states = most_likely_states(obs, starts, model)
+    prior = fishing_speed(gear)
+    mean_kn = np.expm1(model.means[:, 0])
+    named = name_states(mean_kn, model.means[:, 1], prior, p)
+    activity[known] = named[states]
+    if prior.sets_after_hauling:
+        # Gear is set at passage speed, but below the track's own cruising speed: the
+        # fastest state, when it is transit, bounds the speed of setting (2 sd below it).
+        cruise = int(np.argmax(model.means[:, 0]))
+        limit = p.setting_max_kn
+        if named[cruise] == TRANSIT:
+            below = model.means[cruise, 0] - 2.0 * np.sqrt(model.variances[cruise, 0])
+            limit = min(limit, float(np.expm1(below)))
+        setting = ActivityParams(setting_minutes=p.setting_minutes, setting_max_kn=limit)
+        cut = pieces(time, p.max_gap_minutes * 60.0)
+        activity = _with_setting(activity, time, speed, cut, setting)
+    return activity
