@@ -54,6 +54,9 @@ class AdaptiveParams:
     n_states: int = 3
     # Under this mean speed a state is lying still (the usual "not under way" of AIS work).
     stationary_max_kn: float = 0.5
+    # The fastest state is cruising (transit) when this fast and this many times the next.
+    cruise_min_kn: float = 4.0
+    cruise_ratio: float = 1.5
     # A state turns when its mean turning (1 - straightness) is over this.
     turning_min: float = 0.2
     # Half-width of the window in which turning is measured.
@@ -89,10 +92,23 @@ def track_features(
 def name_states(
     mean_kn: Floats, mean_turning: Floats, prior: FishingSpeed, p: AdaptiveParams
 ) -> Activities:
-    """The activity of each state from its mean speed and turning and the gear's prior."""
+    """The activity of each state from its mean speed and turning and the gear's prior.
+
+    The track's own cruising speed comes first: its fastest state is transit when it is
+    well clear of the others (``cruise_ratio`` times the next fastest moving state, and at
+    least ``cruise_min_kn``), even inside the gear's band: a small boat that steams home at
+    4.5 kn is not dredging at 4.5 kn because dredges may tow that fast.
+    """
     named = np.full(len(mean_kn), TRANSIT, dtype=np.int8)
     working = (mean_kn >= prior.low_kn) & (mean_kn <= prior.high_kn)
     working &= (mean_kn < prior.straight_from_kn) | (mean_turning > p.turning_min)
+    moving = np.flatnonzero(mean_kn >= p.stationary_max_kn)
+    if len(moving) >= 2:
+        by_speed = moving[np.argsort(mean_kn[moving], kind="stable")]
+        fastest, next_fastest = int(by_speed[-1]), int(by_speed[-2])
+        top = float(mean_kn[fastest])
+        if top >= p.cruise_min_kn and top >= p.cruise_ratio * float(mean_kn[next_fastest]):
+            working[fastest] = False
     named[working] = FISHING
     named[mean_kn < p.stationary_max_kn] = STATIONARY
     return named

@@ -51,7 +51,7 @@ class FishingSpeed:
 # ICES WKSSFGEO workflow's speed bands for small-scale dredges and pots): the middle of each
 # gear's usual range, widened by about half a knot either side for currents and GPS noise.
 TRAWL: Final = FishingSpeed(1.5, 5.5)  # bottom and pelagic trawls tow at 2-5 kn
-DREDGE: Final = FishingSpeed(0.5, 4.0)  # dredges tow at 1-3.5 kn
+DREDGE: Final = FishingSpeed(0.5, 5.0)  # dredges tow at 1-4.5 kn
 SET_GEAR: Final = FishingSpeed(0.2, 5.0, sets_after_hauling=True)  # hauled at 0.5-4 kn
 LONGLINE: Final = FishingSpeed(0.2, 3.0, sets_after_hauling=True)  # hauled at 0.5-2.5 kn
 PURSE_SEINE: Final = FishingSpeed(0.3, 3.0)  # pursing and hauling the net, drifting
