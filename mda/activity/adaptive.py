@@ -22,9 +22,11 @@ track gives the same labels on every run.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from mda.activity.classify import (
     FISHING,
@@ -59,8 +61,13 @@ class AdaptiveParams:
     cruise_ratio: float = 1.5
     # A state turns when its mean turning (1 - straightness) is over this.
     turning_min: float = 0.2
-    # Half-width of the window in which turning is measured.
+    # Half-width of the window in which turning is measured for the model: short, so that
+    # the states follow changes of behaviour within minutes.
     turning_window_minutes: float = 2.5
+    # Half-width of the window in which a state's turning is judged when it is named: long
+    # enough to hold the turns of a search pattern or a zig-zag tow, whose straight legs
+    # would otherwise make a state of their own that looks like a passage.
+    naming_window_minutes: float = 5.0
     max_gap_minutes: float = 30.0
     speed_span_seconds: float = 60.0
     setting_minutes: float = 8.0
@@ -151,7 +158,9 @@ def classify_track_adaptive(
     states = most_likely_states(obs, starts, model)
     prior = fishing_speed(gear)
     mean_kn = np.expm1(model.means[:, 0])
-    named = name_states(mean_kn, model.means[:, 1], prior, p)
+    wide = dataclasses.replace(p, turning_window_minutes=p.naming_window_minutes)
+    _, wide_turning, _ = track_features(time, lat, lon, reported, courses, wide)
+    named = name_states(mean_kn, _state_means(wide_turning[known], states, p.n_states), prior, p)
     activity[known] = named[states]
     if prior.sets_after_hauling:
         # Gear is set at passage speed, but below the track's own cruising speed: the
@@ -165,3 +174,11 @@ def classify_track_adaptive(
         cut = pieces(time, p.max_gap_minutes * 60.0)
         activity = _with_setting(activity, time, speed, cut, setting)
     return activity
+
+
+def _state_means(values: Floats, states: npt.NDArray[np.intp], n_states: int) -> Floats:
+    """Mean of ``values`` over the fixes on each state (0 for a state no fix is on)."""
+    sums = np.bincount(states, weights=values, minlength=n_states)
+    counts = np.bincount(states, minlength=n_states)
+    means: Floats = np.where(counts > 0, sums / np.maximum(counts, 1), 0.0)
+    return means
