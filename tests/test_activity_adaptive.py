@@ -168,3 +168,14 @@ def test_same_rows_same_labels_whatever_their_order() -> None:
     assert back.tolist() == first.tolist()
     assert classify_fleet(vessel, t, lat, lon).activity.tolist() == first.tolist()
     assert share(first[: len(t1)], FISHING) > 0.3
+
+
+def test_a_purse_seine_set_is_the_circle_and_the_pursing_after_it() -> None:
+    circle = [(float(h), 11.0, 0.5) for h in range(0, 360, 15)]  # 12 min round a school
+    legs = [(90.0, 11.0, 40.0), *circle, (0.0, 0.4, 120.0), (90.0, 11.0, 40.0), (0.0, 0.3, 120.0)]
+    t, lat, lon = track(legs, 30.0)
+    minutes = (t - T0) / 60
+    seine = classify_track_adaptive(t, lat, lon, gear="purse seine")
+    assert set(seine[minutes < 38].tolist()) == {TRANSIT}  # searching
+    assert share(seine[(minutes > 42) & (minutes < 170)], FISHING) >= 0.95  # circle, pursing
+    assert FISHING not in seine[minutes > 176].tolist()  # searching, then a night adrift

@@ -13,8 +13,9 @@ Instead of speed thresholds fitted to a few labelled vessels, each track gets it
    working speed looks like (``gear.fishing_speed``): under ``stationary_max_kn`` a state is
    lying still; inside the gear's band it is fishing (above the band's straight-from speed
    only when it turns); otherwise transit.
-4. **Setting** (set gear, longlines): moving at up to ``setting_max_kn`` within
+4. **Setting** (set gear): moving at up to ``setting_max_kn`` within
    ``setting_minutes`` after fishing is setting the gear hauled just before.
+5. **Sets** (purse seines): a tight circle at speed and the slow hours of pursing after it.
 
 Pure and deterministic: the fit starts from fixed values (no random restarts), so the same
 track gives the same labels on every run.
@@ -41,6 +42,8 @@ from mda.activity.gear import FishingSpeed, fishing_speed
 from mda.activity.hmm import fit_hmm, most_likely_states
 from mda.activity.motion import (
     Floats,
+    Indexes,
+    Pieces,
     implied_speed_kn,
     pieces,
     straightness,
@@ -73,6 +76,11 @@ class AdaptiveParams:
     setting_minutes: float = 8.0
     setting_max_kn: float = 7.0
     iterations: int = 40
+    # Purse seines: a circle shot at over this speed and this turning (1 - straightness over
+    # the naming window), and pursing for at most this long after it.
+    encircling_min_kn: float = 6.0
+    encircling_min_turning: float = 0.5
+    pursing_hours: float = 3.0
 
 
 def track_features(
@@ -173,7 +181,35 @@ def classify_track_adaptive(
         setting = ActivityParams(setting_minutes=p.setting_minutes, setting_max_kn=limit)
         cut = pieces(time, p.max_gap_minutes * 60.0)
         activity = _with_setting(activity, time, speed, cut, setting)
+    if prior.encircles:
+        cut = pieces(time, p.max_gap_minutes * 60.0)
+        activity = _with_sets(activity, time, speed, wide_turning, cut, p)
     return activity
+
+
+def _with_sets(
+    activity: Activities, time: Floats, speed: Floats, turning: Floats, cut: Pieces,
+    p: AdaptiveParams,
+) -> Activities:  # fmt: skip
+    """Purse-seine sets: a tight circle at speed (the net shot round a school: fast, and over
+    the naming window the track comes back on itself), then the slow hours of pursing and
+    brailing until the vessel next gets under way."""
+    encircling = (speed >= p.encircling_min_kn) & (turning >= p.encircling_min_turning)
+    index = np.arange(len(activity))
+    last = np.maximum.accumulate(np.where(encircling, index, -1))
+    known = last >= 0
+    since = np.where(known, time - time[np.maximum(last, 0)], np.inf)
+    same_piece = known & (cut.piece[np.maximum(last, 0)] == cut.piece)
+    slow = speed < p.encircling_min_kn
+    # Pursing lasts until the vessel is next under way: the first fast fix once the circle
+    # is closed (the last minutes of the circle itself are fast but turn less).
+    under_way = ~slow & (since > p.setting_minutes * 60.0)
+    moves = np.cumsum(under_way)
+    moved_since: Indexes = moves - moves[np.maximum(last, 0)]
+    pursing = same_piece & slow & (moved_since == 0) & (since <= p.pursing_hours * 3600.0)
+    out = activity.copy()
+    out[encircling | pursing] = FISHING
+    return out
 
 
 def _state_means(values: Floats, states: npt.NDArray[np.intp], n_states: int) -> Floats:
