@@ -72,9 +72,10 @@ def activity_command(
     ] = "ship_type",
 ) -> None:
     """Label each position stationary, fishing or transit from its movement (apparent
-    fishing: speed and turning states fitted to each track; a gear tells what its working
-    speed looks like). Vessels whose AIS ship type is not a fishing one (pilot, tug, SAR,
-    pleasure, sailing, passenger, cargo, tanker ...) are never labelled fishing."""
+    fishing: speed and turning states fitted to each track, the gear as a prior).
+
+    Vessels whose AIS ship type is not a fishing one (pilot, tug, SAR, pleasure, sailing,
+    passenger, cargo, tanker ...) are never labelled fishing."""
     import numpy as np
 
     from mda.activity.ais_tracks import read_ais_tracks
