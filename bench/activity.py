@@ -12,6 +12,7 @@ Methods:
 - ``mda``: ``mda activity``'s classifier (per-track hidden Markov model, gear as a speed prior;
   ``mda.activity.adaptive``); nothing is fitted across vessels, the model is fitted to the
   left-out track itself without its labels.
+- ``mda, no gear hint``: the same, not told the gear (a user without ``--gear``).
 - ``mda windowed``: the classifier before issue 17 (``mda.activity.classify``); its thresholds
   were chosen on these very tracks, so its figures are in-sample.
 - ``speed band``: fishing iff 0.5 <= speed <= 5.0 kn, speed being the reported speed where the
@@ -164,6 +165,12 @@ def mda_fishing(u: Unit) -> Fishing:
     return labels == FISHING
 
 
+def mda_no_gear_fishing(u: Unit) -> Fishing:
+    """``mda activity`` not told the gear: what a new user gets without ``--gear``."""
+    labels = classify_track_adaptive(u.time, u.lat, u.lon, u.speed_kn, u.course, None)
+    return labels == FISHING
+
+
 def windowed_fishing(u: Unit) -> Fishing:
     """The classifier before issue 17."""
     labels = classify_track(u.time, u.lat, u.lon, u.speed_kn, u.course, u.gear)
@@ -184,6 +191,7 @@ def methods() -> list[Method]:
     low, high = BASELINE_BAND_KN
     return [
         Method("mda", _fixed(mda_fishing)),
+        Method("mda, no gear hint", _fixed(mda_no_gear_fishing)),
         Method("mda windowed (old)", _fixed(windowed_fishing)),
         Method(f"speed band {low:g}-{high:g}", _fixed(speed_band_fishing)),
     ]

@@ -78,3 +78,15 @@ def test_command_reads_a_ship_type_column(tmp_path: Path) -> None:
     _, labelled = read_csv(out)
     fishing = {r["vessel_id"] for r in labelled if r["activity"] == "fishing"}
     assert fishing == {"trawler", "unknown"}
+
+
+def test_a_fishing_vessel_towing_straight_is_fishing_an_unknown_one_on_passage() -> None:
+    # Type 30 says "fishing vessel" without a gear: taken as a trawler (as the fishing rules
+    # take it), whose straight tows at 3 kn are fishing; without a type they are a passage.
+    legs = [(90.0, 10.0, 30.0), (0.0, 3.0, 120.0), (270.0, 10.0, 30.0)]
+    t, lat, lon = track(legs, 30.0)
+    minutes = (t - t[0]) / 60
+    tow = (minutes > 35) & (minutes < 145)
+    for ship_type, expected in ((FISHING_TYPE, True), (None, False), (0, False)):
+        fleet = classify_fleet(["V"] * len(t), t, lat, lon, ship_type=[ship_type] * len(t))
+        assert bool(np.mean(fleet.activity[tow] == FISHING) >= 0.95) is expected

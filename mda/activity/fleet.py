@@ -17,7 +17,7 @@ from mda.activity.adaptive import AdaptiveParams, classify_track_adaptive
 from mda.activity.classify import FISHING, TRANSIT
 from mda.activity.events import EventParams, FishingEvent, fishing_events
 from mda.activity.motion import Floats
-from mda.activity.ship_type import may_fish
+from mda.activity.ship_type import FISHING_TYPE, may_fish
 
 # Activity of a row that could not be classified (no usable time or position).
 UNCLASSIFIED = -1
@@ -60,9 +60,10 @@ def classify_fleet(
     ship_type: Sequence[int | None] | None = None,
 ) -> FleetActivity:
     """Classify every row, one vessel's track at a time (rows sorted by time within each
-    vessel, ties kept in input order). A vessel's gear is the first gear given on its rows;
-    its ship type the last one given. A vessel of a non-fishing type moving like a fishing
-    boat is in transit (under way, not fishing)."""
+    vessel, ties kept in input order). A vessel's gear is the first gear given on its rows
+    (for a vessel of AIS type 30 without one, a trawl); its ship type the last one given.
+    A vessel of a non-fishing type moving like a fishing boat is in transit (under way, not
+    fishing)."""
     time = np.asarray(time, dtype=np.float64)
     lat = np.asarray(lat, dtype=np.float64)
     lon = np.asarray(lon, dtype=np.float64)
@@ -86,16 +87,17 @@ def classify_fleet(
     events: list[VesselEvent] = []
     for s, e in itertools.pairwise(bounds if len(rows) else []):
         track = order[s:e]
+        ship_type_of = _ship_type_of(ship_type, track)
         labels = classify_track_adaptive(
             time[track],
             lat[track],
             lon[track],
             None if speed_kn is None else np.asarray(speed_kn, dtype=np.float64)[track],
             None if course is None else np.asarray(course, dtype=np.float64)[track],
-            _gear_of(gear, track),
+            _gear_of(gear, track) or _gear_of_type(ship_type_of),
             params,
         )
-        if not may_fish(_ship_type_of(ship_type, track)):
+        if not may_fish(ship_type_of):
             labels = np.where(labels == FISHING, TRANSIT, labels).astype(np.int8)
         activity[track] = labels
         name = str(names[codes[s]])
@@ -125,3 +127,10 @@ def _ship_type_of(types: Sequence[int | None] | None, track: npt.NDArray[np.intp
         return None
     known = [t for t in (types[row] for row in track.tolist()) if t]
     return known[-1] if known else None
+
+
+def _gear_of_type(ship_type: int | None) -> str | None:
+    """A gear prior for a vessel that says only "fishing vessel" (type 30), as the fishing
+    rules use it: most fishing vessels that carry AIS are trawlers, which tow straight at
+    2-5 kn; a fishing vessel on passage steams faster than that."""
+    return "trawl" if ship_type == FISHING_TYPE else None
