@@ -19,6 +19,16 @@ Instead of speed thresholds fitted to a few labelled vessels, each track gets it
 
 Pure and deterministic: the fit starts from fixed values (no random restarts), so the same
 track gives the same labels on every run.
+
+Where the settings come from: the gear bands from gear descriptions (``gear``); the number of
+states, the turning windows, the cruising rule and the setting rule (carried over from
+``classify``) were chosen while looking at the shared labelled tracks, which ``bench.activity``
+also scores: its figures on them are not a clean held-out measure.
+
+The streaming rules (``mda.rules.fishing``) keep the windowed classifier (``classify``): they
+judge a sliding window of recent fixes batch after batch, and a model refitted to each window
+would relabel the past as the window moves (so depend on the batching) and cost a fit per
+watched vessel per batch.
 """
 
 from __future__ import annotations
@@ -35,8 +45,8 @@ from mda.activity.classify import (
     TRANSIT,
     Activities,
     ActivityParams,
-    _course_steadiness,
-    _with_setting,
+    course_steadiness,
+    with_setting,
 )
 from mda.activity.gear import FishingSpeed, fishing_speed
 from mda.activity.hmm import fit_hmm, most_likely_states
@@ -96,7 +106,7 @@ def track_features(
     lo, hi = window(time, half, half, cut)
     straight = straightness(time, lat, lon, window_mean(speed, lo, hi), lo, hi)
     if course is not None:
-        straight = np.fmin(straight, _course_steadiness(course, lo, hi))
+        straight = np.fmin(straight, course_steadiness(course, lo, hi))
     # No movement to measure: as turning as a vessel can be (lying still, drifting).
     turning = np.where(np.isfinite(straight), 1.0 - straight, 1.0)
     starts = np.zeros(len(time), dtype=np.float64)
@@ -180,7 +190,7 @@ def classify_track_adaptive(
             limit = min(limit, float(np.expm1(below)))
         setting = ActivityParams(setting_minutes=p.setting_minutes, setting_max_kn=limit)
         cut = pieces(time, p.max_gap_minutes * 60.0)
-        activity = _with_setting(activity, time, speed, cut, setting)
+        activity = with_setting(activity, time, speed, cut, setting)
     if prior.encircles:
         cut = pieces(time, p.max_gap_minutes * 60.0)
         activity = _with_sets(activity, time, speed, wide_turning, cut, p)
