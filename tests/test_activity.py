@@ -12,7 +12,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.activity import format_table, score_table
+from bench.activity import (
+    format_tables,
+    leave_one_out,
+    methods,
+    portuguese_small_scale,
+    scottish_creel,
+)
 from mda.activity import (
     ACTIVITIES,
     FISHING,
@@ -208,17 +214,30 @@ def test_activity_names_match_their_codes() -> None:
 # --- score on expert labels ----------------------------------------------------------------
 
 
-def test_agreement_with_expert_labels_reaches_the_floor() -> None:
-    rows = score_table()
-    print("\n" + format_table(rows))
-    f1 = {(r.data_set, r.method): r.score.f1 for r in rows}
-    # GFW reports > 90 % agreement with experts; the same goal on each labelled source.
-    assert f1[("pt_smallscale", "mda")] >= 0.95
-    assert f1[("creel_scotland", "mda")] >= 0.90
-    assert f1[("pooled", "mda")] >= 0.95
-    baseline = next(m for (_, m) in f1 if m.startswith("speed band"))
-    for data_set in ("pt_smallscale", "creel_scotland", "pooled"):
-        assert f1[(data_set, "mda")] > f1[(data_set, baseline)]
+def test_agreement_with_expert_labels_left_out_reaches_the_floor() -> None:
+    """Leave-one-vessel-out (trip-out for the creel set): nothing in mda is fitted across
+    vessels, and each track's own model never sees its labels. The floors are below what was
+    measured (bench.activity) by a margin; the design of the gear priors saw these tracks."""
+    ms = methods()
+    scores = leave_one_out([portuguese_small_scale(), scottish_creel()], ms)
+    print("\n" + format_tables(scores, ms))
+    mda_name, band_name = ms[0].name, ms[-1].name
+
+    def f1(method: str, data_set: str | None = None, gear: str | None = None) -> float:
+        total = None
+        for s in scores:
+            if s.method != method or (data_set and s.unit.data_set != data_set):
+                continue
+            if gear and s.unit.gear != gear:
+                continue
+            total = s.score if total is None else total + s.score
+        assert total is not None
+        return total.f1
+
+    assert f1(mda_name, "pt_smallscale") >= 0.95
+    assert f1(mda_name, "creel_scotland") >= 0.85
+    for gear in ("dredge", "pots", "creel"):
+        assert f1(mda_name, gear=gear) > f1(band_name, gear=gear)
 
 
 # --- the command ---------------------------------------------------------------------------
@@ -312,3 +331,25 @@ def test_command_labels_an_ais_recording_one_row_per_position(tmp_path: Path) ->
          "mean_speed_kn", "lat_mean", "lon_mean", "first_row", "last_row"],
         [],
     )  # fmt: skip
+
+
+def test_simulated_trawls_and_purse_seines_are_found() -> None:
+    """Simulated trips (bench/activity_sim.py; ground truth by construction). Drifting
+    longlines are left out: their setting at 7-9 kn is not claimed (see mda.activity.gear)."""
+    from bench.activity_sim import simulated_units
+
+    ms = methods()
+    scores = leave_one_out([simulated_units()], ms)
+    print("\n" + format_tables(scores, ms))
+
+    def f1(method: str, gear: str) -> float:
+        picked = [s.score for s in scores if s.method == method and s.unit.gear == gear]
+        total = picked[0]
+        for s in picked[1:]:
+            total = total + s
+        return total.f1
+
+    mda_name, band_name = ms[0].name, ms[-1].name
+    assert f1(mda_name, "trawl") >= 0.95
+    assert f1(mda_name, "purse seine") >= 0.85
+    assert f1(mda_name, "purse seine") > f1(band_name, "purse seine")

@@ -10,8 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
+from mda.activity.classify import FISHING, ActivityParams, classify_track
 from mda.errors import ConfigError
 from mda.model import Alert, Position, VesselStatic
 from mda.pipeline import Pipeline
@@ -170,6 +172,22 @@ def test_a_fishing_vessel_is_no_mismatch_and_a_cargo_ship_in_transit_is_not_watc
     run(p, transit(LR, PARK), statics(LR, ship_type=70))
     rule = p.engine.rules[0]
     assert isinstance(rule, FishingTypeMismatchRule) and rule.tracks == {}
+
+
+def test_a_cargo_ship_drifting_for_hours_is_no_mismatch() -> None:
+    # Waiting for a berth or an escort: two hours drifting at 1 kn on a steady set, then an
+    # hour at 0.3 kn (inside the test zones); slow movement alone is no evidence of fishing.
+    rules = {"fishing_type_mismatch": {"ship_types": ["70-89"]}}
+    drift = leg(LR, T0, PARK[0], PARK[1], 200, 1.0, 120)
+    t, lat, lon = end_of(drift)
+    drift += leg(LR, t, lat, lon, 230, 0.3, 60)
+    alerts = _alerts(rules, drift, statics(LR, ship_type=70))
+    assert opened(alerts, "fishing_type_mismatch") == []
+    # The same drift under the fishing rules' ordinary evidence would read as slow work.
+    t = np.array([q.time for q in drift], dtype=float)
+    la = np.array([q.lat for q in drift], dtype=float)
+    lo = np.array([q.lon for q in drift], dtype=float)
+    assert np.mean(classify_track(t, la, lo, params=ActivityParams()) == FISHING) > 0.5
 
 
 def test_state_is_dropped_when_the_vessel_has_left() -> None:

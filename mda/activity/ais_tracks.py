@@ -18,13 +18,14 @@ from mda.activity.rows import TrackRows
 from mda.ingest.core import Ingestor
 from mda.ingest.sources import FileSource
 from mda.ingest.stats import IngestStats
-from mda.model import VESSEL, Position
+from mda.model import VESSEL, Position, VesselStatic
 from mda.timefmt import iso
 
 
 def read_ais_tracks(spec: str, default_gear: str | None = None) -> tuple[TrackRows, IngestStats]:
-    """Vessel positions of a recording, in the order decoded, and the ingest counts."""
-    positions, stats = asyncio.run(_decode(spec))
+    """Vessel positions of a recording, in the order decoded, with each vessel's broadcast
+    ship type, and the ingest counts."""
+    positions, types, stats = asyncio.run(_decode(spec))
     time = np.array([p.time for p in positions], dtype=np.float64)
     lat = np.array([p.lat for p in positions], dtype=np.float64)
     lon = np.array([p.lon for p in positions], dtype=np.float64)
@@ -54,14 +55,18 @@ def read_ais_tracks(spec: str, default_gear: str | None = None) -> tuple[TrackRo
         course=cog,
         gear=None if default_gear is None else [default_gear] * len(positions),
         vessel_column="mmsi",
+        ship_type=[types.get(p.mmsi) for p in positions],
     )
     return rows, stats
 
 
-async def _decode(spec: str) -> tuple[list[Position], IngestStats]:
+async def _decode(spec: str) -> tuple[list[Position], dict[int, int], IngestStats]:
+    """Vessel positions in decoding order, each MMSI's ship type (the last non-zero one
+    broadcast anywhere in the recording), and the ingest counts."""
     source = FileSource(spec)
     ingestor = Ingestor()
     positions: list[Position] = []
+    types: dict[int, int] = {}
     records = []
     async for batch in source.batches():
         records += ingestor.ingest(batch.lines, batch.feed, batch.arrival)
@@ -75,4 +80,6 @@ async def _decode(spec: str) -> tuple[list[Position], IngestStats]:
             and record.lon is not None
         ):
             positions.append(record)
-    return positions, ingestor.stats
+        elif isinstance(record, VesselStatic) and record.ship_type:
+            types[record.mmsi] = record.ship_type
+    return positions, types, ingestor.stats

@@ -123,7 +123,7 @@ def classify_track(
     turn_lo, turn_hi = window(time, turn_half, turn_half, cut)
     straight = straightness(time, lat, lon, window_mean(speed, turn_lo, turn_hi), turn_lo, turn_hi)
     if course is not None:
-        straight = np.fmin(straight, _course_steadiness(course, turn_lo, turn_hi))
+        straight = np.fmin(straight, course_steadiness(course, turn_lo, turn_hi))
 
     # In the band between slow work and transit: a trawl tows straight; set gear is only
     # hauled (slow) or set (after a haul, below); other fishing shows as turning.
@@ -141,11 +141,11 @@ def classify_track(
     activity[fishing] = FISHING
     activity = _smoothed(activity, time, cut, p.min_run_minutes * 60.0)
     if kind == "set":
-        activity = _with_setting(activity, time, speed, cut, p)
+        activity = with_setting(activity, time, speed, cut, p)
     return activity
 
 
-def _course_steadiness(course: Floats, lo: Indexes, hi: Indexes) -> Floats:
+def course_steadiness(course: Floats, lo: Indexes, hi: Indexes) -> Floats:
     """Length of the mean unit vector of the reported courses in each window: 1 on a steady
     course, towards 0 when turning; NaN where no course is known."""
     rad = np.radians(np.asarray(course, dtype=np.float64))
@@ -193,7 +193,7 @@ def _smoothed(activity: Activities, time: Floats, cut: Pieces, min_run_s: float)
             out[starts[k] : ends[k]] = out[starts[k] - 1]
 
 
-def _with_setting(
+def with_setting(
     activity: Activities, time: Floats, speed_kn: Floats, cut: Pieces, p: ActivityParams
 ) -> Activities:
     """Set gear: fixes moving at setting speed soon after fishing are setting the gear."""

@@ -26,7 +26,7 @@ DEFAULT_ID = "vessel_id"
 @dataclass(frozen=True, slots=True)
 class CsvColumns:
     """Which columns hold what. ``vessel`` None: ``vessel_id`` if present, else one vessel;
-    ``gear`` is used only when present."""
+    ``gear`` and ``ship_type`` are used only when present."""
 
     vessel: str | None = None
     time: str = "time"
@@ -35,6 +35,7 @@ class CsvColumns:
     speed: str | None = None
     course: str | None = None
     gear: str = "gear"
+    ship_type: str = "ship_type"
 
 
 def read_csv_tracks(path: Path, columns: CsvColumns, default_gear: str | None = None) -> TrackRows:
@@ -79,12 +80,21 @@ def read_csv_tracks(path: Path, columns: CsvColumns, default_gear: str | None = 
         course=None if columns.course is None else _numbers(column(columns.course, "--course")),
         gear=gear,
         vessel_column=vessel_column,
+        ship_type=_ship_types(table[columns.ship_type])
+        if columns.ship_type in table.columns
+        else None,
     )
 
 
 def _numbers(values: pl.Series) -> Floats:
     parsed = values.str.strip_chars().cast(pl.Float64, strict=False).fill_null(math.nan)
     return parsed.to_numpy().astype(np.float64)
+
+
+def _ship_types(values: pl.Series) -> list[int | None]:
+    """AIS ship type codes; None where empty or not a whole number."""
+    parsed = values.str.strip_chars().cast(pl.Float64, strict=False)
+    return [None if v is None or v != int(v) else int(v) for v in parsed.to_list()]
 
 
 def parse_times(values: list[str | None]) -> Floats:

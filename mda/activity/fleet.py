@@ -1,5 +1,7 @@
 """Activity and fishing events of many vessels at once: rows of any order in, per-row labels
-and per-vessel events out. Pure: the readers and writers around it do the I/O."""
+and per-vessel events out. Each track is classified by a model fitted to that track alone
+(``adaptive``); a vessel whose broadcast ship type is not a fishing one (``ship_type``) is never
+labelled fishing. Pure: the readers and writers around it do the I/O."""
 
 from __future__ import annotations
 
@@ -11,13 +13,15 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from mda.activity.classify import ActivityParams, classify_track
+from mda.activity.adaptive import AdaptiveParams, classify_track_adaptive
+from mda.activity.classify import FISHING, TRANSIT
 from mda.activity.events import EventParams, FishingEvent, fishing_events
 from mda.activity.motion import Floats
+from mda.activity.ship_type import FISHING_TYPE, may_fish
 
 # Activity of a row that could not be classified (no usable time or position).
 UNCLASSIFIED = -1
-DEFAULT_ACTIVITY = ActivityParams()
+DEFAULT_ACTIVITY = AdaptiveParams()
 DEFAULT_EVENTS = EventParams()
 
 
@@ -51,11 +55,15 @@ def classify_fleet(
     speed_kn: Floats | None = None,
     course: Floats | None = None,
     gear: Sequence[str | None] | None = None,
-    params: ActivityParams = DEFAULT_ACTIVITY,
+    params: AdaptiveParams = DEFAULT_ACTIVITY,
     event_params: EventParams = DEFAULT_EVENTS,
+    ship_type: Sequence[int | None] | None = None,
 ) -> FleetActivity:
     """Classify every row, one vessel's track at a time (rows sorted by time within each
-    vessel, ties kept in input order). A vessel's gear is the first gear given on its rows."""
+    vessel, ties kept in input order). A vessel's gear is the first gear given on its rows
+    (for a vessel of AIS type 30 without one, a trawl); its ship type the last one given.
+    A vessel of a non-fishing type moving like a fishing boat is in transit (under way, not
+    fishing)."""
     time = np.asarray(time, dtype=np.float64)
     lat = np.asarray(lat, dtype=np.float64)
     lon = np.asarray(lon, dtype=np.float64)
@@ -79,15 +87,18 @@ def classify_fleet(
     events: list[VesselEvent] = []
     for s, e in itertools.pairwise(bounds if len(rows) else []):
         track = order[s:e]
-        labels = classify_track(
+        ship_type_of = _ship_type_of(ship_type, track)
+        labels = classify_track_adaptive(
             time[track],
             lat[track],
             lon[track],
             None if speed_kn is None else np.asarray(speed_kn, dtype=np.float64)[track],
             None if course is None else np.asarray(course, dtype=np.float64)[track],
-            _gear_of(gear, track),
+            _gear_of(gear, track) or _gear_of_type(ship_type_of),
             params,
         )
+        if not may_fish(ship_type_of):
+            labels = np.where(labels == FISHING, TRANSIT, labels).astype(np.int8)
         activity[track] = labels
         name = str(names[codes[s]])
         for found in fishing_events(time[track], lat[track], lon[track], labels, event_params):
@@ -109,3 +120,17 @@ def _gear_of(gear: Sequence[str | None] | None, track: npt.NDArray[np.intp]) -> 
         if hint:
             return str(hint)
     return None
+
+
+def _ship_type_of(types: Sequence[int | None] | None, track: npt.NDArray[np.intp]) -> int | None:
+    if types is None:
+        return None
+    known = [t for t in (types[row] for row in track.tolist()) if t]
+    return known[-1] if known else None
+
+
+def _gear_of_type(ship_type: int | None) -> str | None:
+    """A gear prior for a vessel that says only "fishing vessel" (type 30), as the fishing
+    rules use it: most fishing vessels that carry AIS are trawlers, which tow straight at
+    2-5 kn; a fishing vessel on passage steams faster than that."""
+    return "trawl" if ship_type == FISHING_TYPE else None

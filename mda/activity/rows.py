@@ -28,3 +28,5 @@ class TrackRows:
     course: Floats | None
     gear: list[str | None] | None
     vessel_column: str
+    # AIS ship type of each row's vessel where known (None: not given or not known).
+    ship_type: list[int | None] | None = None

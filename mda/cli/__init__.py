@@ -38,7 +38,7 @@ COMMANDS: dict[str, LazyCommand] = {
     ),
     "activity": LazyCommand(
         "Label each position stationary, fishing or transit from its movement (apparent "
-        "fishing: speed, turning and, with a gear, how that gear is worked).",
+        "fishing: speed and turning states fitted to each track, the gear as a prior).",
         "mda.cli.activity:activity_command",
     ),
     "gateway": LazyCommand(

@@ -63,9 +63,19 @@ def activity_command(
         str | None,
         typer.Option(help="Gear of vessels without one in the file, e.g. trawl, pots, creel."),
     ] = None,
+    ship_type_column: Annotated[
+        str,
+        typer.Option(
+            "--ship-type-column",
+            help="AIS ship type column, used when present: non-fishing types never fish.",
+        ),
+    ] = "ship_type",
 ) -> None:
     """Label each position stationary, fishing or transit from its movement (apparent
-    fishing: speed, turning and, with a gear, how that gear is worked)."""
+    fishing: speed and turning states fitted to each track, the gear as a prior).
+
+    Vessels whose AIS ship type is not a fishing one (pilot, tug, SAR, pleasure, sailing,
+    passenger, cargo, tanker ...) are never labelled fishing."""
     import numpy as np
 
     from mda.activity.ais_tracks import read_ais_tracks
@@ -76,12 +86,15 @@ def activity_command(
 
     kind = _input_kind(input_path, fmt)
     if kind == "csv":
-        columns = CsvColumns(vessel, time, lat, lon, speed, course, gear_column)
+        columns = CsvColumns(
+            vessel, time, lat, lon, speed, course, gear_column, ship_type_column
+        )
         rows = read_csv_tracks(Path(input_path), columns, gear)
     else:
         rows, _ = read_ais_tracks(input_path, gear)
     fleet = classify_fleet(
-        rows.vessel, rows.time, rows.lat, rows.lon, rows.speed_kn, rows.course, rows.gear
+        rows.vessel, rows.time, rows.lat, rows.lon, rows.speed_kn, rows.course, rows.gear,
+        ship_type=rows.ship_type,
     )
     write_activity(rows, fleet.activity, out)
     if events is not None:

@@ -17,6 +17,7 @@ distance fished, mean speed, positions), and clears when the vessel has not fish
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Final
@@ -261,6 +262,14 @@ class FishingTypeMismatchRule(_FishingWatch):
     def __init__(self, spec: RuleSpec, index: ZoneIndex) -> None:
         self.params = p = detector_params(TypeMismatchParams, spec)
         super().__init__(spec, p)
+        # Strong evidence only: a cargo ship or tanker drifting slowly while it waits for a
+        # berth or an escort moves like a boat hauling pots, so for a vessel that says it is
+        # not a fishing vessel, slow movement alone is not fishing; turning at working speed
+        # (a search pattern, tows back and forth) is.
+        base = ActivityParams()
+        self.activity_params = dataclasses.replace(
+            base, slow_fishing_max_kn=base.stationary_max_kn
+        )
         self.event_params = EventParams()
         self.zones = zone_indices(index, spec.scope.zones, spec.where)
         self.exclude = zone_indices(index, spec.scope.exclude_zones, spec.where)
