@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.rule_kit import T0, end_of, leg, pipeline
+from mda.model import ZoneHour
+from tests.rule_kit import T0, end_of, fix, leg, pipeline
 
 M = 636_000_008
 
@@ -45,3 +46,27 @@ def test_staying_in_a_zone_gives_no_more_events() -> None:
         events += p.process_records(track[i : i + 30]).zone_events
     events += p.finish().zone_events
     assert [(e.zone_id, e.event) for e in events] == [("test-sea", "enter")]
+
+
+def test_zone_hours_come_out_once_each_when_event_time_has_passed_the_hour() -> None:
+    """Fed in small batches, a vessel three hours in a zone gives one row per hour, each once
+    event time has passed its hour by the lateness; late fixes still count."""
+    p = pipeline({})
+    track = leg(M, T0, 1.0, 10.5, 90, 1, 180)  # inside the test sea for three hours
+    steps: list[list[ZoneHour]] = []
+    for i in range(0, len(track), 30):
+        out = p.process_records(track[i : i + 30])
+        steps.append([h for h in out.zone_hours if h.zone_id == "test-sea"])
+        for h in steps[-1]:
+            assert p.watermark >= h.hour + 3600 + p.lateness_s
+    first = [h for rows in steps for h in rows]
+    assert [h.hour for h in first] == [T0, T0 + 3600]
+    in_first_hour = [q.time for q in track if q.time is not None and q.time < T0 + 3600]
+    assert (first[0].first_time, first[0].last_time) == (min(in_first_hour), max(in_first_hour))
+
+    # A fix from the first hour, long after it went out: a row of its own (the store merges it).
+    late = p.process_records([fix(M, T0 + 5, 1.0, 10.5, 1, 90, 90)]).zone_hours
+    rest = p.finish().zone_hours
+    sea = [(h.hour, h.first_time, h.last_time) for h in late + rest if h.zone_id == "test-sea"]
+    assert [row for row in sea if row[0] == T0] == [(T0, T0 + 5, T0 + 5)]
+    assert [row[0] for row in sea] == [T0, T0 + 7200]
