@@ -210,8 +210,9 @@ class Pipeline:
         return max([self.lateness_s, *self.feed_lateness.values()])
 
     def _hours_due(self, out: PipelineOutput) -> None:
-        """The zone hours event time has passed by the longest lateness, at the end of a step
-        (a row per vessel, zone and hour: fixes of one hour in several steps are one row)."""
+        """Zone hours at the end of a step: those first seen in it (so the current hour's
+        traffic shows them at once), and, complete, those event time has passed by the longest
+        lateness (at most two rows per vessel, zone and hour, whatever the steps)."""
         out.zone_hours += self.presence.hours.due(self.watermark, self._longest_lateness())
 
     def _push(self, records: Iterable[Record], lateness_s: float, out: PipelineOutput) -> None:

@@ -1,13 +1,19 @@
-"""Zone hours counted across batches: one row per vessel, zone and clock hour leaves the core.
+"""Zone hours counted across batches: at most two rows per vessel, zone and clock hour leave
+the core.
 
 A vessel in a zone is heard many times an hour, in many batches. The tally keeps, for each
-vessel, zone and hour still open, the first and last time it was seen there, and hands the row
-on once event time has passed the hour by the lateness (so that fixes arriving within it still
-count there). A fix that comes later still, for an hour already handed on, gives a row of its
-own: the store merges it into the stored one (earliest first time, latest last time), so the
-table equals a recount of the stored positions whatever order they came in. Rows of hours
-event time has not reached yet (only a suspect clock gives those) are handed on at once rather
-than held for as long as that clock is wrong.
+vessel, zone and hour still open, the first and last time it was seen there. The row is handed
+on twice: once at the end of the step that first saw it (so the current hour's traffic shows
+the vessel at once), and once more, complete, when event time has passed the hour by the
+lateness (so that fixes arriving within it still count there) or at the end of input; the
+second is left out when the first already said it all. The store merges rows of one vessel,
+zone and hour (earliest first time, latest last time), so sending the complete tally again
+changes nothing the first row already put there, and the table equals a recount of the stored
+positions whatever the batching.
+
+A fix that comes later still, for an hour already closed, gives a row of its own, merged by
+the store the same way. Rows of hours event time has not reached yet (only a suspect clock
+gives those) are handed on at once rather than held for as long as that clock is wrong.
 """
 
 from __future__ import annotations
@@ -22,11 +28,13 @@ HOUR_S = 3600.0
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
 # Rows of the tally, column by column: mmsi, zone (index into the zone ids), hour (number since
-# the epoch), first time, last time.
-Columns = tuple[Ints, Ints, Ints, Floats, Floats]
+# the epoch), first time, last time, and the first and last time already handed on (NaN while
+# the row has not been).
+Columns = tuple[Ints, Ints, Ints, Floats, Floats, Floats, Floats]
 
 _NO_INTS = np.zeros(0, dtype=np.int64)
 _NO_FLOATS = np.zeros(0, dtype=np.float64)
+_EMPTY: Columns = (_NO_INTS, _NO_INTS, _NO_INTS, _NO_FLOATS, _NO_FLOATS, _NO_FLOATS, _NO_FLOATS)
 
 
 class ZoneHourTally:
@@ -34,32 +42,41 @@ class ZoneHourTally:
 
     def __init__(self, zone_ids: list[str]) -> None:
         self.zone_ids = zone_ids
-        self._held: Columns = (_NO_INTS, _NO_INTS, _NO_INTS, _NO_FLOATS, _NO_FLOATS)
+        self._held: Columns = _EMPTY
         self._added: list[Columns] = []  # fixes counted since the rows were last merged
 
     def add(self, mmsi: Ints, time: Floats, zones: Ints) -> None:
         """Fixes in zones (one entry per fix and zone it is in)."""
         if len(mmsi):
             hour = (time // HOUR_S).astype(np.int64)
-            self._added.append((mmsi, zones, hour, time, time))
+            unsent = np.full(len(mmsi), np.nan)
+            self._added.append((mmsi, zones, hour, time, time, unsent, unsent))
 
     def due(self, watermark: float, lateness_s: float) -> list[ZoneHour]:
-        """The rows event time (``watermark``) has passed by ``lateness_s``, and those of hours
-        it has not reached; the rest stay held."""
-        mmsi, zone, hour, first, last = self._merged()
+        """The rows to hand on at the end of a step: those first seen in it (their hour still
+        open), and, complete, those of hours event time (``watermark``) has passed by
+        ``lateness_s`` or has not reached; the latter are no longer held."""
+        mmsi, zone, hour, first, last, sent_first, sent_last = self._merged()
         start = hour * HOUR_S
         hold = (start <= watermark) & (watermark < start + HOUR_S + lateness_s)
-        if hold.all():
+        new = hold & np.isnan(sent_first)
+        if hold.all() and not new.any():
             return []
-        gone = ~hold
-        self._held = (mmsi[hold], zone[hold], hour[hold], first[hold], last[hold])
-        return self._rows(mmsi[gone], zone[gone], hour[gone], first[gone], last[gone])
+        # NaN (never handed on) compares unequal: those go out too.
+        out = (~hold & ((first != sent_first) | (last != sent_last))) | new
+        rows = self._rows(mmsi[out], zone[out], hour[out], first[out], last[out])
+        sent_first = np.where(new, first, sent_first)
+        sent_last = np.where(new, last, sent_last)
+        self._held = (mmsi[hold], zone[hold], hour[hold], first[hold], last[hold],
+                      sent_first[hold], sent_last[hold])  # fmt: skip
+        return rows
 
     def drain(self) -> list[ZoneHour]:
-        """Every row (end of input)."""
-        rows = self._rows(*self._merged())
-        self._held = (_NO_INTS, _NO_INTS, _NO_INTS, _NO_FLOATS, _NO_FLOATS)
-        return rows
+        """Every row not yet handed on as it now stands (end of input)."""
+        mmsi, zone, hour, first, last, sent_first, sent_last = self._merged()
+        out = (first != sent_first) | (last != sent_last)
+        self._held = _EMPTY
+        return self._rows(mmsi[out], zone[out], hour[out], first[out], last[out])
 
     def _merged(self) -> Columns:
         """The held rows with the fixes added since, one row per vessel, zone and hour, in
@@ -68,15 +85,20 @@ class ZoneHourTally:
             return self._held
         parts = [self._held, *self._added]
         self._added = []
-        mmsi, zone, hour, first, last = (np.concatenate(c) for c in zip(*parts, strict=True))
+        mmsi, zone, hour, first, last, sent_first, sent_last = (
+            np.concatenate(c) for c in zip(*parts, strict=True)
+        )
         order = np.lexsort((hour, zone, mmsi))
         mmsi, zone, hour = mmsi[order], zone[order], hour[order]
         change = np.ones(len(order), dtype=bool)
         change[1:] = (mmsi[1:] != mmsi[:-1]) | (zone[1:] != zone[:-1]) | (hour[1:] != hour[:-1])
         starts = np.flatnonzero(change)
+        # What was handed on belongs to the held row of the group, the only one not NaN:
+        # fmin and fmax pass over NaN.
         self._held = (
             mmsi[starts], zone[starts], hour[starts],
             np.minimum.reduceat(first[order], starts), np.maximum.reduceat(last[order], starts),
+            np.fmin.reduceat(sent_first[order], starts), np.fmax.reduceat(sent_last[order], starts),
         )  # fmt: skip
         return self._held
 
