@@ -139,6 +139,7 @@ class Pipeline:
         out = PipelineOutput()
         for feed, records in self.ingestor.ingest_chunks(batches, kept):
             self._push(records, self.lateness(feed), out)
+        self._hours_due(out)
         if kept is not None:
             out.messages = kept
         return out
@@ -159,10 +160,12 @@ class Pipeline:
         vessel state, zones and rules."""
         out = PipelineOutput()
         self._push(records, self.lateness_s if lateness_s is None else lateness_s, out)
+        self._hours_due(out)
         return out
 
     def process_all(self, records: Iterable[Record]) -> PipelineOutput:
-        """Records that are the whole input (an archive, a test): processed, then finished."""
+        """Records that are the whole input (an archive, a test): processed, then finished;
+        one zone hour per vessel, zone and hour."""
         out = self.process_records(records)
         out.extend(self.finish())
         out.zone_hours = merged_hours(out.zone_hours)
@@ -176,7 +179,7 @@ class Pipeline:
         out = PipelineOutput()
         self.gate.now = now
         self._push(self.ingestor.judge.settle_before(now - JUDGE_WAIT_S), self.lateness_s, out)
-        out.extend(self.advance_to(now - max([self.lateness_s, *self.feed_lateness.values()])))
+        out.extend(self.advance_to(now - self._longest_lateness()))
         return out
 
     def advance_to(self, event_time: float) -> PipelineOutput:
@@ -184,24 +187,33 @@ class Pipeline:
         out = PipelineOutput()
         for piece in self.sequencer.advance(event_time):
             self._slice(piece, out)
-        out.zone_hours = merged_hours(out.zone_hours)
         if event_time > self.watermark:
             self.watermark = event_time
             if self.watermark >= self._next_tick:
                 out.alerts += self._timers()
+        self._hours_due(out)
         return out
 
     def finish(self) -> PipelineOutput:
-        """End of input: every record still held goes through, and what can no longer
-        complete (held fragments) is counted."""
+        """End of input: every record still held goes through, every zone hour still counted
+        comes out, and what can no longer complete (held fragments) is counted."""
         out = PipelineOutput()
         self._push(self.ingestor.finish(), self.lateness_s, out)
         self.gate.flush()
         self.stats.quarantined = self.gate.quarantine.count
         for piece in self.sequencer.flush():
             self._slice(piece, out)
-        out.zone_hours = merged_hours(out.zone_hours)
+        out.zone_hours += self.presence.hours.drain()
         return out
+
+    def _longest_lateness(self) -> float:
+        return max([self.lateness_s, *self.feed_lateness.values()])
+
+    def _hours_due(self, out: PipelineOutput) -> None:
+        """Zone hours at the end of a step: those first seen in it (so the current hour's
+        traffic shows them at once), and, complete, those event time has passed by the longest
+        lateness (at most two rows per vessel, zone and hour, whatever the steps)."""
+        out.zone_hours += self.presence.hours.due(self.watermark, self._longest_lateness())
 
     def _push(self, records: Iterable[Record], lateness_s: float, out: PipelineOutput) -> None:
         plausible = self.gate.screen(list(records), lateness_s)
@@ -212,8 +224,6 @@ class Pipeline:
             self._passing(passing, out)
         for piece in slices:
             self._slice(piece, out)
-        if len(slices) > 1 or (slices and passing):
-            out.zone_hours = merged_hours(out.zone_hours)
 
     def _passing(self, records: list[Record], out: PipelineOutput) -> None:
         """Records with no time: handed on as they come (never stored: nothing can place
@@ -239,7 +249,7 @@ class Pipeline:
         vessels = [positions[i] for i in tracked]
         fixes = self.tracks.update(vessels)
         membership = self.index.locate(fixes.lon, fixes.lat)
-        zone_events, zone_hours = self.presence.update(fixes, membership, self.tracks)
+        zone_events = self.presence.update(fixes, membership, self.tracks)
         rows = np.array(tracked, dtype=np.int64)[fixes.row]  # each fix's row in ``positions``
         located = [(rows, membership)]
         # Suspect times: in no track, counted in the hours they say, shown to the rules that
@@ -253,7 +263,7 @@ class Pipeline:
             lon = np.array([p.lon for p in untracked], dtype=np.float64)
             lat = np.array([p.lat for p in untracked], dtype=np.float64)
             where = self.index.locate(lon, lat)
-            zone_hours += self.presence.hours_of(untracked, where)
+            self.presence.count_hours_of(untracked, where)
             located.append((np.array(suspect, dtype=np.int64), where))
             for p in untracked:  # heard by this event time at least (its own is not known)
                 state = self.tracks.vessel(p.mmsi)
@@ -270,7 +280,6 @@ class Pipeline:
         if fixes.late.any():
             out.late_fixes += [vessels[i] for i in fixes.row[fixes.late].tolist()]
         out.zone_events += zone_events
-        out.zone_hours += zone_hours
         out.alerts += alerts
         self._bound_vessels()
 

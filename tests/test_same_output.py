@@ -53,26 +53,27 @@ def output(lines: tuple[bytes, ...], feed: str) -> Digest:
     return digest(replay(lines, feed, steps))
 
 
-def golden() -> dict[str, Any]:
-    return json.loads(GOLDEN.read_text()) if GOLDEN.exists() else {"inputs": {}}
+def golden(path: Path = GOLDEN) -> dict[str, Any]:
+    return json.loads(path.read_text()) if path.exists() else {"inputs": {}}
 
 
-def record(key: str, got: Digest) -> None:
+def record(key: str, got: Digest, path: Path, how: str) -> None:
     """Write this input's digest into the golden file (regeneration only)."""
-    document = golden()
-    document["regenerate"] = HOW_TO_REGENERATE
+    document = golden(path)
+    document["regenerate"] = how
     document["inputs"][key] = got
     document["inputs"] = dict(sorted(document["inputs"].items()))
-    GOLDEN.parent.mkdir(exist_ok=True)
-    GOLDEN.write_text(json.dumps(document, indent=1) + "\n")
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(document, indent=1) + "\n")
 
 
-def check(key: str, got: Digest) -> None:
+def check(key: str, got: Digest, path: Path = GOLDEN, how: str = HOW_TO_REGENERATE) -> None:
+    """This input's digest against the golden file ``path`` (``how``: how to regenerate it)."""
     if REGENERATE:
-        record(key, got)
+        record(key, got, path, how)
         return
-    want = golden()["inputs"].get(key)
-    assert want is not None, f"{key}: no golden digest; regenerate with {HOW_TO_REGENERATE}"
+    want = golden(path)["inputs"].get(key)
+    assert want is not None, f"{key}: no golden digest; regenerate with {how}"
     differ = [
         f"{part} ({want[part]['rows']} rows golden, {got[part]['rows']} now)"
         for part in want

@@ -140,6 +140,27 @@ async def test_zone_events_presence_and_alerts_are_idempotent(database: str) -> 
     await writer.close()
 
 
+async def test_zone_hours_of_several_zones_are_stored_as_given(database: str) -> None:
+    """Zone hours go by binary COPY a zone at a time: ids of any length and script, times to
+    the microsecond."""
+    writer = StoreWriter(database)
+    await writer.start()
+    hour = 1_700_000_000.0 - 1_700_000_000.0 % 3600
+    hours = [ZoneHour(hour, "red-sea", 7, hour + 0.123456, hour + 3599.5),
+             ZoneHour(hour + 3600, "bab-el-mandeb", 7, hour + 3600, hour + 3601),
+             ZoneHour(hour, "mer-d'iroise-été", 123_456_789, hour + 1, hour + 2),
+             ZoneHour(hour, "red-sea", 8, hour + 10, hour + 10)]  # fmt: skip
+    await writer.write(StoreBatch(zone_hours=hours))
+    async with await psycopg.AsyncConnection.connect(database) as conn:
+        cur = await conn.execute(
+            "SELECT extract(epoch FROM hour)::float8, zone_id, mmsi, "
+            "extract(epoch FROM first_time)::float8, extract(epoch FROM last_time)::float8 "
+            "FROM zone_hours"
+        )
+        assert sorted(await cur.fetchall()) == sorted(tuple(h) for h in hours)
+    await writer.close()
+
+
 async def test_cut_connections_mid_stream_lose_and_duplicate_nothing(
     database: str, tmp_path: Path
 ) -> None:

@@ -1,4 +1,5 @@
-"""PostgreSQL binary COPY data for positions, built with numpy instead of row by row.
+"""PostgreSQL binary COPY data for positions and zone hours, built with numpy instead of row by
+row.
 
 The binary COPY format is a header, then per row a field count and, per field, a length and
 the value in network byte order (length -1 for NULL), then a trailer. Rows with the same NULL
@@ -15,7 +16,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from mda.model import Position
+from mda.model import Position, ZoneHour
 
 HEADER: Final = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
 TRAILER: Final = b"\xff\xff"
@@ -44,6 +45,12 @@ _INDEX: Final = {
     "time_quality": 19, "segment": 20,
 }  # fmt: skip
 _NULLABLE: Final = ("lat", "lon", "sog", "cog", "heading", "nav_status", "accuracy", "segment")
+ZONE_HOUR_COLUMNS: Final = ("hour", "zone_id", "mmsi", "first_time", "last_time")
+
+
+def pg_times(epoch_s: npt.NDArray[np.float64]) -> npt.NDArray[Any]:
+    """Epoch seconds as PostgreSQL timestamps (microseconds since 2000), in network order."""
+    return np.round((epoch_s - PG_EPOCH_S) * 1e6).astype(">i8")
 
 
 def _nullable(values: Sequence[Any], dtype: str) -> tuple[npt.NDArray[Any], npt.NDArray[np.bool_]]:
@@ -111,7 +118,7 @@ def positions_rows_data(positions: Sequence[Position]) -> tuple[bytes, int, floa
     keep = np.sort(order[~repeat])
 
     values: dict[str, npt.NDArray[Any]] = {
-        "time": np.round((time_s - PG_EPOCH_S) * 1e6).astype(">i8"),
+        "time": pg_times(time_s),
         "mmsi": mmsi.astype(">i4"),
         "msg_type": np.array(columns[_INDEX["msg_type"]], dtype=">i2"),
     }
@@ -173,3 +180,34 @@ def _group_bytes(
         if text:
             out[name] = text
     return out.tobytes()
+
+
+def zone_hours_data(hours: Sequence[ZoneHour]) -> bytes:
+    """The COPY data (header, rows, trailer) of zone hours, columns ``ZONE_HOUR_COLUMNS``: the
+    rows of each zone (whose id has one length) as one structured array."""
+    if not hours:
+        return HEADER + TRAILER
+    hour, zone_ids, mmsi, first, last = zip(*hours, strict=True)
+    index: dict[str, int] = {}
+    zone = np.fromiter((index.setdefault(z, len(index)) for z in zone_ids), np.int64, len(hours))
+    times = {name: pg_times(np.array(column, dtype=np.float64))
+             for name, column in (("hour", hour), ("first_time", first), ("last_time", last))}
+    mmsi_be = np.array(mmsi, dtype=">i4")
+    parts = [HEADER]
+    for zone_id, k in index.items():
+        rows = np.flatnonzero(zone == k)
+        text = zone_id.encode()
+        out = np.zeros(len(rows), dtype=[
+            ("count", ">i2"), ("hour_len", ">i4"), ("hour", ">i8"),
+            ("zone_id_len", ">i4"), ("zone_id", f"S{len(text)}"),
+            ("mmsi_len", ">i4"), ("mmsi", ">i4"), ("first_time_len", ">i4"),
+            ("first_time", ">i8"), ("last_time_len", ">i4"), ("last_time", ">i8"),
+        ])  # fmt: skip
+        out["count"] = len(ZONE_HOUR_COLUMNS)
+        out["zone_id_len"], out["zone_id"] = len(text), text
+        out["mmsi_len"], out["mmsi"] = 4, mmsi_be[rows]
+        for name, values in times.items():
+            out[f"{name}_len"], out[name] = 8, values[rows]
+        parts.append(out.tobytes())
+    parts.append(TRAILER)
+    return b"".join(parts)

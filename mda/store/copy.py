@@ -22,7 +22,7 @@ from psycopg.types.json import Jsonb
 from mda.ingest.flags import flag_of
 from mda.model import Position
 from mda.store.batch import StoreBatch
-from mda.store.binary_copy import chunks, timed_days
+from mda.store.binary_copy import ZONE_HOUR_COLUMNS, chunks, timed_days, zone_hours_data
 from mda.store.levels import StoreLevel
 from mda.store.zone_history import correct_zone_events
 from mda.zones.presence import ZoneLocator
@@ -211,13 +211,8 @@ async def write_batch(
         if batch.late_fixes and locate is not None:
             await correct_zone_events(conn, batch.late_fixes, locate)
         if batch.zone_hours:
-            await copy_rows(
-                conn, "incoming_zone_hours",
-                ("hour", "zone_id", "mmsi", "first_time", "last_time"),
-                ("timestamptz", "text", "int4", "timestamptz", "timestamptz"),
-                ((_ts(h.hour), h.zone_id, h.mmsi, _ts(h.first_time), _ts(h.last_time))
-                 for h in batch.zone_hours),
-            )  # fmt: skip
+            await copy_data(conn, "incoming_zone_hours", ZONE_HOUR_COLUMNS,
+                            [zone_hours_data(batch.zone_hours)])  # fmt: skip
             await conn.execute(_ZONE_HOURS.encode())
         if batch.alerts:
             await _write_alerts(conn, batch)

@@ -6,7 +6,8 @@ vectorised comparison; only those few are looked at one by one.
 
 Zone events follow a vessel's track: fixes that came too late to move it, or whose time is
 suspect, make none. Zone hours count every stored fix, late and suspect ones included, so that
-hourly traffic always equals a recount of the stored positions.
+hourly traffic always equals a recount of the stored positions; they are tallied across
+batches (``mda.zones.hours``).
 """
 
 from __future__ import annotations
@@ -18,11 +19,10 @@ from hashlib import blake2b
 import numpy as np
 import numpy.typing as npt
 
-from mda.model import Position, ZoneEvent, ZoneHour
+from mda.model import Position, ZoneEvent
 from mda.tracks import TrackBatch, Tracks
+from mda.zones.hours import ZoneHourTally
 from mda.zones.index import Membership
-
-HOUR_S = 3600.0
 
 # Zone ids of each point, from longitudes and latitudes (``ZoneIndex.zone_sets``).
 ZoneLocator = Callable[[npt.NDArray[np.float64], npt.NDArray[np.float64]], list[frozenset[str]]]
@@ -49,7 +49,7 @@ def events_along(
 
 
 class ZonePresence:
-    """Turns batches of located fixes into zone events and zone hours."""
+    """Turns batches of located fixes into zone events, and counts them in zone hours."""
 
     def __init__(self, zone_ids: list[str]) -> None:
         self.zone_ids = zone_ids
@@ -61,24 +61,25 @@ class ZonePresence:
         )  # fmt: skip
         # Vessels in the same waters share one set object rather than a copy each.
         self._sets: dict[frozenset[int], frozenset[int]] = {}
+        self.hours = ZoneHourTally(zone_ids)
 
-    def update(
-        self, fx: TrackBatch, membership: Membership, tracks: Tracks
-    ) -> tuple[list[ZoneEvent], list[ZoneHour]]:
-        """Events and hours of a batch; updates each vessel's current zones."""
+    def update(self, fx: TrackBatch, membership: Membership, tracks: Tracks) -> list[ZoneEvent]:
+        """Events of a batch, its fixes counted in the hours; updates each vessel's current
+        zones."""
         if not len(fx):
-            return [], []
+            return []
         usable = np.flatnonzero(~fx.late)
         sig = np.zeros(len(fx), dtype=np.uint64)
         np.bitwise_xor.at(sig, membership.point, self.codes[membership.zone])
-        hours = self._hours(fx.mmsi[membership.point], fx.time[membership.point], membership.zone)
-        return self._events(fx, membership, tracks, usable, sig), hours
+        self.hours.add(fx.mmsi[membership.point], fx.time[membership.point], membership.zone)
+        return self._events(fx, membership, tracks, usable, sig)
 
-    def hours_of(self, positions: list[Position], membership: Membership) -> list[ZoneHour]:
-        """Zone hours of fixes that are in no track (suspect times), located by the caller."""
+    def count_hours_of(self, positions: list[Position], membership: Membership) -> None:
+        """Count in the hours fixes that are in no track (suspect times), located by the
+        caller."""
         mmsi = np.array([p.mmsi for p in positions], dtype=np.int64)
         time = np.array([p.time for p in positions], dtype=np.float64)
-        return self._hours(mmsi[membership.point], time[membership.point], membership.zone)
+        self.hours.add(mmsi[membership.point], time[membership.point], membership.zone)
 
     def _events(
         self, fx: TrackBatch, membership: Membership, tracks: Tracks,
@@ -124,27 +125,3 @@ class ZonePresence:
                 state.zones = current[m]
                 state.zone_sig = int(s[k])
         return events
-
-    def _hours(
-        self, mmsi: npt.NDArray[np.int64], time: npt.NDArray[np.float64],
-        zones: npt.NDArray[np.int64],
-    ) -> list[ZoneHour]:  # fmt: skip
-        """One zone hour per vessel, zone and clock hour among fixes (one row per fix and
-        zone it is in)."""
-        if not len(mmsi):
-            return []
-        hour = (time // HOUR_S).astype(np.int64)
-        order = np.lexsort((time, hour, zones, mmsi))
-        mmsi, zones, hour, time = mmsi[order], zones[order], hour[order], time[order]
-        change = np.ones(len(order), dtype=bool)
-        change[1:] = (mmsi[1:] != mmsi[:-1]) | (zones[1:] != zones[:-1]) | (hour[1:] != hour[:-1])
-        starts = np.flatnonzero(change)
-        ends = np.r_[starts[1:], len(order)] - 1
-        ids = self.zone_ids
-        return [
-            ZoneHour(h * HOUR_S, ids[z], m, t0, t1)
-            for h, z, m, t0, t1 in zip(
-                hour[starts].tolist(), zones[starts].tolist(), mmsi[starts].tolist(),
-                time[starts].tolist(), time[ends].tolist(), strict=True,
-            )
-        ]  # fmt: skip
