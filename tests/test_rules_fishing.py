@@ -162,6 +162,10 @@ def test_other_ship_types_are_out_of_scope_but_a_cargo_type_that_fishes_is_a_mis
     (alert,) = opened(alerts, "fishing_type_mismatch")
     assert "fishing while broadcasting ship type 70" in alert.message
     assert alert.zone_id is None
+    # Strong evidence: tows at 3 kn for most of the hour, turning at both ends of a tow.
+    evidence: dict[str, Any] = alert.body["evidence"]  # type: ignore[assignment]
+    assert evidence["working_minutes"] >= 45 and evidence["working_km"] >= 3.0
+    assert evidence["turning_degrees"] >= 300
 
 
 def test_a_fishing_vessel_is_no_mismatch_and_a_cargo_ship_in_transit_is_not_watched() -> None:
@@ -188,6 +192,38 @@ def test_a_cargo_ship_drifting_for_hours_is_no_mismatch() -> None:
     la = np.array([q.lat for q in drift], dtype=float)
     lo = np.array([q.lon for q in drift], dtype=float)
     assert np.mean(classify_track(t, la, lo, params=ActivityParams()) == FISHING) > 0.5
+
+
+def stop_and_drift(mmsi: int) -> list[Position]:
+    """A cargo ship at 13 kn stops, lies drifting for an hour as the current swings her round
+    (0.5-0.7 kn, heading back the way she came), then steams on (Gulf of Aden scenario)."""
+    lat, lon = PARK[0], PARK[1] - 0.3
+    track: list[Position] = []
+    t = T0
+    for course, knots, minutes in ((70, 13, 30), (70, 6, 2), (70, 3, 2), (290, 0.6, 20),
+                                   (300, 0.5, 20), (230, 0.7, 15), (70, 3, 2), (70, 6, 2),
+                                   (70, 13, 60)):  # fmt: skip
+        track += leg(mmsi, t, lat, lon, course, knots, minutes)
+        t, lat, lon = end_of(track)
+    return track
+
+
+def test_a_cargo_ship_stopped_an_hour_is_no_mismatch_without_strong_evidence() -> None:
+    """Issue 17: "a cargo ship stopped for an hour in the Gulf of Aden is not fishing". Its
+    turns as it slows and as it gets under way again read as minutes of fishing that GFW's
+    joining rule makes an hour's event; the rule also wants that hour worked at 2 kn or more
+    with repeated turning, which a stopped ship never shows. Without those demands (all set to
+    0) the same track is a mismatch, so it is the strong evidence that keeps it quiet."""
+    default = {"fishing_type_mismatch": {"ship_types": ["70-89"]}}
+    assert opened(_alerts(default, stop_and_drift(LR), statics(LR, ship_type=70)),
+                  "fishing_type_mismatch") == []  # fmt: skip
+    weak = {"fishing_type_mismatch": {"ship_types": ["70-89"], "working_min_kn": 0.0,
+                                      "min_working_minutes": 0.0, "min_working_km": 0.0,
+                                      "min_turning_degrees": 0.0}}  # fmt: skip
+    (alert,) = opened(_alerts(weak, stop_and_drift(LR), statics(LR, ship_type=70)),
+                      "fishing_type_mismatch")  # fmt: skip
+    evidence: dict[str, Any] = alert.body["evidence"]  # type: ignore[assignment]
+    assert evidence["turning_degrees"] < 300 and evidence["working_km"] < 3.0
 
 
 def test_state_is_dropped_when_the_vessel_has_left() -> None:

@@ -12,7 +12,9 @@ distance fished, mean speed, positions), and clears when the vessel has not fish
   licensed EEZs, artisanal inshore zones: see ``fishing_regimes``), each zone its own alert.
 - ``fishing_type_mismatch`` watches vessels that broadcast a ship type other than fishing
   (30) while moving at fishing speeds, and reports those that apparently fish for at least
-  ``min_event_minutes``: an IUU vessel disguised as a cargo ship, or a wrong static report.
+  ``min_event_minutes`` with strong evidence (gear worked at working speed with repeated
+  turning, ``fishing_evidence``): an IUU vessel disguised as a cargo ship, or a wrong static
+  report; never a merchant ship stopped or drifting.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from mda.activity.events import EventParams, FishingEvent
 from mda.errors import ConfigError
 from mda.geo import NM
 from mda.rules.base import BatchView, Detection, Mask, admits, vessel_label, zone_indices
+from mda.rules.fishing_evidence import STRONG
 from mda.rules.fishing_regimes import (
     Regime,
     RegimeKind,
@@ -72,10 +75,15 @@ class RestrictedFishingParams(WatchParams):
 
 @dataclass(frozen=True, slots=True)
 class TypeMismatchParams(WatchParams):
-    """Only vessels moving this slowly are watched (fishing speeds; transit is faster)."""
+    """Only vessels moving this slowly are watched (fishing speeds; transit is faster); an
+    alert needs strong evidence (``fishing_evidence.StrongEvidenceParams``)."""
 
     watch_below_kn: float = 6.0
     min_event_minutes: float = 60.0
+    working_min_kn: float = STRONG.working_min_kn
+    min_working_minutes: float = STRONG.min_working_minutes
+    min_working_km: float = STRONG.min_working_km
+    min_turning_degrees: float = STRONG.min_turning_degrees
 
 
 class _Finding:
@@ -147,15 +155,18 @@ class _FishingWatch:
             current = _current(events, now, p)
             key = (m, zone)
             finding = self.open.get(key)
-            if current is not None and reason is not None:
-                if finding is None:
+            support = None if current is None else self._support(track, current)
+            if current is not None and reason is not None and finding is None:
+                if support is not None:
                     finding = self.open[key] = _Finding(current.start)
-                    finding.evidence = _evidence(current)
+                    finding.evidence = _evidence(current) | support
                     finding.lat, finding.lon = current.lat_mean, current.lon_mean
                     out.append(self._detection(m, zone, state, finding, reason, now))
-                else:
-                    finding.evidence = _evidence(current, finding.started)
-                    finding.lat, finding.lon = current.lat_mean, current.lon_mean
+            elif current is not None and reason is not None and finding is not None:
+                # An open alert follows its event; the figures of its further evidence stay
+                # as last measured when the event no longer shows them.
+                finding.evidence |= _evidence(current, finding.started) | (support or {})
+                finding.lat, finding.lon = current.lat_mean, current.lon_mean
             elif finding is not None and (not events or _ended(events[-1], now, p)):
                 out.append(self._end(m, zone, finding, now, "no apparent fishing since"))
         horizon = now - p.keep_hours * 3600.0
@@ -169,6 +180,12 @@ class _FishingWatch:
 
     def _event_zone(self, zone: int) -> int | None:
         return zone
+
+    def _support(self, track: FishingTrack, event: FishingEvent) -> dict[str, object] | None:
+        """What an alert needs besides a long enough fishing event, as evidence fields; None
+        when the event is not enough. A fishing event is enough where only fishing vessels
+        are watched."""
+        return {}
 
     def _breach(self, state: VesselState, zone: int) -> str | None:
         raise NotImplementedError
@@ -265,11 +282,16 @@ class FishingTypeMismatchRule(_FishingWatch):
         # Strong evidence only: a cargo ship or tanker drifting slowly while it waits for a
         # berth or an escort moves like a boat hauling pots, so for a vessel that says it is
         # not a fishing vessel, slow movement alone is not fishing; turning at working speed
-        # (a search pattern, tows back and forth) is.
+        # (a search pattern, tows back and forth) is, and the event must show it sustained
+        # (``strong``; the drift's turns at its ends are no such pattern).
         base = ActivityParams()
         self.activity_params = dataclasses.replace(
             base, slow_fishing_max_kn=base.stationary_max_kn
         )
+        self.strong = dataclasses.replace(
+            STRONG, working_min_kn=p.working_min_kn, min_working_minutes=p.min_working_minutes,
+            min_working_km=p.min_working_km, min_turning_degrees=p.min_turning_degrees,
+        )  # fmt: skip
         self.event_params = EventParams()
         self.zones = zone_indices(index, spec.scope.zones, spec.where)
         self.exclude = zone_indices(index, spec.scope.exclude_zones, spec.where)
@@ -277,6 +299,12 @@ class FishingTypeMismatchRule(_FishingWatch):
 
     def _event_zone(self, zone: int) -> int | None:
         return ANYWHERE
+
+    def _support(self, track: FishingTrack, event: FishingEvent) -> dict[str, object] | None:
+        """Strong evidence only: the event's positions worked gear (``fishing_evidence``)."""
+        within = slice(event.first_index, event.last_index + 1)
+        evidence = track.working(within, self.strong)
+        return evidence.fields() if evidence.strong(self.strong) else None
 
     def _breach(self, state: VesselState, zone: int) -> str | None:
         if state.ship_type is None or state.ship_type == FISHING_TYPE:

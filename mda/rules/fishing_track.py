@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from mda.activity.classify import FISHING, STATIONARY, ActivityParams, classify_track
 from mda.activity.events import EventParams, FishingEvent, fishing_events
+from mda.rules.fishing_evidence import StrongEvidenceParams, WorkingEvidence, working_evidence
 
 NO_ZONE: Final = -1
 
@@ -96,4 +97,11 @@ class FishingTrack:
         return fishing_events(
             np.frombuffer(self.time), np.frombuffer(self.lat), np.frombuffer(self.lon),
             np.where(fishing, FISHING, STATIONARY).astype(np.int8), params,
+        )  # fmt: skip
+
+    def working(self, within: slice, params: StrongEvidenceParams) -> WorkingEvidence:
+        """How the fixes ``within`` a slice of the track (an event's) worked gear."""
+        return working_evidence(
+            np.frombuffer(self.time)[within], np.frombuffer(self.lat)[within],
+            np.frombuffer(self.lon)[within], params,
         )  # fmt: skip

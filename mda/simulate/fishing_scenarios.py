@@ -283,6 +283,8 @@ def transhipment(recorder: Recorder, t0: int) -> Truth:
          SilentRule("cable_threat", lm, "met far from every cable and pipeline corridor"),
          SilentRule("cable_threat", rm, "met far from every cable and pipeline corridor"),
          SilentRule("dark_rendezvous", lm, "both heard throughout (silent 10 min at most)"),
-         SilentRule("dark_rendezvous", rm, "both heard throughout (silent 10 min at most)")],
+         SilentRule("dark_rendezvous", rm, "both heard throughout (silent 10 min at most)"),
+         SilentRule("fishing_type_mismatch", rm, "the reefer waits and drifts alongside, not "
+                    "fishing: it never works at 2 kn or more with repeated turning")],
         carriers=[rm],
     )  # fmt: skip

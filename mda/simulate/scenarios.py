@@ -144,7 +144,9 @@ def _gulf_of_aden_stop(recorder: Recorder, t0: int) -> Truth:
         [actor],
         [ExpectedAlert("unexpected_stop", mmsi, None, slow.time + 900, slow.time + 1500, note)],
         [SilentRule("loitering", mmsi, "stopped about 1 h, under the 2 h minimum"),
-         SilentRule("cable_threat", mmsi, "stopped outside every cable and pipeline corridor")],
+         SilentRule("cable_threat", mmsi, "stopped outside every cable and pipeline corridor"),
+         SilentRule("fishing_type_mismatch", mmsi, "a cargo ship stopped and drifting, not "
+                    "fishing: it never works at 2 kn or more with repeated turning")],
     )  # fmt: skip
 
 
