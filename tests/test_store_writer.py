@@ -192,7 +192,9 @@ async def test_cut_connections_mid_stream_lose_and_duplicate_nothing(
     assert await writer.flush(timeout_s=60)
     assert proxy.cuts == 30
     assert writer.counts.spooled_batches > 5
-    assert writer.counts.reconnects >= 3
+    # How often the writer got back between cuts depends on the machine's load (on a loaded
+    # CI box every reconnection was cut mid-handshake until the cutting stopped): at least once.
+    assert writer.counts.reconnects >= 1
     assert await count(database, "positions") == expected_positions(positions)
     await writer.close()
     await proxy.close()
