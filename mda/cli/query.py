@@ -76,20 +76,31 @@ Zones = Annotated[
     list[Path] | None,
     typer.Option("--zones", "-z", help="Zone files or folders on top of the defaults."),
 ]
+NameProperty = Annotated[
+    str | None,
+    typer.Option("--name-property", help="The property naming each zone of --zones files and "
+                 "of --geojson (default: name, NAME, GEONAME ... then an ISO code)."),
+]  # fmt: skip
 TABLE_ROWS = 1000
 # Columns too wide for a terminal; they stay in the exports.
 _NOT_IN_TABLE = ("body", "dedup_key", "source")
 
 
-def _open(database: str | None, zones: list[Path] | None = None) -> Queries:
+def _open(
+    database: str | None, zones: list[Path] | None = None, name_property: str | None = None
+) -> Queries:
     # No database given: mda's embedded server, where `mda demo` and `mda replay -d embedded`
     # store, as `mda db` does.
     from mda.cli.db import resolve_database
+    from mda.cli.zones import report_repairs
     from mda.store.queries import Queries
     from mda.zones import load_zones
 
     url = resolve_database(database)
-    return Queries(url, zones=load_zones(zones) if zones else None)
+    catalog = load_zones(zones, name_property=name_property) if zones else None
+    if catalog is not None:
+        report_repairs(catalog)
+    return Queries(url, zones=catalog)
 
 
 def _format(fmt: str, allowed: tuple[str, ...]) -> ExportFormat:
@@ -111,12 +122,13 @@ def _answer(
     summary: Callable[[pl.DataFrame], str],
     database: str | None, start: str | None, end: str | None, fmt: str, out: Path | None, *,
     allowed: tuple[str, ...], zones: list[Path] | None = None, lines: bool = False,
+    name_property: str | None = None,
 ) -> None:
     """Every query's round: check the format (one of ``allowed``) and the window, ``ask`` the
     store for the window, write the frame and its one-line ``summary``."""
     chosen = _format(fmt, allowed)
     since, until = parse_window(start, end, now=datetime.now(UTC))
-    with _open(database, zones) as queries:
+    with _open(database, zones, name_property) as queries:
         frame = ask(queries, since, until)
     text = summary(frame)
     if chosen == "table":
@@ -181,6 +193,7 @@ def zone(
         typer.Option(help="A GeoJSON file of the area (lines and points read as zones are)."),
     ] = None,
     zones: Zones = None,
+    name_property: NameProperty = None,
     vessels: Annotated[
         bool, typer.Option("--vessels", help="One row per vessel instead of every position.")
     ] = False,
@@ -199,16 +212,16 @@ def zone(
         raise ConfigError(f"--bbox {bbox!r}: give west,south,east,north in degrees")
     area: Any = zone_id if zone_id is not None else bbox
     if geojson is not None:
-        area = _read_geojson(geojson)
+        area = _area_of(geojson, name_property)
     if vessels:
         _answer(lambda q, since, until: q.vessels_in(area, since, until),
                 lambda frame: f"{len(frame)} vessels", database, start, end, fmt, out,
-                allowed=TABLE_FORMATS, zones=zones)  # fmt: skip
+                allowed=TABLE_FORMATS, zones=zones, name_property=name_property)  # fmt: skip
     else:
         _answer(lambda q, since, until: q.positions_in(area, since, until),
                 lambda frame: f"{len(frame)} positions of {frame['mmsi'].n_unique()} vessels",
                 database, start, end, fmt, out, allowed=POSITION_FORMATS, zones=zones,
-                lines=_lines(geometry, "points"))  # fmt: skip
+                lines=_lines(geometry, "points"), name_property=name_property)  # fmt: skip
 
 
 @app.command()
@@ -258,6 +271,7 @@ def alerts(
 def traffic(
     zone_id: Annotated[str, typer.Argument(help="The zone id.")],
     zones: Zones = None,
+    name_property: NameProperty = None,
     database: Database = None,
     start: From = None,
     end: To = None,
@@ -272,7 +286,20 @@ def traffic(
         return f"{len(frame)} hours, at most {max(busiest, default=0)} vessels in an hour"
 
     _answer(lambda q, since, until: q.traffic(zone_id, since, until), summary,
-            database, start, end, fmt, out, allowed=TABLE_FORMATS, zones=zones)  # fmt: skip
+            database, start, end, fmt, out, allowed=TABLE_FORMATS, zones=zones,
+            name_property=name_property)  # fmt: skip
+
+
+def _area_of(path: Path, name_property: str | None) -> Any:
+    """The --geojson area as the store reads it (as a zone file is read: repaired, cut at
+    the antimeridian), with a line on stderr for each repaired feature."""
+    from mda.cli.zones import report_repairs
+    from mda.zones.catalog import ZoneCatalog, zones_from_geojson
+
+    document = _read_geojson(path)
+    found = zones_from_geojson(document, path.stem, str(path), name_property=name_property)
+    report_repairs(ZoneCatalog(found))
+    return document
 
 
 def _read_geojson(path: Path) -> Any:
