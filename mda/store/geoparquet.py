@@ -20,7 +20,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import shapely
 
-from mda.store.antimeridian import bbox
+from mda.store.antimeridian import bbox, points_bbox
 
 VERSION: Final = "1.1.0"
 COLUMN: Final = "geometry"
@@ -40,22 +40,45 @@ def geoparquet_table(frame: pl.DataFrame, *, lines: bool = False) -> pa.Table:
         features = line_features(frame)
         shapes = np.array([shapely.geometry.shape(f["geometry"]) for f in features], dtype=object)
         table = _line_properties([f["properties"] for f in features]).to_arrow()
+        wkb = pa.array(shapely.to_wkb(shapes, flavor="iso"), type=pa.binary())
+        column = _column_metadata(shapes)
     else:
-        located = frame["lon"].is_not_null() & frame["lat"].is_not_null()
-        shapes = np.full(len(frame), None, dtype=object)
-        where = located.to_numpy()
-        shapes[where] = shapely.points(
-            frame["lon"].to_numpy()[where].astype(np.float64),
-            frame["lat"].to_numpy()[where].astype(np.float64),
-        )
         table = frame.to_arrow()
-    wkb = shapely.to_wkb(shapes, flavor="iso")
-    table = table.append_column(COLUMN, pa.array(list(wkb), type=pa.binary()))
-    geo = {"version": VERSION, "primary_column": COLUMN,
-           "columns": {COLUMN: _column_metadata(shapes)}}  # fmt: skip
+        wkb, column = _points(frame)
+    table = table.append_column(COLUMN, wkb)
+    geo = {"version": VERSION, "primary_column": COLUMN, "columns": {COLUMN: column}}
     return table.replace_schema_metadata(
         {**(table.schema.metadata or {}), b"geo": json.dumps(geo).encode()}
     )
+
+
+# A point in ISO WKB: byte order (1, little-endian), geometry type (1, Point), x, y.
+_POINT_WKB: Final = np.dtype([("order", "u1"), ("type", "<u4"), ("x", "<f8"), ("y", "<f8")])
+
+
+def _points(frame: pl.DataFrame) -> tuple[pa.Array, dict[str, Any]]:
+    """The WKB of each row's point (null without a position) and the column's metadata.
+    Written straight from the coordinate arrays: a million points take a tenth of the time
+    that making and encoding as many shapely points does."""
+    lon = frame["lon"].cast(pl.Float64).to_numpy()
+    lat = frame["lat"].cast(pl.Float64).to_numpy()
+    located = (frame["lon"].is_not_null() & frame["lat"].is_not_null()).to_numpy()
+    records = np.zeros(int(located.sum()), dtype=_POINT_WKB)
+    records["order"], records["type"] = 1, 1
+    records["x"], records["y"] = lon[located], lat[located]
+    ends = np.cumsum(np.where(located, _POINT_WKB.itemsize, 0), dtype=np.int64)
+    offsets = np.concatenate([[0], ends]).astype(np.int32)
+    validity = np.packbits(located, bitorder="little")
+    wkb = pa.BinaryArray.from_buffers(
+        pa.binary(), len(frame),
+        [pa.py_buffer(validity.tobytes()), pa.py_buffer(offsets.tobytes()),
+         pa.py_buffer(records.tobytes())],
+        null_count=int(len(frame) - located.sum()),
+    )  # fmt: skip
+    column: dict[str, Any] = {"encoding": "WKB", "geometry_types": []}
+    if len(records):
+        column |= {"geometry_types": ["Point"], "bbox": points_bbox(records["x"], records["y"])}
+    return wkb, column
 
 
 def _line_properties(rows: list[dict[str, Any]]) -> pl.DataFrame:
