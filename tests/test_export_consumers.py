@@ -227,7 +227,7 @@ def offered(command: str) -> tuple[list[str], list[str]]:
     def names(text: str) -> list[str]:
         return [w for w in re.findall(r"[a-z]+", text) if w != "or"]
 
-    return names(main), names(vessels.split("with")[0])
+    return names(main), names(vessels.partition("--vessels:")[2])
 
 
 def test_every_format_listed_in_help_is_written(store: str, tmp_path: Path) -> None:

@@ -55,14 +55,17 @@ EVENT_FORMATS = ("table", "csv", "geojson", "parquet", "geoparquet")
 TABLE_FORMATS = ("table", "csv", "parquet")
 
 
+def _choices(formats: tuple[str, ...]) -> str:
+    return f"{', '.join(formats[:-1])} or {formats[-1]}"
+
+
 def _format_option(formats: tuple[str, ...], note: str = "") -> Any:
-    return typer.Option("--format", "-f", help=f"{', '.join(formats[:-1])} or {formats[-1]}"
-                        f"{note}.")  # fmt: skip
+    return typer.Option("--format", "-f", help=f"{_choices(formats)}{note}.")
 
 
 PositionFormat = Annotated[str, _format_option(POSITION_FORMATS)]
 ZoneFormat = Annotated[
-    str, _format_option(POSITION_FORMATS, f" ({' or '.join(TABLE_FORMATS)} with --vessels)")
+    str, _format_option(POSITION_FORMATS, f" (with --vessels: {_choices(TABLE_FORMATS)})")
 ]
 EventFormat = Annotated[str, _format_option(EVENT_FORMATS)]
 TableFormat = Annotated[str, _format_option(TABLE_FORMATS)]
