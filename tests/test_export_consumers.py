@@ -26,13 +26,17 @@ from mda.cli.query import app
 from mda.model import Position, ZoneEvent, ZoneHour
 from mda.store.batch import StoreBatch
 from tests.test_cli_query import mda
-from tests.test_store_queries import write
+from tests.test_store_queries import load_recording, write
 
 with warnings.catch_warnings():
     # MovingPandas warns at import about optional smoothers it does not need here.
     warnings.simplefilter("ignore")
     import movingpandas as mpd
 
+# MovingPandas 0.23 on pandas 3 warns of its own use of inplace=, and that it drops the time
+# zone (the times stay UTC's wall clock, which a test checks).
+pytestmark = [pytest.mark.filterwarnings("ignore:The inplace keyword"),
+              pytest.mark.filterwarnings("ignore:Time zone information dropped")]  # fmt: skip
 GEOD = pyproj.Geod(ellps="WGS84")
 T0 = datetime(2024, 3, 1, tzinfo=UTC).timestamp()
 WINDOW = ("--from", "2024-03-01", "--to", "2024-03-02")
@@ -120,6 +124,7 @@ def test_a_track_across_180_measures_its_true_length(store: str, tmp_path: Path)
     collection = mpd.read_mf_json(str(moving), traj_id_property="trajectory_id")
     (trajectory,) = collection.trajectories
     assert len(trajectory.df) == CROSSING_FIXES
+    assert trajectory.get_start_time() == datetime.fromtimestamp(T0, UTC).replace(tzinfo=None)
     assert trajectory.get_length() == pytest.approx(truth, rel=1e-3)
 
 
@@ -248,3 +253,20 @@ def test_every_format_listed_in_help_is_written(store: str, tmp_path: Path) -> N
     # And what is not listed is refused, in one line naming the choices.
     refused = runner.invoke(app, ["alerts", "-d", store, *WINDOW, "-f", "geojson"])
     assert "--format must be one of table, csv, parquet" in str(refused.exception)
+
+
+def test_zone_mfjson_of_a_real_recording_reads_in_movingpandas(
+    plain_database: str, tmp_path: Path
+) -> None:
+    load_recording(plain_database)
+    out = tmp_path / "channel.mf.json"
+    done = query("zone", "--bbox", "-6,48,2,52", "-d", plain_database, "--from", "2011-07-26",
+                 "--to", "2011-07-27", "-f", "mfjson", "-o", str(out))  # fmt: skip
+    lone = re.search(r"(\d+) single-fix segments left out of MF-JSON", done.stderr)
+    assert lone and int(lone.group(1)) > 0, done.stderr
+    document = json.loads(out.read_text())
+    collection = mpd.read_mf_json(str(out), traj_id_property="trajectory_id")
+    assert len(collection.trajectories) == len(document["features"]) > 100
+    for trajectory, feature in zip(collection.trajectories, document["features"], strict=True):
+        assert trajectory.id == feature["id"]
+        assert len(trajectory.df) == len(feature["temporalGeometry"]["datetimes"]) >= 2
