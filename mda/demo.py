@@ -189,7 +189,8 @@ def run_demo(speed: float, scenario: str, database: str, mqtt: str | None, api: 
     typer.echo(
         "\nWhat was stored can be queried, for example:\n"
         f"  mda query alerts{window}{where}\n"
-        f"  mda query track <MMSI or name>{window}{where} --format geojson -o track.geojson\n"
+        f"  mda query track <MMSI or name>{window}{where} --format geojson --geometry lines "
+        "-o track.geojson\n"
         f"  mda query events --zone mediterranean-sea{window}{where}\n"
         f"  mda db status{where}",
         err=True,

@@ -79,6 +79,23 @@ async def test_a_track_as_parquet_parses_back(tmp_path: Path, plain_database: st
     assert frame["time"].is_sorted()
 
 
+async def test_a_track_as_geoparquet_opens_in_geopandas(
+    tmp_path: Path, plain_database: str
+) -> None:
+    import geopandas as gpd
+
+    async with world(tmp_path, plain_database) as w:
+        points = await exported(w, "geoparquet")
+        lines = await exported(w, "geoparquet", lines="true")
+    assert points.headers["content-disposition"] == (
+        'attachment; filename="track-235000001-20260101T000000Z.geo.parquet"')  # fmt: skip
+    frame = gpd.read_parquet(io.BytesIO(points.content))
+    assert len(frame) == ALPHA_FIXES and set(frame.geom_type) == {"Point"}
+    assert (frame.geometry.x[0], frame.geometry.y[0]) == pytest.approx((9.95, 1.0))
+    (line,) = gpd.read_parquet(io.BytesIO(lines.content)).geometry
+    assert line.geom_type == "LineString" and len(line.coords) == ALPHA_FIXES
+
+
 async def test_a_track_as_moving_features_parses_back(tmp_path: Path, plain_database: str) -> None:
     async with world(tmp_path, plain_database) as w:
         body = json.loads((await exported(w, "mfjson")).content)
@@ -236,7 +253,8 @@ async def test_a_thinned_track_may_read_twice_its_row_limit(
      (TRACK, {"since": "2026-01-01", "until": "2026-03-01"}, 422,
       "track: a window of 59.0 days is longer than the 31 days allowed; narrow it"),
      (TRACK, {**DAY, "format": "kml"}, 422,
-      "format: Input should be 'json', 'csv', 'geojson', 'parquet' or 'mfjson'"),
+      "format: Input should be 'json', 'csv', 'geojson', 'parquet', 'geoparquet' or "
+      "'mfjson'"),
      (TRACK, {**DAY, "resolution_s": "-5"}, 422, "resolution_s: Input should be greater than 0"),
      ("/api/v1/vessels/0/track", DAY, 422, "mmsi: Input should be greater than or equal to 1"),
      ("/api/v1/positions", DAY, 422,

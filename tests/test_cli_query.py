@@ -201,3 +201,30 @@ def test_no_database_means_the_embedded_one_and_an_unreachable_one_is_one_line()
     assert "cannot reach the database at postgresql://postgres@127.0.0.1:1/none" in one_line_error(
         unreachable
     )
+
+
+def test_a_users_zone_is_named_from_its_properties_and_a_repair_is_reported(
+    plain_database: str, tmp_path: Path
+) -> None:
+    load_recording(plain_database)
+    box = [[-3.0, 49.5], [-2.0, 49.5], [-2.0, 50.5], [-3.0, 50.5], [-3.0, 49.5]]
+    drawn = tmp_path / "drawn.geojson"
+    drawn.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"NAME": "Casquets box", "CODE": "CQ"},
+         "geometry": {"type": "Polygon", "coordinates": [box]}}]}))  # fmt: skip
+    by_name = mda("zone", "casquets-box", "--zones", str(drawn), "-d", plain_database, *DAY)
+    assert by_name.returncode == 0, by_name.stderr
+    by_code = mda("zone", "cq", "--zones", str(drawn), "--name-property", "CODE",
+                  "-d", plain_database, *DAY)  # fmt: skip
+    assert by_code.returncode == 0, by_code.stderr
+    assert by_name.stdout == by_code.stdout and "positions of" in by_name.stderr
+    # The same box drawn as a ring that crosses itself at its middle: repaired, reported, and
+    # no position lost.
+    bowtie = [[-3.0, 49.5], [-2.0, 50.5], [-2.0, 49.5], [-3.0, 50.5], [-3.0, 49.5]]
+    area = tmp_path / "bowtie.geojson"
+    area.write_text(json.dumps({"type": "Polygon", "coordinates": [bowtie]}))
+    done = mda("zone", "--geojson", str(area), "-d", plain_database, *DAY, "-f", "csv")
+    assert done.returncode == 0, done.stderr
+    (note,) = [line for line in done.stderr.splitlines() if line.startswith("note: ")]
+    assert note.startswith(f"note: {area}: feature 'bowtie-1': repaired Self-intersection[")
+    assert len(pl.read_csv(io.StringIO(done.stdout))) > 100

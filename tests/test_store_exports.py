@@ -14,7 +14,7 @@ import pytest
 
 from mda.errors import ConfigError, MdaError
 from mda.model import Position
-from mda.store.exports import render, to_csv, to_geojson, to_mfjson
+from mda.store.exports import render, single_fixes, to_csv, to_geojson, to_mfjson
 from mda.store.queries import Queries
 from mda.store.track_shapes import with_segments
 from tests.test_store_queries import (
@@ -94,9 +94,11 @@ def test_every_format_reads_back_a_stored_track(database: str, tmp_path: Path) -
     assert [f["properties"]["segment"] for f in lines] == [0, 1]
     assert sum(f["properties"]["points"] for f in lines) == len(track)
 
+    # One of the two segments is a single fix: MF-JSON leaves it out.
     moving = json.loads(render(track, "mfjson", None) or "")
-    assert len(moving["features"]) == 2
-    assert sum(len(f["temporalGeometry"]["datetimes"]) for f in moving["features"]) == len(track)
+    assert single_fixes(track) == 1 and len(moving["features"]) == 1
+    instants = sum(len(f["temporalGeometry"]["datetimes"]) for f in moving["features"])
+    assert instants == len(track) - 1
 
 
 def test_lines_never_join_the_two_sides_of_a_gap() -> None:
@@ -106,10 +108,13 @@ def test_lines_never_join_the_two_sides_of_a_gap() -> None:
     assert shapes == [
         (1001, 0, "LineString", 10),
         (1001, 1, "LineString", 5),
-        (1002, 0, "Point", 1),
+        (1002, 0, "LineString", 1),
     ]
+    # A single fix is a line of length zero (its place twice): one geometry type per layer.
     lone = features[2]
     assert lone["properties"]["times"] == [lone["properties"]["start"]]
+    place = lone["geometry"]["coordinates"][0]
+    assert lone["geometry"]["coordinates"] == [place, place]
 
 
 def test_line_times_are_kept_one_per_vertex_in_iso_utc() -> None:
@@ -160,13 +165,30 @@ def test_mfjson_is_a_moving_feature_collection_as_19_045r3_encodes_it() -> None:
     assert speed == {"type": "Measure", "form": "KNT", "values": [10.0] * 10,
                      "interpolation": "Linear"}  # fmt: skip
     assert feature["temporalProperties"][0]["datetimes"] == geometry["datetimes"]
-    assert feature["properties"] == {"mmsi": 1001, "segment": 0}
+    assert feature["properties"] == {"trajectory_id": "1001-0", "mmsi": 1001, "segment": 0}
     assert feature["geometry"] == {"type": "LineString", "coordinates": geometry["coordinates"]}
 
 
-def test_mfjson_of_a_single_fix_is_discrete() -> None:
-    lone = to_mfjson(with_gap())["features"][2]["temporalGeometry"]
-    assert lone["interpolation"] == "Discrete" and len(lone["datetimes"]) == 1
+def test_mfjson_leaves_out_a_single_fix_and_says_how_many() -> None:
+    frame = with_gap()
+    assert [f["id"] for f in to_mfjson(frame)["features"]] == ["1001-0", "1001-1"]
+    assert single_fixes(frame) == 1
+
+
+def test_a_line_across_180_is_cut_there_and_the_layer_is_all_multilinestrings() -> None:
+    t0 = DAY_START.timestamp()
+    east = synthetic_track(1003, t0, [(90.0, 10)], start=(-17.0, 179.99), step_s=60)
+    frame = frame_of([*east, *synthetic_track(1004, t0, [(0.0, 3)], step_s=60)])
+    crossing, other = to_geojson(frame, lines=True)["features"]
+    assert crossing["geometry"]["type"] == other["geometry"]["type"] == "MultiLineString"
+    west_part, east_part = crossing["geometry"]["coordinates"]
+    assert west_part[-1][0] == 180.0 and east_part[0][0] == -180.0
+    assert west_part[-1][1] == east_part[0][1]  # cut where the leg meets 180
+    assert all(x > 179 for x, _ in west_part) and all(x < -179 for x, _ in east_part)
+    assert len(west_part) + len(east_part) == len(east) + 2  # the cut's two vertices
+    moving = to_mfjson(frame)
+    west, _, east_edge, _ = moving["features"][0]["bbox"]
+    assert west > 179 and east_edge < -179  # a box across 180: west > east (RFC 7946, 5.2)
 
 
 def test_an_empty_result_is_an_empty_collection() -> None:

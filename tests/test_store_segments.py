@@ -221,7 +221,8 @@ def test_a_suspect_fix_is_listed_but_never_drawn(plain_database: str) -> None:
 
 def test_the_query_command_exports_one_line_per_transmitter(plain_database: str) -> None:
     write(plain_database, StoreBatch(positions=shared_mmsi_fixes()))
-    done = mda("query", "track", str(SHARED), "-d", plain_database, *WINDOW, "-f", "geojson")
+    done = mda("query", "track", str(SHARED), "-d", plain_database, *WINDOW, "-f", "geojson",
+               "--geometry", "lines")  # fmt: skip
     assert done.returncode == 0, done.stderr
     features = json.loads(done.stdout)["features"]
     assert [f["geometry"]["type"] for f in features] == ["LineString", "LineString"]
@@ -255,7 +256,8 @@ def test_a_replayed_shared_mmsi_is_stored_on_two_segments_and_exported_without_j
 
     out = tmp_path / "track.geojson"
     done = mda("query", "track", str(shared), "-d", plain_database, "--from", truth["start"],
-               "--to", truth["end"], "-f", "geojson", "-o", str(out))  # fmt: skip
+               "--to", truth["end"], "-f", "geojson", "--geometry", "lines",
+               "-o", str(out))  # fmt: skip
     assert done.returncode == 0, done.stderr
     lines = json.loads(out.read_text())["features"]
     assert len(lines) >= 2

@@ -1,6 +1,7 @@
 """History answers in the format asked for: JSON for programs, files for analysts.
 
-The file formats are the store's own exports (CSV, GeoJSON, Parquet, OGC Moving Features JSON),
+The file formats are the store's own exports (CSV, GeoJSON, Parquet, GeoParquet, OGC Moving
+Features JSON),
 so a file from the API is the file ``mda query`` writes.
 """
 
@@ -14,18 +15,20 @@ from typing import Any, Final, Literal, TypeAlias
 import polars as pl
 
 from mda.store.exports import plain_columns, to_csv, to_geojson, to_mfjson
+from mda.store.geoparquet import write_geoparquet
 
-Format: TypeAlias = Literal["json", "csv", "geojson", "parquet", "mfjson"]
-FILE_FORMATS: Final = ("csv", "geojson", "parquet", "mfjson")
+Format: TypeAlias = Literal["json", "csv", "geojson", "parquet", "geoparquet", "mfjson"]
+FILE_FORMATS: Final = ("csv", "geojson", "parquet", "geoparquet", "mfjson")
 _MEDIA: Final = {
     "json": "application/json",
     "csv": "text/csv; charset=utf-8",
     "geojson": "application/geo+json",
     "parquet": "application/vnd.apache.parquet",
+    "geoparquet": "application/vnd.apache.parquet",
     "mfjson": "application/json",
 }
 _SUFFIX: Final = {"json": "json", "csv": "csv", "geojson": "geojson", "parquet": "parquet",
-                  "mfjson": "mf.json"}  # fmt: skip
+                  "geoparquet": "geo.parquet", "mfjson": "mf.json"}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,10 @@ def render(
         body = json.dumps(to_geojson(frame, lines=lines), allow_nan=False).encode()
     elif fmt == "mfjson":
         body = json.dumps(to_mfjson(frame), allow_nan=False).encode()
+    elif fmt == "geoparquet":
+        out = io.BytesIO()
+        write_geoparquet(frame, out, lines=lines)
+        body = out.getvalue()
     else:
         out = io.BytesIO()
         frame.write_parquet(out)

@@ -30,7 +30,7 @@ Who = Annotated[Principal, Depends(authenticated)]
 Since = Annotated[str | None, Query(description="Start (ISO 8601, a date, now, -6h); required")]
 Until = Annotated[str | None, Query(description="End (default now)")]
 FormatParam = Annotated[Format, Query(alias="format", description="json, or a file: csv, "
-                                      "geojson, parquet, mfjson")]  # fmt: skip
+                                      "geojson, parquet, geoparquet, mfjson")]  # fmt: skip
 # Rows read per row answered when some are dropped after reading (a thinned track, the exact
 # test of a zone's polygon on what its bounding box holds): enough for the usual case, and a
 # bound on what one request can make the process hold.
@@ -92,7 +92,7 @@ async def track(
                                                 "per this many seconds, keeping turns")] = None,
     gap_s: Annotated[float, Query(gt=0, description="A silence this long starts a new "
                                   "segment")] = 1800.0,
-    lines: Annotated[bool, Query(description="GeoJSON: one line per segment")] = False,
+    lines: Annotated[bool, Query(description="GeoJSON, GeoParquet: one line per segment")] = False,
 ) -> Response:  # fmt: skip
     """Positions of one vessel in ``[since, until)``, in time order, with segments cut at
     gaps and where the tracker cut them (two transmitters sharing the MMSI are separate
@@ -135,7 +135,7 @@ async def positions(
     zone: Annotated[str | None, Query(description="A zone id instead of a bbox")] = None,
     fmt: FormatParam = "json",
     vessels_only: Annotated[bool, Query(description="Leave out base stations and aids")] = True,
-    lines: Annotated[bool, Query(description="GeoJSON: one line per segment")] = False,
+    lines: Annotated[bool, Query(description="GeoJSON, GeoParquet: one line per segment")] = False,
 ) -> Response:  # fmt: skip
     """Positions inside a box or a zone during ``[since, until)``, by vessel and time."""
     _allowed(who, fmt)

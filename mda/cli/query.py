@@ -1,5 +1,9 @@
 """``mda query``: tracks, positions in an area, zone events, alerts and zone traffic from the
-store, as a table or exported (CSV, GeoJSON, Parquet, MF-JSON).
+store, as a table or exported (CSV, GeoJSON, Parquet, GeoParquet, MF-JSON).
+
+Each command offers the formats it can write, and its ``--help`` lists those only: positions
+every format, zone events no MF-JSON (they are not tracks), the rest (alerts, vessels, traffic)
+no geometry at all.
 
 Times take ISO 8601, a date, ``now`` or ``-6h``/``-2d`` ago; the window defaults to the last
 24 hours. Results go to stdout (or ``--out``); a one-line summary goes to stderr.
@@ -45,39 +49,65 @@ From = Annotated[
     ),
 ]  # fmt: skip
 To = Annotated[str | None, typer.Option("--to", help="End, excluded (default: now).")]
-Format = Annotated[
-    str, typer.Option("--format", "-f", help="table, csv, geojson, parquet or mfjson.")
+# What each kind of answer can be written as.
+POSITION_FORMATS = ("table", "csv", "geojson", "parquet", "geoparquet", "mfjson")
+EVENT_FORMATS = ("table", "csv", "geojson", "parquet", "geoparquet")
+TABLE_FORMATS = ("table", "csv", "parquet")
+
+
+def _choices(formats: tuple[str, ...]) -> str:
+    return f"{', '.join(formats[:-1])} or {formats[-1]}"
+
+
+def _format_option(formats: tuple[str, ...], note: str = "") -> Any:
+    return typer.Option("--format", "-f", help=f"{_choices(formats)}{note}.")
+
+
+PositionFormat = Annotated[str, _format_option(POSITION_FORMATS)]
+ZoneFormat = Annotated[
+    str, _format_option(POSITION_FORMATS, f" (with --vessels: {_choices(TABLE_FORMATS)})")
 ]
+EventFormat = Annotated[str, _format_option(EVENT_FORMATS)]
+TableFormat = Annotated[str, _format_option(TABLE_FORMATS)]
 Out = Annotated[Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.")]
 Geometry = Annotated[
     str | None,
-    typer.Option(help="GeoJSON as 'points' or 'lines' (one line per vessel and segment)."),
-]
+    typer.Option(help="GeoJSON and GeoParquet as 'points' (the default) or 'lines' (one line "
+                 "per vessel and segment)."),
+]  # fmt: skip
 Zones = Annotated[
     list[Path] | None,
     typer.Option("--zones", "-z", help="Zone files or folders on top of the defaults."),
 ]
+NameProperty = Annotated[
+    str | None,
+    typer.Option("--name-property", help="The property naming each zone of --zones files and "
+                 "of --geojson (default: name, NAME, GEONAME ... then an ISO code)."),
+]  # fmt: skip
 TABLE_ROWS = 1000
 # Columns too wide for a terminal; they stay in the exports.
 _NOT_IN_TABLE = ("body", "dedup_key", "source")
 
 
-def _open(database: str | None, zones: list[Path] | None = None) -> Queries:
+def _open(
+    database: str | None, zones: list[Path] | None = None, name_property: str | None = None
+) -> Queries:
     # No database given: mda's embedded server, where `mda demo` and `mda replay -d embedded`
     # store, as `mda db` does.
     from mda.cli.db import resolve_database
+    from mda.cli.zones import report_repairs
     from mda.store.queries import Queries
     from mda.zones import load_zones
 
     url = resolve_database(database)
-    return Queries(url, zones=load_zones(zones) if zones else None)
+    catalog = load_zones(zones, name_property=name_property) if zones else None
+    if catalog is not None:
+        report_repairs(catalog)
+    return Queries(url, zones=catalog)
 
 
-def _format(fmt: str, allowed: tuple[str, ...] | None = None) -> ExportFormat:
-    """``fmt`` checked against ``allowed`` (every export format when None)."""
-    from mda.store.exports import FORMATS
-
-    allowed = allowed or FORMATS
+def _format(fmt: str, allowed: tuple[str, ...]) -> ExportFormat:
+    """``fmt`` checked against ``allowed``."""
     if fmt not in allowed:
         raise ConfigError(f"--format must be one of {', '.join(allowed)}, not {fmt!r}")
     return cast("ExportFormat", fmt)
@@ -94,20 +124,24 @@ def _answer(
     ask: Callable[[Queries, datetime, datetime], pl.DataFrame],
     summary: Callable[[pl.DataFrame], str],
     database: str | None, start: str | None, end: str | None, fmt: str, out: Path | None, *,
-    allowed: tuple[str, ...] | None = None, zones: list[Path] | None = None, lines: bool = False,
+    allowed: tuple[str, ...], zones: list[Path] | None = None, lines: bool = False,
+    name_property: str | None = None,
 ) -> None:
     """Every query's round: check the format (one of ``allowed``) and the window, ``ask`` the
     store for the window, write the frame and its one-line ``summary``."""
     chosen = _format(fmt, allowed)
     since, until = parse_window(start, end, now=datetime.now(UTC))
-    with _open(database, zones) as queries:
+    with _open(database, zones, name_property) as queries:
         frame = ask(queries, since, until)
     text = summary(frame)
     if chosen == "table":
         frame = frame.drop([c for c in _NOT_IN_TABLE if c in frame.columns])
         if len(frame) > TABLE_ROWS:
             text += f" (the table shows the first {TABLE_ROWS}; export for all)"
-    from mda.store.exports import render
+    from mda.store.exports import render, single_fixes
+
+    if chosen == "mfjson" and (lone := single_fixes(frame)):
+        text += f"; {lone} single-fix segments left out of MF-JSON (a moving feature needs two)"
 
     rendered = render(frame, chosen, out, lines=lines)
     if rendered is not None:
@@ -121,7 +155,7 @@ def track(
     database: Database = None,
     start: From = None,
     end: To = None,
-    fmt: Format = "table",
+    fmt: PositionFormat = "table",
     out: Out = None,
     resolution: Annotated[
         str | None,
@@ -146,7 +180,8 @@ def track(
 
     _answer(lambda q, since, until: q.track(vessel, since, until, resolution_s=resolution_s,
                                             gap_s=gap_s),
-            summary, database, start, end, fmt, out, lines=_lines(geometry, "lines"))  # fmt: skip
+            summary, database, start, end, fmt, out, allowed=POSITION_FORMATS,
+            lines=_lines(geometry, "points"))  # fmt: skip
 
 
 @app.command()
@@ -161,13 +196,14 @@ def zone(
         typer.Option(help="A GeoJSON file of the area (lines and points read as zones are)."),
     ] = None,
     zones: Zones = None,
+    name_property: NameProperty = None,
     vessels: Annotated[
         bool, typer.Option("--vessels", help="One row per vessel instead of every position.")
     ] = False,
     database: Database = None,
     start: From = None,
     end: To = None,
-    fmt: Format = "table",
+    fmt: ZoneFormat = "table",
     out: Out = None,
     geometry: Geometry = None,
 ) -> None:
@@ -179,16 +215,16 @@ def zone(
         raise ConfigError(f"--bbox {bbox!r}: give west,south,east,north in degrees")
     area: Any = zone_id if zone_id is not None else bbox
     if geojson is not None:
-        area = _read_geojson(geojson)
+        area = _area_of(geojson, name_property)
     if vessels:
         _answer(lambda q, since, until: q.vessels_in(area, since, until),
                 lambda frame: f"{len(frame)} vessels", database, start, end, fmt, out,
-                allowed=("table", "csv", "parquet"), zones=zones)  # fmt: skip
+                allowed=TABLE_FORMATS, zones=zones, name_property=name_property)  # fmt: skip
     else:
         _answer(lambda q, since, until: q.positions_in(area, since, until),
                 lambda frame: f"{len(frame)} positions of {frame['mmsi'].n_unique()} vessels",
-                database, start, end, fmt, out, zones=zones,
-                lines=_lines(geometry, "points"))  # fmt: skip
+                database, start, end, fmt, out, allowed=POSITION_FORMATS, zones=zones,
+                lines=_lines(geometry, "points"), name_property=name_property)  # fmt: skip
 
 
 @app.command()
@@ -199,14 +235,14 @@ def events(
     database: Database = None,
     start: From = None,
     end: To = None,
-    fmt: Format = "table",
+    fmt: EventFormat = "table",
     out: Out = None,
 ) -> None:
     """Zone entries and exits."""
     _answer(lambda q, since, until: q.zone_events(since, until, vessel=vessel, zone=zone_id,
                                                   event=event),
             lambda frame: f"{len(frame)} zone events", database, start, end, fmt, out,
-            allowed=("table", "csv", "geojson", "parquet"))  # fmt: skip
+            allowed=EVENT_FORMATS)  # fmt: skip
 
 
 @app.command()
@@ -224,24 +260,25 @@ def alerts(
     database: Database = None,
     start: From = None,
     end: To = None,
-    fmt: Format = "table",
+    fmt: TableFormat = "table",
     out: Out = None,
 ) -> None:
     """Alerts alive in the window, most recently updated first."""
     _answer(lambda q, since, until: q.alerts(since, until, vessel=vessel, zone=zone_id,
                                              rule=rule, severity=severity, state=state),
             lambda frame: f"{len(frame)} alerts", database, start, end, fmt, out,
-            allowed=("table", "csv", "parquet"))  # fmt: skip
+            allowed=TABLE_FORMATS)  # fmt: skip
 
 
 @app.command()
 def traffic(
     zone_id: Annotated[str, typer.Argument(help="The zone id.")],
     zones: Zones = None,
+    name_property: NameProperty = None,
     database: Database = None,
     start: From = None,
     end: To = None,
-    fmt: Format = "table",
+    fmt: TableFormat = "table",
     out: Out = None,
 ) -> None:
     """Vessels present in a zone, hour by hour (UTC)."""
@@ -252,8 +289,20 @@ def traffic(
         return f"{len(frame)} hours, at most {max(busiest, default=0)} vessels in an hour"
 
     _answer(lambda q, since, until: q.traffic(zone_id, since, until), summary,
-            database, start, end, fmt, out, allowed=("table", "csv", "parquet"),
-            zones=zones)  # fmt: skip
+            database, start, end, fmt, out, allowed=TABLE_FORMATS, zones=zones,
+            name_property=name_property)  # fmt: skip
+
+
+def _area_of(path: Path, name_property: str | None) -> Any:
+    """The --geojson area as the store reads it (as a zone file is read: repaired, cut at
+    the antimeridian), with a line on stderr for each repaired feature."""
+    from mda.cli.zones import report_repairs
+    from mda.zones.catalog import ZoneCatalog, zones_from_geojson
+
+    document = _read_geojson(path)
+    found = zones_from_geojson(document, path.stem, str(path), name_property=name_property)
+    report_repairs(ZoneCatalog(found))
+    return document
 
 
 def _read_geojson(path: Path) -> Any:

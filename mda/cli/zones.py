@@ -11,6 +11,7 @@ import typer
 from mda.errors import MdaError
 
 if TYPE_CHECKING:
+    from mda.zones.catalog import ZoneCatalog
     from mda.zones.model import Zone
 
 app = typer.Typer(
@@ -24,6 +25,17 @@ Folders = Annotated[
     ),
 ]
 NoDefaults = Annotated[bool, typer.Option("--no-defaults", help="Leave out the default catalogue.")]
+NameProperty = Annotated[
+    str | None,
+    typer.Option("--name-property", help="The property that names each zone of your files "
+                 "(default: name, NAME, name_en, GEONAME ... then an ISO code)."),
+]  # fmt: skip
+
+
+def report_repairs(catalog: ZoneCatalog) -> None:
+    """One line on stderr per zone whose geometry was repaired."""
+    for line in catalog.repairs():
+        typer.echo(f"note: {line}", err=True)
 
 
 def _describe(zone: Zone) -> str:
@@ -39,11 +51,13 @@ def list_zones(
     zones: Folders = None,
     no_defaults: NoDefaults = False,
     kind: Annotated[str | None, typer.Option(help="Only this kind.")] = None,
+    name_property: NameProperty = None,
 ) -> None:
     """List the zones in force: id, kind, name."""
     from mda.zones import load_zones
 
-    catalog = load_zones(zones, defaults=not no_defaults)
+    catalog = load_zones(zones, defaults=not no_defaults, name_property=name_property)
+    report_repairs(catalog)
     shown = [z for z in catalog if kind is None or z.kind == kind]
     for zone in shown:
         typer.echo(f"{zone.id:<40} {zone.kind:<10} {zone.name}  {_describe(zone)}".rstrip())
@@ -67,11 +81,17 @@ def check(
         typer.Option(help="Report cables and pipelines this close (metres).", min=1, max=50_000),
     ] = 10_000.0,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+    name_property: NameProperty = None,
 ) -> None:
     """Which zones contain a position, the cables and pipelines near it, and the shore."""
-    from mda.zones import ZoneIndex, zone_folders
+    from mda.zones import ZoneIndex, load_zones, zone_folders
 
-    index = ZoneIndex.from_folders(zone_folders(zones, defaults=not no_defaults))
+    if name_property is None:
+        index = ZoneIndex.from_folders(zone_folders(zones, defaults=not no_defaults))
+    else:  # names of the user's choosing: built here, not from the kept index
+        catalog = load_zones(zones, defaults=not no_defaults, name_property=name_property)
+        report_repairs(catalog)
+        index = ZoneIndex(list(catalog), [z.area for z in catalog.of_kind("land")])
     land = index.coastline  # the land zones' shores
     by_id = {z.id: z for z in index.zones}
     inside = [by_id[i] for i in index.locate([lon], [lat]).per_point(1)[0]]
@@ -146,13 +166,16 @@ def export(
     areas: Annotated[
         bool, typer.Option(help="Write the areas tested (corridors, port circles), not the routes.")
     ] = False,
+    name_property: NameProperty = None,
 ) -> None:
-    """Write the zones in force as one GeoJSON FeatureCollection."""
+    """Write the zones in force as one GeoJSON FeatureCollection (repaired geometry as
+    repaired)."""
     from shapely.geometry import mapping
 
     from mda.zones import load_zones
 
-    catalog = load_zones(zones, defaults=not no_defaults)
+    catalog = load_zones(zones, defaults=not no_defaults, name_property=name_property)
+    report_repairs(catalog)
     features = []
     for zone in catalog:
         if kind is not None and zone.kind != kind:

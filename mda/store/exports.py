@@ -1,4 +1,5 @@
-"""Positions and tracks out of mda: CSV, GeoJSON, Parquet and OGC Moving Features JSON.
+"""Positions and tracks out of mda: CSV, GeoJSON, Parquet, GeoParquet and OGC Moving Features
+JSON.
 
 Times are ISO 8601 UTC with a ``Z`` (milliseconds) everywhere but Parquet, which keeps them
 typed. A track is cut into segments at its gaps and where the tracker cut it (the ``segment``
@@ -7,6 +8,13 @@ two segments: interpolating across hours of silence would invent positions, and 
 transmitters that share an MMSI would draw a ship zig-zagging between them. Fixes with a
 suspect time (``time_quality``) are not drawn into lines or moving features, since their place
 in the sequence is not known; points, CSV and Parquet keep them, with their ``time_quality``.
+
+Every layer holds one geometry type, as GDAL and the formats it converts to (Shapefile, GeoPackage
+layers) need: points are Points; lines are LineStrings, or all MultiLineStrings when one of them
+crosses the antimeridian and is cut there (``mda.store.antimeridian``); a segment of a single fix
+is a line of length zero (its place twice). A moving feature needs two instants (19-045r3's
+schema, and MovingPandas), so single-fix segments are left out of MF-JSON (``single_fixes``
+counts them; points, CSV and Parquet have them).
 
 MF-JSON follows OGC 19-045r3 (Moving Features Encoding Extension - JSON 1.0): a
 MovingFeatureCollection is encoded as a GeoJSON ``FeatureCollection`` and each
@@ -27,10 +35,11 @@ import numpy as np
 import polars as pl
 
 from mda.errors import ConfigError, MdaError
+from mda.store.antimeridian import line_parts, parts_bbox
 from mda.store.track_shapes import drawable, with_segments
 
-ExportFormat: TypeAlias = Literal["table", "csv", "geojson", "parquet", "mfjson"]
-FORMATS: Final = ("table", "csv", "geojson", "parquet", "mfjson")
+ExportFormat: TypeAlias = Literal["table", "csv", "geojson", "parquet", "geoparquet", "mfjson"]
+FORMATS: Final = ("table", "csv", "geojson", "parquet", "geoparquet", "mfjson")
 ISO_Z: Final = "%Y-%m-%dT%H:%M:%S%.3fZ"
 
 # Per-fix values carried along a moving feature: column, MF-JSON name, unit of measure
@@ -89,35 +98,48 @@ def to_table(frame: pl.DataFrame, max_rows: int = 1000) -> str:
 
 
 def to_geojson(frame: pl.DataFrame, *, lines: bool = False) -> dict[str, Any]:
-    """A FeatureCollection: one Point per position, or (``lines``) one LineString per vessel
-    and segment with its times in ``properties.times`` (a Point when the segment has a
-    single fix; fixes with a suspect time are left out of lines)."""
+    """A FeatureCollection: one Point per position, or (``lines``) one line per vessel and
+    segment (see ``line_features``)."""
     _require(frame, ("lon", "lat"), "GeoJSON")
     if not lines:
         return {"type": "FeatureCollection", "features": list(_points(frame))}
+    return {"type": "FeatureCollection", "features": line_features(frame)}
+
+
+def line_features(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    """One Feature per vessel and segment, its times in ``properties.times`` (one per fix:
+    the vertices added where a line is cut at the antimeridian have none). All LineStrings, or
+    all MultiLineStrings when one is cut; a single fix is a line of length zero. Fixes with a
+    suspect time are left out."""
+    segments = list(_segments(frame))
+    geometries = _lines_layer([line_parts(s["coordinates"]) for s in segments])
     features = []
-    for part in _segments(frame):
-        coords, times = part["coordinates"], part["times"]
-        geometry = _path(coords)
+    for part, geometry in zip(segments, geometries, strict=True):
+        times = part["times"]
         properties = {**part["properties"], "start": times[0], "end": times[-1],
                       "points": len(times), "times": times}  # fmt: skip
         features.append({"type": "Feature", "geometry": geometry, "properties": properties})
-    return {"type": "FeatureCollection", "features": features}
+    return features
+
+
+def single_fixes(frame: pl.DataFrame) -> int:
+    """Segments of a single fix: those MF-JSON leaves out."""
+    return sum(len(s["times"]) == 1 for s in _segments(frame))
 
 
 def to_mfjson(frame: pl.DataFrame) -> dict[str, Any]:
-    """An OGC MF-JSON MovingFeatureCollection: one MovingFeature per vessel and segment
-    (fixes with a suspect time are left out).
+    """An OGC MF-JSON MovingFeatureCollection: one MovingFeature per vessel and segment of two
+    fixes or more (fixes with a suspect time are left out), its ``trajectory_id`` property
+    the feature's id (MovingPandas: ``read_mf_json(path, traj_id_property="trajectory_id")``).
 
-    A segment of a single fix has one instant and ``Discrete`` interpolation (there is
-    nothing to interpolate; 19-045r3's schema asks for two instants, so strict readers may
-    skip such features)."""
+    A segment of a single fix is left out: 19-045r3's schema asks for two instants, and
+    MovingPandas refuses a trajectory of one."""
     _require(frame, ("lon", "lat", "time", "mmsi"), "MF-JSON")
-    features = []
-    for part in _segments(frame):
+    moving = [s for s in _segments(frame) if len(s["times"]) > 1]
+    paths = [line_parts(s["coordinates"]) for s in moving]
+    features: list[dict[str, Any]] = []
+    for part, parts, geometry in zip(moving, paths, _lines_layer(paths), strict=True):
         coords, times = part["coordinates"], part["times"]
-        lon = [c[0] for c in coords]
-        lat = [c[1] for c in coords]
         temporal: dict[str, Any] = {"datetimes": times}
         for column, name, unit in _TEMPORAL:
             if column in part["values"]:
@@ -127,33 +149,32 @@ def to_mfjson(frame: pl.DataFrame) -> dict[str, Any]:
                     "values": part["values"][column],
                     "interpolation": "Linear",
                 }
-        properties = part["properties"]
+        identifier = f"{part['properties']['mmsi']}-{part['properties'].get('segment', 0)}"
+        properties = {"trajectory_id": identifier, **part["properties"]}
         features.append(
             {
                 "type": "Feature",
-                "id": f"{properties['mmsi']}-{properties.get('segment', 0)}",
+                "id": identifier,
                 "properties": properties,
                 "temporalGeometry": {
                     "type": "MovingPoint",
                     "coordinates": coords,
                     "datetimes": times,
-                    "interpolation": "Linear" if len(times) > 1 else "Discrete",
+                    "interpolation": "Linear",
                 },
                 "temporalProperties": [temporal],
                 # The path as plain GeoJSON too, so GeoJSON readers draw it (as 19-045r3's
                 # examples do).
-                "geometry": _path(coords),
+                "geometry": geometry,
                 "time": [times[0], times[-1]],
-                "bbox": [min(lon), min(lat), max(lon), max(lat)],
+                "bbox": parts_bbox(parts),
             }
         )
     collection: dict[str, Any] = {"type": "FeatureCollection", "crs": _CRS, "trs": _TRS}
     if features:
         collection["time"] = [min(f["time"][0] for f in features),
                               max(f["time"][1] for f in features)]  # fmt: skip
-        boxes = np.array([f["bbox"] for f in features])
-        low, high = boxes[:, :2].min(axis=0), boxes[:, 2:].max(axis=0)
-        collection["bbox"] = [*low.tolist(), *high.tolist()]
+        collection["bbox"] = parts_bbox([p for parts in paths for p in parts])
     collection["features"] = features
     return collection
 
@@ -163,10 +184,15 @@ def render(
 ) -> str | None:
     """Write ``frame`` in ``fmt`` to ``out``; with no ``out``, return the text for stdout
     (Parquet, being binary, needs ``out``)."""
-    if fmt == "parquet":
+    if fmt in ("parquet", "geoparquet"):
         if out is None:
-            raise ConfigError("--format parquet needs --out FILE (Parquet is binary)")
-        _write(out, frame.write_parquet)
+            raise ConfigError(f"--format {fmt} needs --out FILE (Parquet is binary)")
+        if fmt == "parquet":
+            _write(out, frame.write_parquet)
+        else:
+            from mda.store.geoparquet import write_geoparquet
+
+            _write(out, lambda path: write_geoparquet(frame, path, lines=lines))
         return None
     if fmt == "table":
         text = to_table(frame) + "\n"
@@ -184,11 +210,13 @@ def render(
     return None
 
 
-def _path(coords: list[list[float]]) -> dict[str, Any]:
-    """A LineString through the fixes, or a Point for a single fix."""
-    if len(coords) > 1:
-        return {"type": "LineString", "coordinates": coords}
-    return {"type": "Point", "coordinates": coords[0]}
+def _lines_layer(paths: list[list[list[list[float]]]]) -> list[dict[str, Any]]:
+    """Geometries of one type for paths given as ``line_parts``: LineStrings, or all
+    MultiLineStrings when one path is cut at the antimeridian (as ogr2ogr's PROMOTE_TO_MULTI
+    would; a layer mixing both is of no type to GDAL)."""
+    if any(len(parts) > 1 for parts in paths):
+        return [{"type": "MultiLineString", "coordinates": parts} for parts in paths]
+    return [{"type": "LineString", "coordinates": parts[0]} for parts in paths]
 
 
 def _write(out: Path, write: Callable[[Path], object]) -> None:

@@ -18,6 +18,11 @@ def zone_folders(folders: list[Path] | None = None, *, defaults: bool = True) ->
     return ([default_folder("zones")] if defaults else []) + list(folders or [])
 
 
-def load_zones(folders: list[Path] | None = None, *, defaults: bool = True) -> ZoneCatalog:
-    """The default catalogue (unless ``defaults`` is False) overlaid with ``folders``."""
-    return ZoneCatalog.load(zone_folders(folders, defaults=defaults))
+def load_zones(
+    folders: list[Path] | None = None, *, defaults: bool = True, name_property: str | None = None
+) -> ZoneCatalog:
+    """The default catalogue (unless ``defaults`` is False) overlaid with ``folders``, whose
+    zones are named from ``name_property`` when given (the defaults have their names)."""
+    catalog = ZoneCatalog.load(zone_folders(defaults=defaults))
+    catalog.load_more(folders or [], name_property=name_property)
+    return catalog

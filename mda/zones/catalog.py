@@ -2,10 +2,18 @@
 
 Accepts a FeatureCollection, a single Feature or a bare geometry; GeometryCollections and Multi*
 geometries; features given only by a ``bbox`` (one that straddles the antimeridian, west > east,
-included). Invalid geometries are repaired; what cannot be repaired raises ``ZoneError`` naming
-the file and the feature. Geometries that cross the antimeridian are cut there.
+included). Invalid polygons are repaired with ``shapely.make_valid``'s "structure" method, which
+keeps every area the rings enclose (the "linework" method drops what a ring covers twice, next
+to its self-intersection), and the zone says what was repaired (``Zone.repair``); what cannot be
+repaired raises ``ZoneError`` naming the file and the feature. Geometries that cross the
+antimeridian are cut there.
 
-A zone needs ``id``, ``name`` and ``kind`` (missing ones are derived and the zone still loads);
+A zone needs ``id``, ``name`` and ``kind``; users' files seldom say ``id`` and ``name`` as such,
+so they are taken from the feature's own properties: the id from ``id`` (or the feature's
+``id``), else from its name, else from an ISO code; the name from a ``name_property`` when one
+is given, else ``name``, ``NAME``, ``name_en``, ``GEONAME``... (any case), else the code or id.
+Only a feature with none of them is named after its file (``<file>-3``). Ids derived in one file
+are kept apart (``-2``, ``-3``...); missing ones never stop the zone from loading;
 cables and pipelines are lines with a corridor ``width_m``; ports and anchorages are points with
 a ``radius_m``. Later files override earlier ones with the same id, so a user's folder can
 replace any default zone.
@@ -13,9 +21,11 @@ replace any default zone.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, cast
@@ -37,7 +47,7 @@ from shapely.geometry import (
 from shapely.geometry.base import BaseGeometry
 
 from mda.errors import MdaError
-from mda.zones.geodesic import circle, corridor, wrap_antimeridian
+from mda.zones.geodesic import GEOD, circle, corridor, wrap_antimeridian
 from mda.zones.model import (
     DEFAULT_CABLE_WIDTH_M,
     DEFAULT_PIPELINE_WIDTH_M,
@@ -83,14 +93,22 @@ class ZoneCatalog:
         return [z for z in self._by_id.values() if z.kind in kinds]
 
     @classmethod
-    def load(cls, paths: Iterable[Path]) -> ZoneCatalog:
+    def load(cls, paths: Iterable[Path], *, name_property: str | None = None) -> ZoneCatalog:
         """Zones of every ``*.geojson`` / ``*.json`` file in the given files and folders."""
         catalog = cls()
+        catalog.load_more(paths, name_property=name_property)
+        return catalog
+
+    def load_more(self, paths: Iterable[Path], *, name_property: str | None = None) -> None:
+        """Add the zones of these files and folders, named from ``name_property`` when given."""
         for path in paths:
             for file in zone_files(path):
-                for zone in load_file(file):
-                    catalog.add(zone)
-        return catalog
+                for zone in load_file(file, name_property=name_property):
+                    self.add(zone)
+
+    def repairs(self) -> list[str]:
+        """What was repaired, one line per repaired zone, in load order."""
+        return [z.repair for z in self if z.repair]
 
 
 def zone_files(path: Path) -> list[Path]:
@@ -102,7 +120,7 @@ def zone_files(path: Path) -> list[Path]:
     raise ZoneError(f"no zone file or folder at {path}")
 
 
-def load_file(path: Path) -> list[Zone]:
+def load_file(path: Path, *, name_property: str | None = None) -> list[Zone]:
     """The zones of one GeoJSON file."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
@@ -110,11 +128,14 @@ def load_file(path: Path) -> list[Zone]:
         raise ZoneError(f"cannot read {path}: {exc.strerror or exc}") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise ZoneError(f"{path}: not JSON ({exc})") from exc
-    return zones_from_geojson(document, path.stem, str(path))
+    return zones_from_geojson(document, path.stem, str(path), name_property=name_property)
 
 
-def zones_from_geojson(document: Any, stem: str, where: str) -> list[Zone]:
-    """Zones of a parsed GeoJSON document; ``where`` names it in errors."""
+def zones_from_geojson(
+    document: Any, stem: str, where: str, *, name_property: str | None = None
+) -> list[Zone]:
+    """Zones of a parsed GeoJSON document; ``where`` names it in errors. ``name_property``
+    names each zone, when a feature has it (one of them at least must)."""
     if not isinstance(document, dict):
         raise ZoneError(f"{where}: not a GeoJSON object")
     kind = document.get("type")
@@ -128,10 +149,73 @@ def zones_from_geojson(document: Any, stem: str, where: str) -> list[Zone]:
         features = [{"type": "Feature", "properties": {}, "geometry": document}]
     else:
         raise ZoneError(f"{where}: not GeoJSON (type {kind!r})")
+    if name_property is not None and not any(
+        _value((f.get("properties") or {}).get(name_property)) for f in features
+        if isinstance(f, dict)
+    ):  # fmt: skip
+        raise ZoneError(f"{where}: no feature has the property {name_property!r} to name it "
+                        f"(--name-property); {_properties_seen(features)}")  # fmt: skip
     zones = []
+    taken: set[str] = set()
     for index, feature in enumerate(features):
-        zones.extend(zones_from_feature(feature, f"{stem}-{index + 1}", where))
+        zones.extend(zones_from_feature(feature, f"{stem}-{index + 1}", where,
+                                        name_property=name_property, taken=taken))  # fmt: skip
     return zones
+
+
+# Properties that identify or name a feature in the files users bring (Natural Earth, Marine
+# Regions, national portals), looked up in this order whatever their case.
+ID_PROPERTIES = ("id",)
+CODE_PROPERTIES = ("iso_a3", "iso3", "iso_3", "adm0_a3", "iso_ter1", "iso_sov1", "iso_a2",
+                   "iso2", "iso_code", "code")  # fmt: skip
+NAME_PROPERTIES = ("name", "name_en", "geoname", "territory1", "title", "label")
+# What some publishers write where a code is unknown (Natural Earth's -99).
+_NO_VALUE = frozenset(("", "-99", "none", "null", "n/a"))
+
+
+def _value(raw: Any) -> str | None:
+    """A property as text, or None when it says nothing."""
+    if raw is None or isinstance(raw, (bool, dict, list)):
+        return None
+    text = str(raw).strip()
+    return None if text.lower() in _NO_VALUE else text
+
+
+def _lookup(props: dict[str, Any], keys: Iterable[str]) -> str | None:
+    """The first of ``keys`` the properties carry (exact name first, then any case)."""
+    folded: dict[str, Any] = {}
+    for key, raw in props.items():
+        folded.setdefault(key.lower(), raw)
+    for key in keys:
+        found = _value(props.get(key))
+        if found is None:
+            found = _value(folded.get(key.lower()))
+        if found is not None:
+            return found
+    return None
+
+
+def _properties_seen(features: list[Any]) -> str:
+    names = sorted({k for f in features if isinstance(f, dict)
+                    for k in (f.get("properties") or {})})  # fmt: skip
+    if not names:
+        return "the features have no properties"
+    shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+    return f"properties seen: {shown}"
+
+
+def _identity(
+    feature: dict[str, Any], props: dict[str, Any], fallback_id: str, name_property: str | None
+) -> tuple[str, str, bool]:
+    """(id, name, derived): the id and name from the feature's own properties, ``derived``
+    when the id is not one the feature states."""
+    stated = _value(props.get("id")) or _value(feature.get("id")) or _lookup(props, ID_PROPERTIES)
+    named = _value(props.get(name_property)) if name_property is not None else None
+    named = named or _lookup(props, NAME_PROPERTIES)
+    code = _lookup(props, CODE_PROPERTIES)
+    zone_id = stated or (_slug(named) if named else None) or (_slug(code) if code else None)
+    zone_id = zone_id or fallback_id
+    return zone_id, named or code or zone_id, stated is None
 
 
 _GEOMETRY_TYPES = frozenset(
@@ -142,18 +226,28 @@ _ID = re.compile(r"[^a-z0-9]+")
 
 
 def _slug(text: str) -> str:
-    return _ID.sub("-", text.lower()).strip("-") or "zone"
+    # Accents folded, so that "Réunion" is "reunion" rather than "r-union".
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return _ID.sub("-", plain.lower()).strip("-") or "zone"
 
 
-def zones_from_feature(feature: Any, fallback_id: str, where: str) -> list[Zone]:
+def zones_from_feature(
+    feature: Any, fallback_id: str, where: str, *, name_property: str | None = None,
+    taken: set[str] | None = None,
+) -> list[Zone]:  # fmt: skip
     """The zone(s) of one feature. A GeometryCollection mixing areas, lines and points gives
-    one zone per kind of part (ids suffixed ``-areas``, ``-lines``, ``-points``)."""
+    one zone per kind of part (ids suffixed ``-areas``, ``-lines``, ``-points``). An id derived
+    (not stated) that is in ``taken`` already gets a number; ``taken`` gets the id."""
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         raise ZoneError(f"{where}: feature {fallback_id} is not a GeoJSON Feature")
     props = dict(feature.get("properties") or {})
-    zone_id = str(
-        props.get("id") or feature.get("id") or _slug(str(props.get("name") or fallback_id))
-    )
+    zone_id, name, derived = _identity(feature, props, fallback_id, name_property)
+    if taken is not None:
+        if derived and zone_id in taken:
+            zone_id = next(f"{zone_id}-{n}" for n in itertools.count(2)
+                           if f"{zone_id}-{n}" not in taken)  # fmt: skip
+        taken.add(zone_id)
+    props["name"] = name
     label = f"{where}: feature {zone_id!r}"
     geometry = _geometry(feature, label)
     areas, lines, points = _split_by_dimension(geometry)
@@ -232,8 +326,9 @@ def _unwrap_ring(coords: np.ndarray[Any, np.dtype[np.float64]]) -> list[tuple[fl
     return list(zip(lon.tolist(), coords[:, 1].tolist(), strict=True))
 
 
-def _area(parts: list[BaseGeometry], label: str) -> BaseGeometry:
-    """Polygons made whole: unwrapped across the antimeridian, repaired, cut at +/-180."""
+def _area(parts: list[BaseGeometry], label: str) -> tuple[BaseGeometry, str | None]:
+    """Polygons made whole: unwrapped across the antimeridian, repaired, cut at +/-180; and
+    what was repaired, if anything."""
     fixed: list[Polygon] = []
     for part in parts:
         assert isinstance(part, Polygon)
@@ -244,16 +339,30 @@ def _area(parts: list[BaseGeometry], label: str) -> BaseGeometry:
         else:
             fixed.append(part)
     area: BaseGeometry = fixed[0] if len(fixed) == 1 else MultiPolygon(fixed)
+    repair = None
     if not area.is_valid:
-        area = shapely.make_valid(area)
+        reason = shapely.is_valid_reason(area)
+        # "structure" unions what the rings enclose (holes taken out), so the area next to a
+        # self-intersection, or where two parts overlap, stays inside; "linework" (the
+        # default) alternates inside and outside across every crossing and loses it.
+        area = shapely.make_valid(area, method="structure", keep_collapsed=False)
         if not isinstance(area, Polygon):
             area = MultiPolygon(cast(list[Polygon], _split_by_dimension(area)[0]))
         if area.is_empty or not area.is_valid:
             raise ZoneError(f"{label}: invalid polygon that cannot be repaired")
+        repair = _repaired(label, reason, area)
     area = wrap_antimeridian(area)
     if area.is_empty or area.area == 0:
         raise ZoneError(f"{label}: polygon without area")
-    return area
+    return area, repair
+
+
+def _repaired(label: str, reason: str, area: BaseGeometry) -> str:
+    """One line telling what was repaired and what it became."""
+    polygons = len(area.geoms) if isinstance(area, MultiPolygon) else 1
+    km2 = abs(GEOD.geometry_area_perimeter(area)[0]) / 1e6
+    shape_text = "1 polygon" if polygons == 1 else f"{polygons} polygons"
+    return f"{label}: repaired {reason}: now {shape_text} of {km2:,.1f} km²"
 
 
 def _positive(props: dict[str, Any], key: str, default: float, label: str) -> float:
@@ -294,4 +403,5 @@ def _zone(
         area = circles[0] if len(circles) == 1 else shapely.union_all(circles)
         return Zone(zone_id, name, cast(ZoneKind, kind), area, point=point, properties=properties)
     # Any other kind drawn as an area (a cable or port included) is used as it is drawn.
-    return Zone(zone_id, name, cast(ZoneKind, kind), _area(parts, label), properties=properties)
+    area, repair = _area(parts, label)
+    return Zone(zone_id, name, cast(ZoneKind, kind), area, properties=properties, repair=repair)

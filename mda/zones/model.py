@@ -37,6 +37,9 @@ class Zone:
     line: BaseGeometry | None = None
     point: BaseGeometry | None = None
     properties: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    # What was repaired in the source geometry, one line naming file and feature (None when
+    # it was valid as drawn).
+    repair: str | None = field(default=None, compare=False, hash=False)
 
     @property
     def width_m(self) -> float | None:
