@@ -22,8 +22,9 @@ STEP = 2000  # positions a step: the feed sends each vessel's latest fix of a st
 TRACK_ATTRIBUTES = {"course", "speed", "slope", "eCourse", "eSpeed", "eSlope", "version"}
 
 
-def recording_events() -> tuple[list[bytes], int]:
-    """The CoT events of the recording, and how many of its shared fixes had no course."""
+def recording_events(step_size: int = STEP) -> tuple[list[bytes], int]:
+    """The CoT events of the recording, released ``step_size`` positions at a time, and how
+    many of its shared fixes had no course."""
     config = parse_feeds({"p": {"formats": ["cot"], "cot": {"url": "tcp://tak:8087"}}},
                          "feeds.toml", Path())  # fmt: skip
     (spec,) = config.feeds
@@ -34,8 +35,8 @@ def recording_events() -> tuple[list[bytes], int]:
     feeds, encoder = feed_set(config), CotEncoder(spec)
     events: list[bytes] = []
     courseless = 0
-    for start in range(0, len(positions), STEP):
-        step = positions[start : start + STEP]
+    for start in range(0, len(positions), step_size):
+        step = positions[start : start + step_size]
         for release in feed_step(feeds, step, statics if start == 0 else [], [],
                                  step[-1].time or 0.0):  # fmt: skip
             courseless += sum(1 for p in release.positions if p.cog is None)

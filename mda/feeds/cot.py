@@ -43,6 +43,7 @@ STALE_INTERVALS: Final = 3.0
 STALE_MIN_S: Final = 60.0
 STALE_MAX_S: Final = 3600.0
 ALERT_MARKER: Final = "b-m-p-s-m"
+IDENTITY_TYPE: Final = "a-f-G-E-S"  # friendly ground equipment, sensor: a fusion service
 OPEN_ALERT_STALE_S: Final = 24 * 3600.0
 # ATAK draws a track's heading only above 3 mph (its TrackDetailHandler): below it a course
 # of 0 shows nothing, which is how an unknown course is sent.
@@ -57,6 +58,27 @@ _EVENT: Final = (
     'stale="{stale}"><point lat="{lat}" lon="{lon}" hae="9999999.0" ce="{ce:.1f}" '
     'le="9999999.0"/><detail>{detail}</detail></event>'
 )
+
+
+def identity_uid(partner: str) -> str:
+    """The uid mda goes by on a partner's TAK server."""
+    return f"MDA-FEED-{partner}"
+
+
+def identity_event(uid: str, callsign: str, now: float) -> bytes:
+    """The event that opens a connection to a TAK server: who is connecting. FreeTAKServer
+    takes a connection's first event as the client's identity (uid and contact callsign) and
+    refuses a connection whose first read holds anything else. mda has no position of its own:
+    the point is unknown (0, 0 with unknown errors) and the event is stale when sent, so TAK
+    clients, which drop stale events, draw nothing at 0, 0."""
+    detail = f"<contact callsign={quoteattr(callsign)}/><remarks>mda feed</remarks>"
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<event version="2.0" uid={quoteattr(uid)} type="{IDENTITY_TYPE}" how="m-g" '
+        f'time="{iso_ms(now)}" start="{iso_ms(now)}" stale="{iso_ms(now)}"><point lat="0" lon="0" '
+        f'hae="{UNKNOWN_HEIGHT}" ce="{UNKNOWN_HEIGHT}" le="{UNKNOWN_HEIGHT}"/>'
+        f"<detail>{detail}</detail></event>"
+    ).encode()
 
 
 def track_uid(mmsi: int) -> str:
