@@ -8,9 +8,11 @@ from typing import Annotated
 import typer
 
 from mda.feeds.acl import (
+    ACL_FILE,
     PASSWORD_FILE,
     PBKDF2_ITERATIONS,
     broker_files,
+    read_acl_file,
     read_password_file,
     read_secrets,
     write_broker_files,
@@ -55,7 +57,8 @@ def acl(
     config = load_feeds(feeds)
     passwords = read_secrets(secrets) if secrets is not None else {}
     files = broker_files(config, passwords, read_password_file(out / PASSWORD_FILE),
-                         rotate=rotate, iterations=iterations)  # fmt: skip
+                         rotate=rotate, iterations=iterations,
+                         existing_acl=read_acl_file(out / ACL_FILE))  # fmt: skip
     passwd, acl_path = write_broker_files(out, files)
     for user, password in files.generated.items():
         typer.echo(f"{user}\t{password}")
@@ -65,6 +68,9 @@ def acl(
     if files.generated:
         typer.echo("new passwords are above, shown this once: they are stored only as hashes",
                    err=True)  # fmt: skip
+    if files.foreign:
+        typer.echo(f"kept users mda does not manage, with their ACL lines: "
+                   f"{', '.join(files.foreign)}", err=True)  # fmt: skip
     if files.removed:
         typer.echo(f"removed users without a feed: {', '.join(files.removed)}", err=True)
 
