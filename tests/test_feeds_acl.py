@@ -6,16 +6,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import getpass
+import grp
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from mda.cli import app
+from mda.errors import ConfigError
 from mda.feeds.acl import acl_text, entry_matches, parse_acl, password_entry
 from mda.settings.feeds import parse_feeds
 
@@ -118,7 +122,7 @@ def test_a_partner_removed_from_the_feeds_loses_its_user(tmp_path: Path) -> None
 
 
 @contextlib.contextmanager
-def running_mosquitto(broker_files: Path, folder: Path) -> Iterator[int]:
+def running_mosquitto(broker_files: Path, folder: Path, user: str | None = None) -> Iterator[int]:
     """A real Mosquitto on the files, on a free port (started for the test, stopped after)."""
     tool = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     if not Path(tool).exists():
@@ -130,8 +134,10 @@ def running_mosquitto(broker_files: Path, folder: Path) -> Iterator[int]:
     conf.write_text(
         f"per_listener_settings false\nallow_anonymous false\npersistence false\n"
         f"password_file {broker_files / 'passwd'}\nacl_file {broker_files / 'acl'}\n"
-        f"user {getpass.getuser()}\nlog_dest file {log}\nlistener {port} 127.0.0.1\n"
+        f"user {user or getpass.getuser()}\nlog_dest file {log}\nlistener {port} 127.0.0.1\n"
     )
+    log.touch(mode=0o666)
+    log.chmod(0o666)  # the broker may write it after dropping to its own user
     process = subprocess.Popen([tool, "-c", str(conf)])
     try:
         for _ in range(400):
@@ -236,3 +242,54 @@ async def test_a_real_mosquitto_lets_the_kept_console_read_alerts_after_a_feeds_
             async with asyncio.timeout(10):
                 message = await anext(aiter(console.messages))
     assert (message.topic.value, message.payload) == ("mda/alerts/a1/state", b"open")
+
+
+def test_both_files_are_mode_0640_and_of_the_brokers_group(tmp_path: Path) -> None:
+    try:
+        gid = grp.getgrnam("mosquitto").gr_gid
+    except KeyError:
+        raise AssertionError("this test needs the group 'mosquitto' (apt install mosquitto)") \
+            from None
+    feeds = tmp_path / "feeds.toml"
+    feeds.write_text(FEEDS)
+    code, _, stderr = run_acl("--feeds", str(feeds), "--out", str(tmp_path / "broker"))
+    assert code == 0 and "group mosquitto" in stderr
+    for name in ("passwd", "acl"):
+        status = (tmp_path / "broker" / name).stat()
+        assert (status.st_mode & 0o777, status.st_gid) == (0o640, gid), name
+
+
+def test_a_group_asked_for_must_exist(tmp_path: Path) -> None:
+    feeds = tmp_path / "feeds.toml"
+    feeds.write_text(FEEDS)
+    result = CliRunner().invoke(app, ["feeds", "acl", "--feeds", str(feeds), "--out",
+                                      str(tmp_path / "broker"), "--group",
+                                      "no-such-group-mda"])  # fmt: skip
+    assert isinstance(result.exception, ConfigError)  # `mda` prints it as "mda: error: ..."
+    assert str(result.exception) == "group 'no-such-group-mda' does not exist on this machine"
+    assert not (tmp_path / "broker" / "passwd").exists()
+
+
+@pytest.fixture
+def open_folder() -> Iterator[Path]:
+    """A folder the broker's own user may enter (pytest's are 0700, root's only)."""
+    folder = Path(tempfile.mkdtemp(prefix="mda-acl-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder)
+
+
+async def test_a_real_mosquitto_running_as_its_own_user_reads_the_files(open_folder: Path) -> None:
+    """Debian's Mosquitto drops to user mosquitto before reading the files: with the files in
+    root's group it fails "Unable to open pwfile"; in the broker's group it starts."""
+    import aiomqtt
+
+    feeds, out = open_folder / "feeds.toml", open_folder / "broker"
+    feeds.write_text(FEEDS)
+    code, stdout, _ = run_acl("--feeds", str(feeds), "--out", str(out))
+    assert code == 0
+    out.chmod(0o755)
+    service = printed_passwords(stdout)["mda"]
+    with running_mosquitto(out, open_folder, user="mosquitto") as port:
+        async with aiomqtt.Client("127.0.0.1", port, username="mda", password=service):
+            pass

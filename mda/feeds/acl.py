@@ -23,8 +23,10 @@ set such a user's password too.
 from __future__ import annotations
 
 import base64
+import grp
 import hashlib
 import hmac
+import os
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -40,6 +42,7 @@ SALT_BYTES: Final = 12
 HASH_BYTES: Final = 64
 PASSWORD_FILE: Final = "passwd"
 ACL_FILE: Final = "acl"
+BROKER_GROUP: Final = "mosquitto"  # the group Debian's (and most distributions') broker runs as
 
 
 def password_entry(
@@ -228,16 +231,43 @@ def broker_files(
     return files
 
 
-def write_broker_files(folder: Path, files: BrokerFiles) -> tuple[Path, Path]:
-    """Write ``passwd`` (owner and group only: it holds hashes) and ``acl`` into ``folder``."""
+def broker_group(name: str | None, required: bool) -> int | None:
+    """The id of the broker's group; None when there is none to set (no name, or the default
+    group is missing on this machine). A group asked for by name must exist."""
+    if name is None:
+        return None
+    try:
+        return grp.getgrnam(name).gr_gid
+    except KeyError:
+        if required:
+            raise ConfigError(f"group {name!r} does not exist on this machine") from None
+        return None
+
+
+def write_broker_files(
+    folder: Path, files: BrokerFiles, group: str | None = BROKER_GROUP, *, required: bool = False
+) -> tuple[Path, Path, str | None]:
+    """Write ``passwd`` and ``acl`` into ``folder``, mode 0640 (they hold hashes and the map of
+    who reads what), group the broker's: Debian's Mosquitto drops to user ``mosquitto`` before
+    it reads them, and a file only root can read is "Unable to open pwfile". Returns the paths
+    and the group set (None: none was; the default group is skipped when this user may not
+    give files to it)."""
+    gid = broker_group(group, required)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         passwd, acl = folder / PASSWORD_FILE, folder / ACL_FILE
-        passwd.touch(mode=0o640)
-        passwd.chmod(0o640)
-        passwd.write_text(files.passwd, encoding="utf-8")
-        acl.write_text(files.acl, encoding="utf-8")
+        for path, text in ((passwd, files.passwd), (acl, files.acl)):
+            path.touch(mode=0o640)
+            path.chmod(0o640)
+            if gid is not None:
+                try:
+                    os.chown(path, -1, gid)
+                except PermissionError:
+                    if required:
+                        raise
+                    gid = None
+            path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot write the broker files in {folder}: "
                           f"{exc.strerror or exc}") from exc  # fmt: skip
-    return passwd, acl
+    return passwd, acl, None if gid is None else group
