@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from mda.alerts.lifecycle import AlertBook, AlertNotFoundError
+from mda.alerts.lifecycle import AlertBook, AlertNotFoundError, AlreadyAcknowledgedError
 from mda.model import Severity
 from mda.rules.base import Detection
 from mda.rules.settings import Scope, rule_spec
@@ -67,8 +67,12 @@ def test_acknowledgement_records_who_and_when() -> None:
     assert (ack.state, ack.actor, ack.note) == ("acknowledged", "watch officer Ivanova",
                                                 "calling the ship")  # fmt: skip
     assert ack.body["acknowledged_by"] == "watch officer Ivanova"
-    with pytest.raises(AlertNotFoundError, match="already acknowledged"):
+    with pytest.raises(AlreadyAcknowledgedError) as refused:
         b.acknowledge(opened.alert_id, "someone else", 60)
+    assert (refused.value.by, refused.value.at) == ("watch officer Ivanova",
+                                                    ack.body["acknowledged_at"])  # fmt: skip
+    assert str(refused.value) == (f"alert {opened.alert_id} was already acknowledged by watch "
+                                  f"officer Ivanova at {ack.body['acknowledged_at']}")  # fmt: skip
     with pytest.raises(AlertNotFoundError):
         b.acknowledge("no-such-id", "x", 60)
 

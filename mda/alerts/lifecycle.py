@@ -40,6 +40,14 @@ class AlertNotFoundError(MdaError):
     """No open alert has this id."""
 
 
+class AlreadyAcknowledgedError(AlertNotFoundError):
+    """The alert is open but someone has already taken it in hand."""
+
+    def __init__(self, alert_id: str, by: str, at: str) -> None:
+        super().__init__(f"alert {alert_id} was already acknowledged by {by} at {at}")
+        self.alert_id, self.by, self.at = alert_id, by, at
+
+
 def dedup_key(rule: str, mmsi: int, zone_id: str | None, other_mmsi: int | None = None) -> str:
     """What makes two detections the same alert."""
     key = f"{rule}:{mmsi}:{zone_id or '-'}"
@@ -221,8 +229,8 @@ class AlertBook:
         e = self.entries[key]
         alert_id = e.alert_id
         if e.phase == "acknowledged":
-            raise AlertNotFoundError(
-                f"alert {alert_id} was already acknowledged by {e.ack['acknowledged_by']}"
+            raise AlreadyAcknowledgedError(
+                alert_id, e.ack["acknowledged_by"], e.ack["acknowledged_at"]
             )
         e.phase = "acknowledged"
         e.ack = {"acknowledged_by": by, "acknowledged_at": iso(at), "note": note}
