@@ -7,8 +7,11 @@ clears starts a cooldown (``cooldown_minutes``) during which the same condition 
 new one. Late data that disproves a condition retracts its alert. A rule can be inhibited by
 others (``inhibited_by``): a cable alarm on a vessel supersedes the loitering warning for it.
 
-Every state change is one :class:`Alert` record, stored and published. Times are event times
-(the rules' and the watermark's), except acknowledgements, which happen when a person acts.
+Every state change is one :class:`Alert` record, stored and published. Its ``updated`` is an
+event time (the rules' and the watermark's), an acknowledgement's too: the watermark the book had
+reached when the person acted, whose own clock's time is ``acknowledged_at``. So ``updated``
+stays on one clock: in a replay, a clear after an acknowledgement carries the clear's event
+time, not the officer's wall-clock moment.
 The alert id is derived from the dedup key and the start of the condition, so replaying a
 recording gives the same ids.
 """
@@ -98,6 +101,7 @@ class AlertBook:
         self.earlier: dict[tuple[str, int], int] = {}  # alerts opened per rule and vessel
         self.suppressed_by_cooldown = 0
         self.inhibited = 0
+        self.watermark = float("-inf")  # the latest tick's: where event time has got to
 
     def forget(self, mmsis: Iterable[int]) -> None:
         """Vessels evicted from the picture: their count of earlier alerts goes too, unless an
@@ -201,6 +205,7 @@ class AlertBook:
 
     def tick(self, watermark: float) -> list[Alert]:
         """Open what has persisted long enough and clear what has been gone long enough."""
+        self.watermark = max(self.watermark, watermark)
         out: list[Alert] = []
         for key in list(self._live):
             e = self.entries[key]
@@ -234,7 +239,9 @@ class AlertBook:
             )
         e.phase = "acknowledged"
         e.ack = {"acknowledged_by": by, "acknowledged_at": iso(at), "note": note}
-        return self._record(e, "acknowledged", at, actor=by, note=note)
+        # ``at`` is a person's clock: in a replay it is years past the events, and any later
+        # state would be dated by it (updates never go back). Event time stays the record's.
+        return self._record(e, "acknowledged", self.watermark, actor=by, note=note)
 
     # -- records -------------------------------------------------------------------------------
 
