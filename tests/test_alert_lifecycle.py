@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 
-from mda.alerts.lifecycle import AlertBook, AlertNotFoundError
+from mda.alerts.lifecycle import AlertBook, AlertNotFoundError, AlreadyAcknowledgedError
 from mda.model import Severity
 from mda.rules.base import Detection
 from mda.rules.settings import Scope, rule_spec
+from mda.timefmt import iso
 
 M = 636_000_006
 
@@ -67,8 +68,12 @@ def test_acknowledgement_records_who_and_when() -> None:
     assert (ack.state, ack.actor, ack.note) == ("acknowledged", "watch officer Ivanova",
                                                 "calling the ship")  # fmt: skip
     assert ack.body["acknowledged_by"] == "watch officer Ivanova"
-    with pytest.raises(AlertNotFoundError, match="already acknowledged"):
+    with pytest.raises(AlreadyAcknowledgedError) as refused:
         b.acknowledge(opened.alert_id, "someone else", 60)
+    assert (refused.value.by, refused.value.at) == ("watch officer Ivanova",
+                                                    ack.body["acknowledged_at"])  # fmt: skip
+    assert str(refused.value) == (f"alert {opened.alert_id} was already acknowledged by watch "
+                                  f"officer Ivanova at {ack.body['acknowledged_at']}")  # fmt: skip
     with pytest.raises(AlertNotFoundError):
         b.acknowledge("no-such-id", "x", 60)
 
@@ -144,9 +149,25 @@ def test_every_alert_carries_the_contract_fields() -> None:
     assert alert.body["track"] == [["1970-01-01T00:00:00.000Z", 1.0, 2.0]]
 
 
+def test_an_acknowledgement_in_a_replay_is_dated_in_event_time_and_the_clear_keeps_its_own() -> (
+    None
+):
+    b = book(scope("r", clear_after_minutes=10))
+    (opened,) = b.apply([det("r", 1000)])
+    b.tick(1500)
+    wall = 1_767_225_600.0  # the officer's clock, years past the recording
+    ack = b.acknowledge(opened.alert_id, "officer", wall)
+    assert (ack.updated, ack.body["updated"]) == (1500, iso(1500))
+    assert ack.body["acknowledged_at"] == iso(wall)
+    assert b.apply([det("r", 2000, active=False)]) == []
+    (cleared,) = b.tick(2000 + 600)
+    assert cleared.state == "cleared" and cleared.updated == 2600
+    assert cleared.body["updated"] == iso(2600) and cleared.body["acknowledged_at"] == iso(wall)
+
+
 def test_updates_never_go_back_in_time() -> None:
     b = book(scope("r"))
     (opened,) = b.apply([det("r", 1000)])
-    ack = b.acknowledge(opened.alert_id, "officer", 5000)  # a person's clock, ahead of replay
-    (cleared,) = b.apply([det("r", 2000, active=False)])
-    assert ack.updated == 5000 and cleared.updated == 5000
+    ack = b.acknowledge(opened.alert_id, "officer", 5000)  # before any tick: the open's time
+    (cleared,) = b.apply([det("r", 900, active=False)])  # a late clear, dated before the open
+    assert ack.updated == 1000 and cleared.updated == 1000

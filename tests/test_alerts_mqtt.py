@@ -10,7 +10,8 @@ import uuid
 import aiomqtt
 import pytest
 
-from mda.alerts.mqtt import MqttAlertPublisher, parse_ack, send_ack
+from mda.alerts.lifecycle import AlreadyAcknowledgedError
+from mda.alerts.mqtt import MqttAlertPublisher, outcome_topic, parse_ack, send_ack
 from mda.model import Alert
 from mda.net.broker import BrokerSettings, parse_broker_url
 from tests.proxy import Proxy
@@ -151,6 +152,31 @@ async def test_acknowledgements_arrive_from_consoles() -> None:
     await stop(task)
     assert acks == [("alert-42", "officer Diallo", "called the master")]
     assert publisher.bad_acks == 1
+
+
+async def test_an_acknowledgement_of_an_acknowledged_alert_is_answered_on_its_outcome_topic(
+) -> None:
+    await require_mosquitto()
+    prefix = f"mda-test-{uuid.uuid4().hex[:8]}"
+    publisher = MqttAlertPublisher(broker(prefix))
+    refusal = AlreadyAcknowledgedError("5f0e1d2c-aaaa", "officer Lee", "2026-01-01T00:00:00Z")
+
+    def refuse(alert_id: str, by: str, note: str | None) -> None:
+        publisher.refuse(alert_id, refusal)  # what the service does for such an alert
+
+    publisher.on_ack = refuse
+    task = await running(publisher)
+    async with broker(prefix).client() as console:
+        await console.subscribe(outcome_topic(prefix, "5f0e1d2c"), qos=1)
+        await send_ack(broker(prefix), "5f0e1d2c", "officer Kim", None)
+        (answer,) = await receive(console, 1)
+    await stop(task)
+    assert answer == {
+        "state": "refused", "alert_id": "5f0e1d2c-aaaa", "acknowledged_by": "officer Lee",
+        "acknowledged_at": "2026-01-01T00:00:00Z",
+        "reason": "alert 5f0e1d2c-aaaa was already acknowledged by officer Lee at "
+                  "2026-01-01T00:00:00Z",
+    }  # fmt: skip
 
 
 def test_acknowledgement_messages_are_checked() -> None:

@@ -135,6 +135,11 @@ async def test_stored_alerts_of_a_window_come_from_the_store(
         (opened,) = w.alerts
     assert (body["source"], body["total"], empty["total"]) == ("store", 1, 0)
     assert body["alerts"][0]["alert_id"] == opened.alert_id
+    with psycopg.connect(plain_database) as conn:
+        rows = conn.execute("SELECT action, details->>'rows', remote FROM api_audit "
+                            "ORDER BY id").fetchall()  # fmt: skip
+    # Audited like every history query, with where it came from (httpx's test client address).
+    assert rows == [("alerts", "1", "127.0.0.1:123"), ("alerts", "0", "127.0.0.1:123")]
 
 
 async def test_an_alert_is_found_in_the_store_when_the_live_picture_forgot_it(

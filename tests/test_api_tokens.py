@@ -3,19 +3,22 @@ by the command line and a running service."""
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import json
 import re
+import socket
 import stat
 from pathlib import Path
 
+import psycopg
 import pytest
 from typer.testing import CliRunner
 
 from mda.api.roles import Permission, Role, parse_role
 from mda.api.tokens import Principal, TokenStore
 from mda.cli.api import app as api_app
-from mda.errors import ConfigError
+from mda.errors import ConfigError, ServiceUnavailableError
 
 TOKEN = re.compile(r"^mda_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$")
 
@@ -142,3 +145,40 @@ def test_the_command_line_revokes_by_name(tmp_path: Path) -> None:
     missing = runner.invoke(api_app, ["token", "revoke", "alice", "--tokens-file", str(path)])
     assert revoked.exit_code == 0 and missing.exit_code != 0
     assert TokenStore(path).authenticate(token) is None
+
+
+def test_token_changes_on_the_command_line_are_audited(tmp_path: Path, plain_database: str) -> None:
+    runner = CliRunner()
+    path = str(tmp_path / "tokens.json")
+    added = runner.invoke(api_app, ["token", "add", "--role", "analyst", "--name", "alice",
+                                    "--tokens-file", path,
+                                    "--database", plain_database])  # fmt: skip
+    revoked = runner.invoke(api_app, ["token", "revoke", "alice", "--tokens-file", path,
+                                      "--database", plain_database])  # fmt: skip
+    assert added.exit_code == 0 and revoked.exit_code == 0, added.stderr + revoked.stderr
+    with psycopg.connect(plain_database) as conn:
+        rows = conn.execute("SELECT actor, role, action, target, details, remote FROM api_audit "
+                            "ORDER BY id").fetchall()  # fmt: skip
+    where = f"cli@{socket.gethostname()}"
+    assert rows == [
+        (getpass.getuser(), "cli", "token add", "alice", {"role": "analyst"}, where),
+        (getpass.getuser(), "cli", "token revoke", "alice", {}, where),
+    ]
+
+
+def test_a_token_whose_addition_cannot_be_audited_is_taken_back(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.json"
+    added = CliRunner().invoke(api_app, [
+        "token", "add", "--role", "analyst", "--name", "alice", "--tokens-file", str(path),
+        "--database", "postgresql://nobody@127.0.0.1:1/none",  # nothing listens on port 1
+    ])  # fmt: skip
+    assert isinstance(added.exception, ServiceUnavailableError) and added.stdout == ""
+    assert TokenStore(path).records() == []
+
+
+def test_without_a_database_the_command_says_the_change_is_not_audited(tmp_path: Path) -> None:
+    added = CliRunner(env={"MDA_DATABASE_URL": None}).invoke(api_app, [
+        "token", "add", "--role", "analyst", "--name", "alice", "--tokens-file",
+        str(tmp_path / "tokens.json"),
+    ])  # fmt: skip
+    assert added.exit_code == 0 and "not audited" in added.stderr

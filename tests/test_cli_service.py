@@ -137,6 +137,15 @@ async def test_live_service_metrics_health_and_acknowledgement_from_the_command_
         )  # fmt: skip
         assert ack.returncode == 0, ack.stderr
         assert "acknowledged" in ack.stdout
+        # A second officer: answered by the service, not by the console's wait running out.
+        again = await asyncio.to_thread(
+            mda, "alerts", "ack", opened["alert_id"], "--by", "officer Kim", "--wait", "60",
+            "--mqtt", f"mqtt://{MQTT_HOST}:{MQTT_PORT}", "--topic-prefix", prefix,
+        )  # fmt: skip
+        assert again.returncode == 1
+        assert again.stderr.startswith(
+            f"mda: error: alert {opened['alert_id']} was already acknowledged by officer Lee at "
+        ), again.stderr
         code, metrics = http(f"http://127.0.0.1:{status_port}/metrics")
         assert code == 200
         assert 'mda_alerts_total{rule="watch_list",state="open"} 1.0' in metrics

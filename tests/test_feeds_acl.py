@@ -3,8 +3,16 @@ that a real Mosquitto enforces them)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import getpass
+import grp
 import shutil
+import socket
 import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +20,7 @@ from typer.testing import CliRunner
 
 from mda.cli import app
 from mda.errors import ConfigError
-from mda.feeds.acl import acl_text, broker_files, entry_matches, password_entry
+from mda.feeds.acl import acl_text, entry_matches, parse_acl, password_entry
 from mda.settings.feeds import parse_feeds
 
 FEEDS = """
@@ -113,7 +121,175 @@ def test_a_partner_removed_from_the_feeds_loses_its_user(tmp_path: Path) -> None
     assert "navy-b" not in (out / "passwd").read_text() + (out / "acl").read_text()
 
 
-def test_secrets_for_users_without_a_feed_are_refused() -> None:
-    config = parse_feeds({"navy-a": {"formats": ["mqtt"]}}, "feeds.toml", Path())
-    with pytest.raises(ConfigError, match="the secrets name users that have no feed: navy-z"):
-        broker_files(config, {"navy-z": "x" * 20}, {})
+@contextlib.contextmanager
+def running_mosquitto(broker_files: Path, folder: Path, user: str | None = None) -> Iterator[int]:
+    """A real Mosquitto on the files, on a free port (started for the test, stopped after)."""
+    tool = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    if not Path(tool).exists():
+        raise AssertionError("this test needs Mosquitto (apt install mosquitto)")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    conf, log = folder / "mosquitto.conf", folder / "mosquitto.log"
+    conf.write_text(
+        f"per_listener_settings false\nallow_anonymous false\npersistence false\n"
+        f"password_file {broker_files / 'passwd'}\nacl_file {broker_files / 'acl'}\n"
+        f"user {user or getpass.getuser()}\nlog_dest file {log}\nlistener {port} 127.0.0.1\n"
+    )
+    log.touch(mode=0o666)
+    log.chmod(0o666)  # the broker may write it after dropping to its own user
+    process = subprocess.Popen([tool, "-c", str(conf)])
+    try:
+        for _ in range(400):
+            if process.poll() is not None:
+                raise AssertionError(f"Mosquitto did not start: {log.read_text()}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1.0).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+CONSOLE_ACL = "user console1\ntopic read mda/alerts/#\ntopic write mda/ack/#\n"
+
+
+def add_console(out: Path, password: str = "console-password-1") -> str:
+    """What an operator does by hand: a watch console with mosquitto_passwd and two ACL lines."""
+    tool = shutil.which("mosquitto_passwd")
+    if tool is None:
+        raise AssertionError("this test needs mosquitto_passwd (apt install mosquitto)")
+    subprocess.run([tool, "-b", str(out / "passwd"), "console1", password], check=True)
+    with (out / "acl").open("a") as acl:
+        acl.write("\n" + CONSOLE_ACL)
+    return next(line for line in (out / "passwd").read_text().splitlines()
+                if line.startswith("console1:"))  # fmt: skip
+
+
+def test_users_mda_did_not_write_are_kept_with_their_acl_lines(tmp_path: Path) -> None:
+    feeds = tmp_path / "feeds.toml"
+    feeds.write_text(FEEDS)
+    out = tmp_path / "broker"
+    assert run_acl("--feeds", str(feeds), "--out", str(out))[0] == 0
+    console = add_console(out)
+    feeds.write_text('[feeds.navy-a]\nformats = ["mqtt"]\n')  # a feeds change: navy-b goes
+    code, _, stderr = run_acl("--feeds", str(feeds), "--out", str(out), "--rotate")
+    assert code == 0, stderr
+    assert "removed users without a feed: navy-b" in stderr and "console1" in stderr
+    passwd, acl = (out / "passwd").read_text(), (out / "acl").read_text()
+    assert console in passwd.splitlines()  # untouched, even by --rotate
+    assert CONSOLE_ACL in acl and "navy-b" not in passwd + acl
+    # Run again: nothing moves, and the console's block is not doubled.
+    assert run_acl("--feeds", str(feeds), "--out", str(out))[0] == 0
+    assert (out / "acl").read_text() == acl and acl.count("user console1") == 1
+
+
+def test_the_secrets_may_set_a_console_users_password(tmp_path: Path) -> None:
+    feeds = tmp_path / "feeds.toml"
+    feeds.write_text(FEEDS)
+    out = tmp_path / "broker"
+    run_acl("--feeds", str(feeds), "--out", str(out))
+    add_console(out)
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('[passwords]\nconsole1 = "the-new-console-password"\n')
+    code, stdout, stderr = run_acl("--feeds", str(feeds), "--out", str(out),
+                                   "--secrets", str(secrets))  # fmt: skip
+    assert code == 0, stderr
+    assert "console1" not in stdout  # a password from the secrets is never printed
+    entry = next(line for line in (out / "passwd").read_text().splitlines()
+                 if line.startswith("console1:"))  # fmt: skip
+    assert entry_matches(entry, "the-new-console-password")
+    assert CONSOLE_ACL in (out / "acl").read_text()
+
+
+def test_a_block_mda_writes_is_told_from_one_written_by_hand() -> None:
+    foreign = parse_acl(
+        "# header\npattern read status/%u\n\nuser mda\ntopic write mda/#\ntopic read mda/ack/#\n"
+        "\nuser navy-a\ntopic read mda/feeds/navy-a/#\n\nuser navy-c\n"
+        "topic read mda/feeds/navy-a/#\n\n" + CONSOLE_ACL
+    )  # fmt: skip
+    assert foreign.managed == {"mda", "navy-a"}
+    assert foreign.general == ["pattern read status/%u"]
+    assert foreign.blocks == {
+        "navy-c": ["topic read mda/feeds/navy-a/#"],  # not its own feed: not mda's
+        "console1": ["topic read mda/alerts/#", "topic write mda/ack/#"],
+    }
+
+
+async def test_a_real_mosquitto_lets_the_kept_console_read_alerts_after_a_feeds_change(
+    tmp_path: Path,
+) -> None:
+    import aiomqtt
+
+    feeds = tmp_path / "feeds.toml"
+    feeds.write_text(FEEDS)
+    out = tmp_path / "broker"
+    service = printed_passwords(run_acl("--feeds", str(feeds), "--out", str(out))[1])["mda"]
+    add_console(out, "console-password-1")
+    feeds.write_text('[feeds.navy-a]\nformats = ["mqtt"]\n')
+    assert run_acl("--feeds", str(feeds), "--out", str(out))[0] == 0
+    with running_mosquitto(out, tmp_path) as port:
+        def client(user: str, password: str) -> aiomqtt.Client:
+            return aiomqtt.Client("127.0.0.1", port, username=user, password=password)
+
+        async with client("console1", "console-password-1") as console, \
+                client("mda", service) as mda:  # fmt: skip
+            await console.subscribe("mda/alerts/#", qos=1)
+            await mda.publish("mda/alerts/a1/state", b"open", qos=1)
+            async with asyncio.timeout(10):
+                message = await anext(aiter(console.messages))
+    assert (message.topic.value, message.payload) == ("mda/alerts/a1/state", b"open")
+
+
+def test_both_files_are_mode_0640_and_of_the_brokers_group(tmp_path: Path) -> None:
+    try:
+        gid = grp.getgrnam("mosquitto").gr_gid
+    except KeyError:
+        raise AssertionError("this test needs the group 'mosquitto' (apt install mosquitto)") \
+            from None
+    feeds = tmp_path / "feeds.toml"
+    feeds.write_text(FEEDS)
+    code, _, stderr = run_acl("--feeds", str(feeds), "--out", str(tmp_path / "broker"))
+    assert code == 0 and "group mosquitto" in stderr
+    for name in ("passwd", "acl"):
+        status = (tmp_path / "broker" / name).stat()
+        assert (status.st_mode & 0o777, status.st_gid) == (0o640, gid), name
+
+
+def test_a_group_asked_for_must_exist(tmp_path: Path) -> None:
+    feeds = tmp_path / "feeds.toml"
+    feeds.write_text(FEEDS)
+    result = CliRunner().invoke(app, ["feeds", "acl", "--feeds", str(feeds), "--out",
+                                      str(tmp_path / "broker"), "--group",
+                                      "no-such-group-mda"])  # fmt: skip
+    assert isinstance(result.exception, ConfigError)  # `mda` prints it as "mda: error: ..."
+    assert str(result.exception) == "group 'no-such-group-mda' does not exist on this machine"
+    assert not (tmp_path / "broker" / "passwd").exists()
+
+
+@pytest.fixture
+def open_folder() -> Iterator[Path]:
+    """A folder the broker's own user may enter (pytest's are 0700, root's only)."""
+    folder = Path(tempfile.mkdtemp(prefix="mda-acl-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder)
+
+
+async def test_a_real_mosquitto_running_as_its_own_user_reads_the_files(open_folder: Path) -> None:
+    """Debian's Mosquitto drops to user mosquitto before reading the files: with the files in
+    root's group it fails "Unable to open pwfile"; in the broker's group it starts."""
+    import aiomqtt
+
+    feeds, out = open_folder / "feeds.toml", open_folder / "broker"
+    feeds.write_text(FEEDS)
+    code, stdout, _ = run_acl("--feeds", str(feeds), "--out", str(out))
+    assert code == 0
+    out.chmod(0o755)
+    service = printed_passwords(stdout)["mda"]
+    with running_mosquitto(out, open_folder, user="mosquitto") as port:
+        async with aiomqtt.Client("127.0.0.1", port, username="mda", password=service):
+            pass

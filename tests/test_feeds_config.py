@@ -35,6 +35,7 @@ url = "tls://tak.example.org:8089"
 ca_file = "tak-ca.pem"
 cert_file = "mda.pem"
 key_file = "mda.key"
+events_per_s = 50
 
 [feeds.navy-b]
 formats = ["nmea"]
@@ -67,7 +68,7 @@ def test_a_feeds_file_gives_each_partner_its_entitlement(tmp_path: Path) -> None
     assert a.rules == {"cable_threat", "loitering"}
     assert a.precision.metres == 500.0 and a.delay_s == 900.0 and a.affiliation == "n"
     assert a.tak is not None and a.tak.tls and (a.tak.host, a.tak.port) == ("tak.example.org", 8089)
-    assert a.tak.ca_file == tmp_path / "tak-ca.pem"
+    assert a.tak.ca_file == tmp_path / "tak-ca.pem" and a.tak.events_per_s == 50.0
     assert b.formats == ("nmea",) and b.precision.exact and b.delay_s == 0.0
 
 
@@ -114,6 +115,8 @@ def test_a_file_without_feeds_has_none(tmp_path: Path) -> None:
         ('formats = ["cot"]\ncot = { url = "tcp://h:1", ca_file = "ca" }', "must be tls://"),
         ('formats = ["cot"]\ncot = { url = "tls://h:1", cert_file = "c" }', "[feeds.p.cot] key"),
         ('formats = ["cot"]\ncot = { url = "tls://h:1", pin = 1 }', "[feeds.p.cot] pin: unknown"),
+        ('formats = ["cot"]\ncot = { url = "tcp://h:1", events_per_s = 0 }',
+         "[feeds.p.cot] events_per_s: expected a positive number, got 0"),
     ],
 )
 def test_a_mistake_names_the_file_the_table_and_the_key(

@@ -67,6 +67,22 @@ def test_a_position_is_a_cot_2_track_of_the_vessel() -> None:
     assert "MMSI 366000001" in remarks and "IMO 9134270" in remarks and "cargo" in remarks
 
 
+@pytest.mark.parametrize(
+    ("cog", "sog", "expected"),
+    [(None, 0.1, {"course": "0.0", "speed": "0.05"}),  # moored: no heading drawn under 3 mph
+     (None, 2.6, {"course": "0.0", "speed": "1.34"}),
+     (None, 2.7, None),  # moving at an unknown course: any course would draw a false arrow
+     (151.5, None, None),  # unknown speed is not "stopped"
+     (359.96, 0.0, {"course": "0.0", "speed": "0.00"}),
+     (0.0, 0.0, {"course": "0.0", "speed": "0.00"})],
+)  # fmt: skip
+def test_a_track_carries_both_course_and_speed_or_is_left_out(
+    cog: float | None, sog: float | None, expected: dict[str, str] | None
+) -> None:
+    track = parse(position_event(shared_position(cog=cog, sog=sog))).find("detail/track")
+    assert (None if track is None else track.attrib) == expected
+
+
 def test_unknown_course_and_speed_leave_the_track_out_and_a_nameless_ship_shows_its_mmsi() -> None:
     event = parse(position_event(shared_position(sog=None, cog=None, shipname=None)))
     assert event.find("detail/track") is None

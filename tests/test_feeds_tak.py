@@ -1,6 +1,11 @@
-"""Streaming CoT to a TAK server over TCP and TLS: order, reconnection, a bounded buffer.
+"""Streaming CoT to a TAK server over TCP and TLS: the opening identity, order, reconnection, a
+bounded buffer.
 
-The TAK server is a small asyncio server in the test that collects what it is sent."""
+The TAK server here is a small asyncio server in the test that collects what it is sent. It
+mimics how FreeTAKServer opens a connection (its ReceiveConnections, read here, not run): the
+first read must hold exactly one event, the client's identity, else the connection is dropped;
+then it answers (FreeTAKServer's welcome). The real FreeTAKServer is driven in
+tests/test_feeds_freetakserver.py."""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import asyncio
 import contextlib
 import socket
 import ssl
+import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -25,11 +31,17 @@ def event(n: int) -> bytes:
     return b'<?xml version="1.0" encoding="UTF-8"?>\n<event version="2.0" uid="e%d"></event>' % n
 
 
-class FakeTak:
-    """Collects events per connection; can drop every connection."""
+ANSWER = b'<event version="2.0" uid="GeoChat.SERVER-UID.welcome" type="b-t-f"/>'
 
-    def __init__(self, ssl_context: ssl.SSLContext | None = None) -> None:
+
+class FakeTak:
+    """Takes each connection's identity, then collects events; can drop every connection."""
+
+    def __init__(self, ssl_context: ssl.SSLContext | None = None, answer: bool = True) -> None:
         self.ssl = ssl_context
+        self.answer = answer
+        self.identities: list[bytes] = []
+        self.refused: list[bytes] = []  # first reads that held more than an identity
         self.received: list[bytes] = []
         self.peers: list[object] = []
         self.port = 0
@@ -46,12 +58,29 @@ class FakeTak:
         self.peers.append(writer.get_extra_info("peercert"))
         data = b""
         with contextlib.suppress(ConnectionError, ssl.SSLError):
+            first = await reader.read(65536)
+            identity, end, rest = first.partition(b"</event>")
+            if not end or rest.strip():
+                self.refused.append(first)
+                self._changed.set()
+                writer.close()
+                return
+            self.identities.append(identity.strip() + end)
+            if self.answer:
+                writer.write(ANSWER)
+                await writer.drain()
             while chunk := await reader.read(4096):
                 data += chunk
                 *done, data = data.split(b"</event>")
                 self.received += [d.strip() + b"</event>" for d in done]
                 self._changed.set()
         self._writers.discard(writer)
+
+    async def wait_for_refusal(self) -> list[bytes]:
+        while not self.refused:
+            self._changed.clear()
+            await asyncio.wait_for(self._changed.wait(), 10.0)
+        return self.refused
 
     async def wait_for(self, count: int) -> list[bytes]:
         while len(self.received) < count:
@@ -106,6 +135,53 @@ async def test_events_reach_a_tcp_server_in_order() -> None:
     await tak.close()
     assert got == [event(n) for n in range(300)]
     assert client.sent == 300 and client.dropped == 0
+    assert tak.refused == [] and len(tak.identities) == 1
+
+
+async def test_a_connection_opens_with_mdas_identity_alone_and_waits_for_the_answer() -> None:
+    tak = FakeTak()
+    await tak.start()
+    client = TakClient(TakServer("127.0.0.1", tak.port, tls=False), backoff_s=FAST,
+                       identity=("MDA-FEED-navy-a", "MDA"),
+                       clock=lambda: 1_767_225_600.0)  # fmt: skip
+    client.send([event(n) for n in range(300)])  # queued before the connection opens
+    async with streaming(client):
+        got = await tak.wait_for(300)
+    await tak.close()
+    assert tak.refused == [] and got == [event(n) for n in range(300)]
+    (identity,) = tak.identities
+    parsed = ET.fromstring(identity)
+    assert parsed.get("uid") == "MDA-FEED-navy-a" and parsed.get("type") == "a-f-G-E-S"
+    assert parsed.get("time") == parsed.get("stale") == "2026-01-01T00:00:00.000Z"
+    contact = parsed.find("detail/contact")
+    assert contact is not None and contact.get("callsign") == "MDA"
+
+
+async def test_events_written_with_the_identity_are_refused_as_freetakserver_does() -> None:
+    """The mimic is strict enough to catch what broke FreeTAKServer: events after the
+    identity in the same write (mda before issue 18 sent no identity and 256 events a write)."""
+    tak = FakeTak()
+    await tak.start()
+    reader, writer = await asyncio.open_connection("127.0.0.1", tak.port)
+    writer.write(event(0) + event(1))
+    await writer.drain()
+    (refused,) = await tak.wait_for_refusal()
+    assert await reader.read() == b""  # dropped
+    writer.close()
+    await tak.close()
+    assert refused == event(0) + event(1) and tak.identities == []
+
+
+async def test_a_server_that_never_answers_gets_the_stream_after_a_short_wait() -> None:
+    tak = FakeTak(answer=False)
+    await tak.start()
+    client = TakClient(TakServer("127.0.0.1", tak.port, tls=False), backoff_s=FAST,
+                       handshake_wait_s=0.05)  # fmt: skip
+    client.send([event(1), event(2)])
+    async with streaming(client):
+        got = await tak.wait_for(2)
+    await tak.close()
+    assert got == [event(1), event(2)] and len(tak.identities) == 1
 
 
 async def test_events_reach_a_tls_server_that_requires_a_client_certificate(pki: Pki) -> None:
@@ -150,6 +226,7 @@ async def test_the_client_reconnects_and_sends_what_comes_next() -> None:
         got = await tak.wait_for(2)
     await tak.close()
     assert got == [event(1), event(2)]
+    assert len(tak.identities) == 2  # each connection opens with the identity
 
 
 async def test_while_the_server_is_away_the_buffer_keeps_the_newest_and_counts_drops() -> None:

@@ -7,8 +7,11 @@ clears starts a cooldown (``cooldown_minutes``) during which the same condition 
 new one. Late data that disproves a condition retracts its alert. A rule can be inhibited by
 others (``inhibited_by``): a cable alarm on a vessel supersedes the loitering warning for it.
 
-Every state change is one :class:`Alert` record, stored and published. Times are event times
-(the rules' and the watermark's), except acknowledgements, which happen when a person acts.
+Every state change is one :class:`Alert` record, stored and published. Its ``updated`` is an
+event time (the rules' and the watermark's), an acknowledgement's too: the watermark the book had
+reached when the person acted, whose own clock's time is ``acknowledged_at``. So ``updated``
+stays on one clock: in a replay, a clear after an acknowledgement carries the clear's event
+time, not the officer's wall-clock moment.
 The alert id is derived from the dedup key and the start of the condition, so replaying a
 recording gives the same ids.
 """
@@ -38,6 +41,14 @@ TrackInfo = Callable[[int], list[tuple[float, float, float]]]
 
 class AlertNotFoundError(MdaError):
     """No open alert has this id."""
+
+
+class AlreadyAcknowledgedError(AlertNotFoundError):
+    """The alert is open but someone has already taken it in hand."""
+
+    def __init__(self, alert_id: str, by: str, at: str) -> None:
+        super().__init__(f"alert {alert_id} was already acknowledged by {by} at {at}")
+        self.alert_id, self.by, self.at = alert_id, by, at
 
 
 def dedup_key(rule: str, mmsi: int, zone_id: str | None, other_mmsi: int | None = None) -> str:
@@ -90,6 +101,7 @@ class AlertBook:
         self.earlier: dict[tuple[str, int], int] = {}  # alerts opened per rule and vessel
         self.suppressed_by_cooldown = 0
         self.inhibited = 0
+        self.watermark = float("-inf")  # the latest tick's: where event time has got to
 
     def forget(self, mmsis: Iterable[int]) -> None:
         """Vessels evicted from the picture: their count of earlier alerts goes too, unless an
@@ -193,6 +205,7 @@ class AlertBook:
 
     def tick(self, watermark: float) -> list[Alert]:
         """Open what has persisted long enough and clear what has been gone long enough."""
+        self.watermark = max(self.watermark, watermark)
         out: list[Alert] = []
         for key in list(self._live):
             e = self.entries[key]
@@ -221,12 +234,14 @@ class AlertBook:
         e = self.entries[key]
         alert_id = e.alert_id
         if e.phase == "acknowledged":
-            raise AlertNotFoundError(
-                f"alert {alert_id} was already acknowledged by {e.ack['acknowledged_by']}"
+            raise AlreadyAcknowledgedError(
+                alert_id, e.ack["acknowledged_by"], e.ack["acknowledged_at"]
             )
         e.phase = "acknowledged"
         e.ack = {"acknowledged_by": by, "acknowledged_at": iso(at), "note": note}
-        return self._record(e, "acknowledged", at, actor=by, note=note)
+        # ``at`` is a person's clock: in a replay it is years past the events, and any later
+        # state would be dated by it (updates never go back). Event time stays the record's.
+        return self._record(e, "acknowledged", self.watermark, actor=by, note=note)
 
     # -- records -------------------------------------------------------------------------------
 

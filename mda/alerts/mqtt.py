@@ -4,12 +4,16 @@ Every state change of an alert is published as JSON on ``{prefix}/alerts/{rule}/
 QoS 1: the broker keeps it for consoles with a persistent session that are away. While the
 broker is unreachable, alerts wait in a bounded queue (and in the store) and go out in order
 when it is back. Acknowledgements arrive on ``{prefix}/ack/{alert_id}`` as JSON
-``{"by": "...", "note": "..."}``.
+``{"by": "...", "note": "..."}``. One that cannot be applied because the alert is already
+acknowledged is answered at once on ``{prefix}/ack/{alert_id}/outcome`` (the id as the console
+sent it) with ``{"state": "refused", "reason", "alert_id", "acknowledged_by",
+"acknowledged_at"}``; a successful one is answered by the alert's ``acknowledged`` state.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Callable
@@ -17,6 +21,7 @@ from typing import Any
 
 import aiomqtt
 
+from mda.alerts.lifecycle import AlreadyAcknowledgedError
 from mda.model import Alert
 from mda.net.backoff import Backoff, reconnecting
 from mda.net.broker import BrokerSettings
@@ -35,6 +40,11 @@ def alert_topic(prefix: str, alert: Alert) -> str:
 def alert_json(alert: Alert) -> bytes:
     """The published form of an alert (the DESIGN alert contract)."""
     return json.dumps(alert.body, separators=(",", ":"), default=str).encode()
+
+
+def outcome_topic(prefix: str, alert_id: str) -> str:
+    """Where the answer to an acknowledgement that was refused goes."""
+    return f"{prefix}/ack/{alert_id}/outcome"
 
 
 def parse_ack(topic: str, payload: bytes, prefix: str) -> tuple[str, str, str | None]:
@@ -73,6 +83,7 @@ class MqttAlertPublisher:
         self.published = 0
         self.bad_acks = 0
         self.last_error = ""
+        self._answers: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue(maxsize=1000)
 
     def publish(self, alerts: list[Alert]) -> None:
         """Queue alerts for publishing (never blocks the pipeline)."""
@@ -92,6 +103,15 @@ class MqttAlertPublisher:
         """Wait until every queued alert is published; False if the time ran out."""
         return await self._queue.flush(timeout_s)
 
+    def refuse(self, sent_id: str, refusal: AlreadyAcknowledgedError) -> None:
+        """Answer a console whose acknowledgement was refused (best effort: an answer that finds
+        the broker away or the queue full is dropped; the console then says it had none)."""
+        body = {"state": "refused", "reason": str(refusal), "alert_id": refusal.alert_id,
+                "acknowledged_by": refusal.by, "acknowledged_at": refusal.at}  # fmt: skip
+        topic = outcome_topic(self.prefix, sent_id)
+        with contextlib.suppress(asyncio.QueueFull):
+            self._answers.put_nowait((topic, json.dumps(body).encode()))
+
     async def run(self) -> None:
         """Connect, subscribe to acknowledgements and publish, until cancelled."""
         await reconnecting(self._session, self._backoff, (aiomqtt.MqttError,), self._broken)
@@ -105,6 +125,7 @@ class MqttAlertPublisher:
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._send(client))
                 group.create_task(self._receive(client))
+                group.create_task(self._answer(client))
 
     def _broken(self, failure: BaseException | None) -> None:
         if failure is not None:
@@ -126,6 +147,11 @@ class MqttAlertPublisher:
                 queue.done(alert)
                 self.published += 1
             await queue.emptied()
+
+    async def _answer(self, client: aiomqtt.Client) -> None:
+        while True:
+            topic, payload = await self._answers.get()
+            await client.publish(topic, payload, qos=1)
 
     async def _receive(self, client: aiomqtt.Client) -> None:
         async for message in client.messages:

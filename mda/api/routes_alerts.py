@@ -28,7 +28,7 @@ ALERT_SQL = "SELECT body::text AS body FROM alerts WHERE alert_id::text = $1"
 
 @router.get("/alerts", response_model=AlertPage, summary="Alerts")
 async def alerts(
-    ctx: Ctx, who: Reader,
+    request: Request, ctx: Ctx, who: Reader,
     rule: Annotated[list[str] | None, Query(description="Rule names")] = None,
     state: Annotated[list[str] | None, Query(description="open, acknowledged, cleared, "
                                                           "retracted")] = None,
@@ -76,8 +76,8 @@ async def alerts(
         return len(frame), [json.loads(b) for b in page]
 
     total, page = await ctx.need_store().run(stored)
-    await ctx.audit.record(who, "alerts", None, {"since": since, "until": until,
-                                                 "rows": total})  # fmt: skip
+    await ctx.audit.record(who, "alerts", None, {"since": since, "until": until, "rows": total},
+                           remote(request))  # fmt: skip
     return {"source": "store", "total": total, "limit": limit, "offset": offset, "alerts": page}
 
 

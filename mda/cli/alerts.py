@@ -110,10 +110,12 @@ def ack(
     topic_prefix: PrefixOption = None,
     wait: Annotated[float, typer.Option(help="Seconds to wait for mda to confirm.")] = 10.0,
 ) -> None:
-    """Acknowledge an alert; waits until the running service confirms it."""
+    """Acknowledge an alert; waits until the running service confirms it, or answers that
+    someone already has."""
     import aiomqtt
 
-    from mda.alerts.mqtt import send_ack
+    from mda.alerts.lifecycle import AlreadyAcknowledgedError
+    from mda.alerts.mqtt import outcome_topic, send_ack
 
     more_than_zero("--wait", wait)
     broker = resolve_broker(mqtt, config, topic_prefix)
@@ -122,6 +124,8 @@ def ack(
         try:
             async with broker.client() as client:
                 await client.subscribe(f"{broker.topic_prefix}/alerts/#", qos=1)
+                answers = outcome_topic(broker.topic_prefix, alert_id)
+                await client.subscribe(answers, qos=1)
                 await send_ack(broker, alert_id, by, note)
 
                 async def confirmed() -> dict[str, object]:
@@ -129,6 +133,12 @@ def ack(
                         if not isinstance(message.payload, bytes):
                             continue
                         body = json.loads(message.payload)
+                        if message.topic.value == answers and body.get("state") == "refused":
+                            # Not recorded: someone took the alert in hand first.
+                            raise AlreadyAcknowledgedError(
+                                str(body.get("alert_id")), str(body.get("acknowledged_by")),
+                                str(body.get("acknowledged_at")),
+                            )  # fmt: skip
                         if str(body.get("alert_id", "")).startswith(alert_id) and (
                             body.get("state") == "acknowledged"
                         ):

@@ -2,6 +2,10 @@
 
 ``mda api token add --role analyst --name alice`` prints the new token once (on stdout, so it
 can be captured); only its digest is kept.
+
+Token changes made here are written to the store's audit log (``api_audit``) like those made
+through the API: the actor is the system user running the command, role ``cli``, from
+``cli@<host>``. A token whose addition cannot be audited is taken back and not shown.
 """
 
 from __future__ import annotations
@@ -24,6 +28,11 @@ app = typer.Typer(help="The HTTP API: tokens, and serving a store.", no_args_is_
 token_app = typer.Typer(help="Bearer tokens: add, list, revoke.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 
+AuditDatabase = Annotated[
+    str | None,
+    typer.Option("--database", "-d", envvar="MDA_DATABASE_URL",
+                 help="The store whose audit log records the change (the service's)."),
+]  # fmt: skip
 TokensFile = Annotated[
     Path | None,
     typer.Option("--tokens-file", envvar="MDA_API_TOKENS_FILE",
@@ -38,17 +47,53 @@ def _store(path: Path | None) -> TokenStore:
     return TokenStore(path or default_tokens_file())
 
 
+def _audit(database: str | None, action: str, target: str, details: dict[str, str]) -> None:
+    """One audit row for a change made here (ServiceUnavailableError if it cannot be
+    written); without a database, a warning that the change goes unrecorded."""
+    import getpass
+    import socket
+
+    from mda.api.audit import AuditLog
+    from mda.api.roles import Role
+    from mda.api.tokens import Principal
+
+    if database is None:
+        typer.echo("mda: warning: not audited: give the service's database (--database or "
+                   "MDA_DATABASE_URL) to record this change in its audit log",
+                   err=True)  # fmt: skip
+        return
+    who = Principal(getpass.getuser(), Role("cli"), "-")
+
+    async def write() -> None:
+        audit = AuditLog(database)
+        await audit.start()
+        try:
+            await audit.record(who, action, target, details, f"cli@{socket.gethostname()}")
+        finally:
+            await audit.close()
+
+    asyncio.run(write())
+
+
 @token_app.command("add")
 def add(
     name: Annotated[str, typer.Option(help="Who the token is for (shown in the audit log).")],
     role: Annotated[str, typer.Option(help=f"One of {', '.join(ROLE_NAMES)}.")],
     tokens_file: TokensFile = None,
+    database: AuditDatabase = None,
 ) -> None:
-    """Make a token and print it, once: it is kept only as a digest."""
+    """Make a token and print it, once: it is kept only as a digest. Audited."""
     from mda.api.roles import parse_role
+    from mda.errors import MdaError
 
     store = _store(tokens_file)
-    token = store.add(name, parse_role(role))
+    parsed = parse_role(role)
+    token = store.add(name, parsed)
+    try:
+        _audit(database, "token add", name.strip(), {"role": str(parsed)})
+    except MdaError:
+        store.revoke(name.strip())  # a token nobody can account for is not handed out
+        raise
     typer.echo(token)
     typer.echo(f"mda: token for {name} ({role}) added to {store.path}; it is shown only now",
                err=True)  # fmt: skip
@@ -68,12 +113,14 @@ def list_tokens(tokens_file: TokensFile = None) -> None:
 def revoke(
     name: Annotated[str, typer.Argument(help="The token's name.")],
     tokens_file: TokensFile = None,
+    database: AuditDatabase = None,
 ) -> None:
-    """Revoke a token (a running service stops accepting it within a second)."""
+    """Revoke a token (a running service stops accepting it within a second). Audited."""
     store = _store(tokens_file)
     if not store.revoke(name):
         raise typer.BadParameter(f"no token is named {name!r} in {store.path}")
     typer.echo(f"mda: token {name} revoked", err=True)
+    _audit(database, "token revoke", name, {})
 
 
 @app.command("serve")

@@ -8,9 +8,12 @@ from typing import Annotated
 import typer
 
 from mda.feeds.acl import (
+    ACL_FILE,
+    BROKER_GROUP,
     PASSWORD_FILE,
     PBKDF2_ITERATIONS,
     broker_files,
+    read_acl_file,
     read_password_file,
     read_secrets,
     write_broker_files,
@@ -43,6 +46,13 @@ def acl(
     iterations: Annotated[
         int, typer.Option(min=1, help="PBKDF2-SHA512 iterations of the password hashes.")
     ] = PBKDF2_ITERATIONS,
+    group: Annotated[
+        str | None,
+        typer.Option(
+            help="Group of the written files (mode 0640), the one the broker runs as; "
+            f"default '{BROKER_GROUP}' when this machine has it."
+        ),
+    ] = None,
 ) -> None:
     """Write a Mosquitto password file and ACL: each partner reads only its own feed.
 
@@ -55,16 +65,27 @@ def acl(
     config = load_feeds(feeds)
     passwords = read_secrets(secrets) if secrets is not None else {}
     files = broker_files(config, passwords, read_password_file(out / PASSWORD_FILE),
-                         rotate=rotate, iterations=iterations)  # fmt: skip
-    passwd, acl_path = write_broker_files(out, files)
+                         rotate=rotate, iterations=iterations,
+                         existing_acl=read_acl_file(out / ACL_FILE))  # fmt: skip
+    passwd, acl_path, given = write_broker_files(out, files, group or BROKER_GROUP,
+                                                 required=group is not None)  # fmt: skip
     for user, password in files.generated.items():
         typer.echo(f"{user}\t{password}")
     typer.echo(f"wrote {passwd} and {acl_path} for {len(config.feeds)} partner feed(s)", err=True)
+    if given is not None:
+        typer.echo(f"both mode 0640, group {given}: the broker's group may read them", err=True)
+    else:
+        typer.echo(f"both mode 0640 with this user's group (no group '{BROKER_GROUP}' here, or "
+                   "this user may not give files to it); "
+                   "give them the broker's with --group", err=True)  # fmt: skip
     if files.kept:
         typer.echo(f"kept the existing passwords of: {', '.join(files.kept)}", err=True)
     if files.generated:
         typer.echo("new passwords are above, shown this once: they are stored only as hashes",
                    err=True)  # fmt: skip
+    if files.foreign:
+        typer.echo(f"kept users mda does not manage, with their ACL lines: "
+                   f"{', '.join(files.foreign)}", err=True)  # fmt: skip
     if files.removed:
         typer.echo(f"removed users without a feed: {', '.join(files.removed)}", err=True)
 

@@ -9,7 +9,14 @@ fix of each vessel in a release becomes an event: a TAK map shows one symbol per
 
 ``<point>``: height unknown (``hae``/``le`` 9999999.0), ``ce`` the error circle of the fix and
 its rounding. ``<detail>``: ``<contact callsign>`` the ship's name (else its MMSI),
-``<track course speed>`` (degrees, metres per second) when known, ``<remarks>`` in words.
+``<track course speed>`` (degrees, metres per second), ``<remarks>`` in words.
+
+A track always carries both ``course`` and ``speed``, as MITRE's CoT track schema requires:
+takproto and TAK servers read a missing one as 0, a vessel heading due north. A vessel of
+unknown speed has no track. One of unknown course (moored, anchored) gets ``course="0.0"``
+when it is slower than the speed at which ATAK turns a symbol to its course, so nothing is
+drawn; TAK clients send "course unknown" that way. A vessel moving at an unknown course has
+no track either: any course would draw an arrow that is not there. The remarks keep its speed.
 
 An alert is a map marker (``b-m-p-s-m``), uid ``MDA-ALERT-{partner's alert id}``, at the
 alert's (rounded) position, linked to the vessel's track by ``<link relation="p-p">``, coloured
@@ -36,7 +43,11 @@ STALE_INTERVALS: Final = 3.0
 STALE_MIN_S: Final = 60.0
 STALE_MAX_S: Final = 3600.0
 ALERT_MARKER: Final = "b-m-p-s-m"
+IDENTITY_TYPE: Final = "a-f-G-E-S"  # friendly ground equipment, sensor: a fusion service
 OPEN_ALERT_STALE_S: Final = 24 * 3600.0
+# ATAK draws a track's heading only above 3 mph (its TrackDetailHandler): below it a course
+# of 0 shows nothing, which is how an unknown course is sent.
+HEADING_SHOWN_MS: Final = 1.34112
 # ARGB colours as TAK reads them (signed 32-bit): red, orange, yellow.
 SEVERITY_ARGB: Final = {"alarm": -65536, "warning": -23296, "caution": -256}
 # Events are written from a template rather than an XML tree: a busy feed sends thousands a
@@ -47,6 +58,27 @@ _EVENT: Final = (
     'stale="{stale}"><point lat="{lat}" lon="{lon}" hae="9999999.0" ce="{ce:.1f}" '
     'le="9999999.0"/><detail>{detail}</detail></event>'
 )
+
+
+def identity_uid(partner: str) -> str:
+    """The uid mda goes by on a partner's TAK server."""
+    return f"MDA-FEED-{partner}"
+
+
+def identity_event(uid: str, callsign: str, now: float) -> bytes:
+    """The event that opens a connection to a TAK server: who is connecting. FreeTAKServer
+    takes a connection's first event as the client's identity (uid and contact callsign) and
+    refuses a connection whose first read holds anything else. mda has no position of its own:
+    the point is unknown (0, 0 with unknown errors) and the event is stale when sent, so TAK
+    clients, which drop stale events, draw nothing at 0, 0."""
+    detail = f"<contact callsign={quoteattr(callsign)}/><remarks>mda feed</remarks>"
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<event version="2.0" uid={quoteattr(uid)} type="{IDENTITY_TYPE}" how="m-g" '
+        f'time="{iso_ms(now)}" start="{iso_ms(now)}" stale="{iso_ms(now)}"><point lat="0" lon="0" '
+        f'hae="{UNKNOWN_HEIGHT}" ce="{UNKNOWN_HEIGHT}" le="{UNKNOWN_HEIGHT}"/>'
+        f"<detail>{detail}</detail></event>"
+    ).encode()
 
 
 def track_uid(mmsi: int) -> str:
@@ -63,19 +95,28 @@ def stale_after_s(interval_s: float | None) -> float:
 def position_event(p: SharedPosition, affiliation: str = "u", delay_s: float = 0.0) -> bytes:
     """The CoT event of one vessel position."""
     detail = f"<contact callsign={quoteattr(p.shipname or f'MMSI {p.mmsi}')}/>"
-    track = ""
-    if p.cog is not None:
-        track += f' course="{p.cog:.1f}"'
-    if p.sog is not None:
-        track += f' speed="{p.sog * KNOT_MS:.2f}"'
-    if track:
-        detail += f"<track{track}/>"
+    detail += track_element(p.cog, p.sog)
     detail += f"<remarks>{escape(_track_remarks(p))}</remarks>"
     return _EVENT.format(
         uid=track_uid(p.mmsi), kind=surface_type(p.ship_type, affiliation), time=iso_ms(p.time),
         stale=iso_ms(p.time + delay_s + stale_after_s(p.interval_s)), lat=_degrees(p.lat),
         lon=_degrees(p.lon), ce=p.ce_m, detail=detail,
     ).encode()  # fmt: skip
+
+
+def track_element(cog: float | None, sog: float | None) -> str:
+    """``<track>`` with both course and speed, or nothing (see the module's notes)."""
+    if sog is None:
+        return ""
+    speed_ms = sog * KNOT_MS
+    if cog is None:
+        if speed_ms > HEADING_SHOWN_MS:
+            return ""
+        course = 0.0
+    else:
+        # 359.96 would print as 360.0: the same course as 0.0, which no reader refuses.
+        course = round(cog, 1) % 360.0
+    return f'<track course="{course:.1f}" speed="{speed_ms:.2f}"/>'
 
 
 def _track_remarks(p: SharedPosition) -> str:

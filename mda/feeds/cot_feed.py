@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mda.feeds.core import FeedRelease
-from mda.feeds.cot import CotEncoder
+from mda.feeds.cot import CotEncoder, identity_uid
 from mda.feeds.format import Transports
 from mda.feeds.tak import TakClient
 from mda.settings.feed_spec import FeedSpec
@@ -15,7 +15,8 @@ class CotFeed:
     def __init__(self, spec: FeedSpec, transports: Transports) -> None:
         assert spec.tak is not None  # the configuration requires [feeds.<partner>.cot]
         self.encoder = CotEncoder(spec)
-        self.client = TakClient(spec.tak, backoff_s=transports.tak_backoff_s)
+        self.client = TakClient(spec.tak, backoff_s=transports.tak_backoff_s,
+                                identity=(identity_uid(spec.partner), "MDA"))  # fmt: skip
         transports.own.append(self.client)
 
     def send(self, release: FeedRelease) -> None:

@@ -157,8 +157,10 @@ class Service:
         task.add_done_callback(self._background.discard)
 
     async def _acknowledge(self, alert_id: str, by: str, note: str | None) -> None:
+        publisher = self.outlets.publisher
+        refused = None if publisher is None else publisher.refuse
         async with self._core:
-            alert = acknowledge_in([self.pipeline], alert_id, by, self.clock(), note)
+            alert = acknowledge_in([self.pipeline], alert_id, by, self.clock(), note, refused)
         if alert is not None:
             self._count([alert])
             await self.outlets.deliver_alerts([alert], store=self.outbox.put)

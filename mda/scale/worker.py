@@ -397,7 +397,9 @@ class Worker:
     def acknowledge(self, alert_id: str, by: str, note: str | None) -> None:
         """An officer's acknowledgement: applied by the partition that holds the alert."""
         pipelines = [part.pipeline for part in self.parts.values()]
-        alert = acknowledge_in(pipelines, alert_id, by, self.clock(), note)
+        publisher = self.outlets.publisher
+        refused = None if publisher is None else publisher.refuse
+        alert = acknowledge_in(pipelines, alert_id, by, self.clock(), note, refused)
         if alert is not None:
             task = asyncio.get_running_loop().create_task(self.outlets.deliver_alerts([alert]))
             task.add_done_callback(lambda t: t.exception())

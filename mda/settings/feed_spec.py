@@ -58,6 +58,8 @@ class TakServer:
     cert_file: Path | None = None
     key_file: Path | None = None
     server_hostname: str | None = None  # the name its certificate must carry, if not host
+    # Pace for servers that drop what they cannot route at once (FreeTAKServer); None: no pace.
+    events_per_s: float | None = None
 
     @property
     def url(self) -> str:

@@ -56,7 +56,9 @@ _PARTNER_KEYS: Final = (
     "always_share", "rules", "round_decimals", "round_m", "delay_minutes", "affiliation",
     "alert_strip", "cot",
 )  # fmt: skip
-_COT_KEYS: Final = ("url", "ca_file", "cert_file", "key_file", "server_hostname")
+_COT_KEYS: Final = (
+    "url", "ca_file", "cert_file", "key_file", "server_hostname", "events_per_s",
+)  # fmt: skip
 
 
 def load_feeds(path: Path) -> FeedsConfig:
@@ -239,6 +241,10 @@ def _tak(value: Any, where: str, label: str, base: Path) -> TakServer | None:
         raise ConfigError(f"{where}: {label} key_file: a client certificate needs its key and "
                           "the key its certificate")  # fmt: skip
     hostname = value.get("server_hostname")
+    rate = value.get("events_per_s")
+    if rate is not None and (not is_number(rate) or not 0 < rate < float("inf")):
+        raise ConfigError(f"{where}: {label} events_per_s: expected a positive number, "
+                          f"got {rate!r}")  # fmt: skip
     return TakServer(
         host=host,
         port=port,
@@ -248,6 +254,7 @@ def _tak(value: Any, where: str, label: str, base: Path) -> TakServer | None:
         key_file=files.get("key_file"),
         server_hostname=None if hostname is None else typed(hostname, str,
                                                             f"{where}: {label} server_hostname"),
+        events_per_s=None if rate is None else float(rate),
     )  # fmt: skip
 
 
