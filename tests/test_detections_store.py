@@ -113,3 +113,41 @@ def test_the_unmatched_detections_are_queried_back(database: str, tmp_path: Path
     matched = runner.invoke(app, ["query", "detections", "--matched", "-f", "csv", *window])
     names = {r["shipname"] for r in csv.DictReader(io.StringIO(matched.stdout))}
     assert names and all(n.startswith("SIM ") for n in names if n)
+
+
+def test_aids_to_navigation_and_listed_objects_are_fixed_objects(
+    plain_database: str, tmp_path: Path
+) -> None:
+    """A detection on a buoy that reports by AIS (message 21), one beside a listed platform,
+    and one on open water: two fixed objects and a dark-vessel candidate."""
+    buoy = Position(T0 - 600, 992_471_001, 21, 12.5, 43.3, None, None, None, None, None, True,
+                    "sim", kind="aid_to_navigation")  # fmt: skip
+
+    async def run() -> None:
+        writer = StoreWriter(plain_database)
+        await writer.start()
+        await writer.write(StoreBatch(positions=[buoy], statics=[
+            VesselStatic(T0 - 600, 992_471_001, 21, shipname="EAST CARDINAL")]))
+        await writer.close()
+
+    asyncio.run(run())
+    (tmp_path / "known.csv").write_text("name,lat,lon\nPlatform A,12.6,43.4\n")
+    (tmp_path / "sar.csv").write_text(
+        "scene_id,detect_id,detect_timestamp,detect_lat,detect_lon\n"
+        f"S,buoy,{iso(T0)},12.5001,43.3\nS,rig,{iso(T0)},12.6,43.4012\n"
+        f"S,dark,{iso(T0)},12.7,43.5\n"
+    )  # fmt: skip
+    result = CliRunner().invoke(app, [
+        "detections", "import", str(tmp_path / "sar.csv"), "-d", plain_database,
+        "--known", str(tmp_path / "known.csv"),
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with psycopg.connect(plain_database) as conn:
+        rows = conn.execute(
+            "SELECT detect_id, status, infrastructure FROM detections ORDER BY 1"
+        ).fetchall()
+    assert rows == [
+        ("buoy", "infrastructure", "AtoN 992471001 EAST CARDINAL"),
+        ("dark", "unmatched", None),
+        ("rig", "infrastructure", "Platform A"),
+    ]
