@@ -14,6 +14,9 @@ from mda.errors import ConfigError, SourceError
 
 if TYPE_CHECKING:
     from mda.detections.infrastructure import FixedObject
+    from mda.model import Alert
+    from mda.net.broker import BrokerSettings
+    from mda.store.detections import Alerting
 
 app = typer.Typer(
     help="Satellite detections: import them, matched against the stored AIS.",
@@ -61,6 +64,29 @@ def _known(path: Path) -> list[FixedObject]:
         raise ConfigError(f"{path}: fixed objects need name, lat and lon columns ({exc})") from exc
 
 
+async def _publish(broker: BrokerSettings, alerts: list[Alert], timeout_s: float = 30.0) -> None:
+    """Publish ``alerts`` as the service does (QoS 1, mda/alerts/{rule}/...), then stop."""
+    import contextlib
+
+    from mda.alerts.mqtt import MqttAlertPublisher
+    from mda.errors import ServiceUnavailableError
+
+    publisher = MqttAlertPublisher(broker)
+    running = asyncio.create_task(publisher.run())
+    publisher.publish(alerts)
+    try:
+        sent = await publisher.flush(timeout_s)
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+    if not sent:
+        raise ServiceUnavailableError(
+            f"cannot reach the MQTT broker at {broker.url}: {publisher.last_error or 'no answer'}"
+            f" ({publisher.queued} alerts not published; they are stored)"
+        )
+
+
 @app.command("import")
 def import_command(
     file: Annotated[Path, typer.Argument(help="Detections: CSV (GFW SAR fields or named "
@@ -82,6 +108,25 @@ def import_command(
         Path | None,
         typer.Option(help="Known fixed objects (platforms, turbines): CSV of name, lat, lon."),
     ] = None,
+    alerts: Annotated[
+        bool, typer.Option(help="Raise dark_vessel alerts for unmatched detections in watched "
+                                "zones (stored; published with --mqtt).")
+    ] = True,
+    zones: Annotated[
+        list[Path] | None,
+        typer.Option("--zones", "-z", help="Zone files or folders on top of the defaults."),
+    ] = None,
+    mqtt: Annotated[
+        str | None,
+        typer.Option("--mqtt", envvar="MDA_MQTT_URL",
+                     help="Publish the alerts to this broker (mqtt://host:1883)."),
+    ] = None,
+    topic_prefix: Annotated[
+        str, typer.Option(help="Topic prefix of the published alerts.")
+    ] = "mda",
+    min_score: Annotated[
+        float, typer.Option(help="Alert only on detections with at least this presence score.")
+    ] = 0.5,
 ) -> None:
     """Match each detection against the AIS in the store at its image time and store it:
     matched to a vessel, unmatched (a dark-vessel candidate) or a fixed object."""
@@ -100,7 +145,7 @@ def import_command(
         resolve_database(database), found.detections, source=file.name,
         footprints=found.footprints, settings=MatchSettings(detection_sigma_m=position_error),
         infrastructure=InfrastructureSettings.for_position_error(position_error),
-        known=_known(known) if known else (),
+        known=_known(known) if known else (), alerting=_alerting(alerts, zones, min_score),
     ))  # fmt: skip
     counts = summary.by_status
     text = (
@@ -111,4 +156,23 @@ def import_command(
     if found.refused:
         reasons = ", ".join(f"{n} {why}" for why, n in sorted(found.refused.items()))
         text += f"; {sum(found.refused.values())} rows refused ({reasons})"
+    if alerts:
+        text += f"; {len(summary.alerts)} dark_vessel alerts"
+        if summary.alerts and mqtt:
+            from mda.net.broker import parse_broker_url
+
+            broker = parse_broker_url(mqtt, topic_prefix=topic_prefix)
+            asyncio.run(_publish(broker, summary.alerts))
+            text += f" published to {broker.url}"
     typer.echo(text)
+
+
+def _alerting(on: bool, zones: list[Path] | None, min_score: float) -> Alerting | None:
+    if not on:
+        return None
+    from mda.detections.alerts import DarkVesselSettings
+    from mda.store.detections import Alerting
+    from mda.zones import ZoneIndex, zone_folders
+
+    settings = DarkVesselSettings(min_score=min_score)
+    return Alerting(ZoneIndex.from_folders(zone_folders(zones)), settings)

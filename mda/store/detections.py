@@ -18,23 +18,27 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 import shapely
 
+from mda.detections.alerts import DarkVesselSettings, SilentVessel, dark_vessel_alerts
 from mda.detections.infrastructure import FixedObject, InfrastructureSettings, mark_infrastructure
 from mda.detections.match import MatchSettings, match_scene, scene_time, scenes_of
-from mda.detections.model import AisFix, Detection, Match
+from mda.detections.model import AisFix, Detection, Match, MatchStatus
 from mda.detections.predict import M_PER_DEG, predict_all, tracks_of
 from mda.errors import ConfigError, ServiceUnavailableError
+from mda.model import Alert
+from mda.store.batch import StoreBatch
 from mda.store.connection import connect
 from mda.store.levels import detect_level
 from mda.store.schema import migrate
 from mda.store.settings import StoreSettings
 from mda.store.timeargs import as_utc, check_window
-from mda.store.writer import redact_url
+from mda.store.writer import StoreWriter, redact_url
 
 if TYPE_CHECKING:
     import polars as pl
     from shapely.geometry.base import BaseGeometry
 
     from mda.store.queries import Queries
+    from mda.zones import ZoneIndex
 
 # Fastest a vessel is taken to sail: how far around the scene AIS fixes are fetched.
 _FASTEST_MS = 20.0
@@ -52,6 +56,15 @@ class ImportSummary:
     detections: int = 0
     by_status: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
     fixes_read: int = 0
+    alerts: list[Alert] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Alerting:
+    """Raise dark_vessel alerts: the zones, and the rule's settings."""
+
+    index: ZoneIndex
+    settings: DarkVesselSettings = field(default_factory=DarkVesselSettings)
 
 
 def _box(dets: Sequence[Detection], margin_m: float) -> tuple[float, float, float, float]:
@@ -109,6 +122,35 @@ async def _scene_inputs(
     return fixes, lengths, aids, history
 
 
+async def _silent_vessels(
+    conn: psycopg.AsyncConnection[tuple[Any, ...]], dets: Sequence[Detection], t: float,
+    match: MatchSettings, rule: DarkVesselSettings,
+) -> list[SilentVessel]:  # fmt: skip
+    """Vessels last heard near the scene before it, and not heard around its time."""
+    within = rule.silent_within_hours * 3600.0
+    # Farther than a few hundred kilometres a lead is no lead, whatever the speed allows.
+    margin = min(rule.max_speed_kn * 1852.0 / 3600.0 * within, 300_000.0)
+    south, north, west, east = _box(dets, margin)
+    gap = match.predict.max_gap_s
+    cur = await conn.execute(
+        "SELECT DISTINCT ON (p.mmsi) p.mmsi, extract(epoch FROM p.time)::float8, p.lat, p.lon, "
+        "v.shipname FROM positions p LEFT JOIN vessels v USING (mmsi) "
+        "WHERE p.time BETWEEN %s AND %s AND p.lat BETWEEN %s AND %s AND p.lon BETWEEN %s AND %s "
+        "AND p.msg_type <> ALL(%s) AND NOT EXISTS (SELECT 1 FROM positions q "
+        "WHERE q.mmsi = p.mmsi AND q.time BETWEEN %s AND %s) ORDER BY p.mmsi, p.time DESC",
+        (_when(t - within), _when(t - gap), south, north, west, east, list(_NOT_VESSELS),
+         _when(t - gap), _when(t + gap)),
+    )  # fmt: skip
+    rows = await cur.fetchall()
+    cur = await conn.execute(
+        "SELECT DISTINCT mmsi FROM alerts WHERE rule = 'going_dark' AND mmsi = ANY(%s) "
+        "AND start BETWEEN %s AND %s",
+        ([r[0] for r in rows], _when(t - within), _when(t)),
+    )
+    flagged = {r[0] for r in await cur.fetchall()}
+    return [SilentVessel(m, tm, la, lo, name, m in flagged) for m, tm, la, lo, name in rows]
+
+
 def _row(m: Match, source: str) -> tuple[Any, ...]:
     d = m.detection
     return (
@@ -135,9 +177,11 @@ async def import_detections(
     url: str, detections: Sequence[Detection], *, source: str,
     footprints: dict[str, BaseGeometry] | None = None, settings: MatchSettings | None = None,
     infrastructure: InfrastructureSettings | None = None, known: Sequence[FixedObject] = (),
+    alerting: Alerting | None = None,
 ) -> ImportSummary:  # fmt: skip
     """Match ``detections`` against the AIS stored at ``url`` and store them with their match
-    (creating the tables when missing); returns the totals."""
+    (creating the tables when missing); with ``alerting``, raise and store dark_vessel alerts
+    (returned in the summary for publishing). Returns the totals."""
     settings = settings or MatchSettings()
     footprints = footprints or {}
     try:
@@ -156,6 +200,11 @@ async def import_detections(
             matches = mark_infrastructure(
                 match_scene(dets, preds, settings), [*known, *aids], infrastructure, history
             )
+            if alerting is not None and any(m.status is MatchStatus.UNMATCHED for m in matches):
+                silent = await _silent_vessels(conn, dets, t, settings, alerting.settings)
+                summary.alerts.extend(
+                    dark_vessel_alerts(matches, alerting.index, alerting.settings, silent)
+                )
             footprint = footprints.get(scene_id)
             async with conn.transaction():
                 await conn.execute(
@@ -175,6 +224,15 @@ async def import_detections(
             summary.fixes_read += len(fixes)
             for m in matches:
                 summary.by_status[m.status.value] += 1
+    if summary.alerts:
+        # Through the writer, as the service stores alerts: an alert imported again is the
+        # same alert (its id comes from the scene and detection), updated in place.
+        writer = StoreWriter(url, spooling=False)
+        await writer.start()
+        try:
+            await writer.write(StoreBatch(alerts=summary.alerts))
+        finally:
+            await writer.close()
     return summary
 
 
