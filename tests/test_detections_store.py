@@ -13,6 +13,8 @@ import psycopg
 from typer.testing import CliRunner
 
 from mda.cli import app
+from mda.detections.infrastructure import InfrastructureSettings, mark_infrastructure
+from mda.detections.match import MatchSettings, match_detections
 from mda.detections.simulate import SceneNoise, SimulatedScenes, TrafficShape, simulate_scenes
 from mda.model import Position, VesselStatic
 from mda.store.batch import StoreBatch
@@ -151,3 +153,33 @@ def test_aids_to_navigation_and_listed_objects_are_fixed_objects(
         ("dark", "unmatched", None),
         ("rig", "infrastructure", "Platform A"),
     ]
+
+
+def test_the_store_matches_as_the_core_does_whatever_the_files(
+    plain_database: str, tmp_path: Path
+) -> None:
+    """Three scenes imported one file each, the last first: every detection ends as the pure
+    matcher, given every fix and every scene at once, has it (platforms repeating across the
+    scenes included, though no single import saw all three)."""
+    sim = simulate_scenes(32, SceneNoise(position_sigma_m=150.0),
+                          TrafficShape(vessels=100, scenes=3, hours=12))  # fmt: skip
+    sim.fixes = [replace(f, time=T0 + f.time) for f in sim.fixes]
+    sim.detections = [replace(d, time=T0 + d.time) for d in sim.detections]
+    store_ais(plain_database, sim)
+    core = mark_infrastructure(
+        match_detections(sim.detections, sim.fixes, sim.lengths,
+                         MatchSettings(detection_sigma_m=150.0)),
+        settings=InfrastructureSettings.for_position_error(150.0),
+    )  # fmt: skip
+    expected = {(m.detection.scene_id, m.detection.detect_id): (m.status.value, m.mmsi)
+                for m in core}  # fmt: skip
+    assert sum(1 for status, _ in expected.values() if status == "infrastructure") >= 8
+    whole = list(sim.detections)
+    for scene in ("S3", "S1", "S2"):
+        sim.detections = [d for d in whole if d.scene_id == scene]
+        result = CliRunner().invoke(app, [
+            "detections", "import", str(gfw_csv(sim, tmp_path / f"{scene}.csv")),
+            "-d", plain_database, "--position-error", "150", "--no-alerts",
+        ])  # fmt: skip
+        assert result.exit_code == 0, result.output
+    assert stored(plain_database) == expected

@@ -153,6 +153,8 @@ def import_command(
         f"matched to AIS, {counts['unmatched']} unmatched (dark-vessel candidates), "
         f"{counts['infrastructure']} fixed objects"
     )
+    if summary.remarked:
+        text += f"; {summary.remarked} detections stored before are fixed objects after all"
     if found.refused:
         reasons = ", ".join(f"{n} {why}" for why, n in sorted(found.refused.items()))
         text += f"; {sum(found.refused.values())} rows refused ({reasons})"

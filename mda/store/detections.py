@@ -19,7 +19,12 @@ import psycopg
 import shapely
 
 from mda.detections.alerts import DarkVesselSettings, SilentVessel, dark_vessel_alerts
-from mda.detections.infrastructure import FixedObject, InfrastructureSettings, mark_infrastructure
+from mda.detections.infrastructure import (
+    FixedObject,
+    InfrastructureSettings,
+    mark_infrastructure,
+    repeated,
+)
 from mda.detections.match import MatchSettings, match_scene, scene_time, scenes_of
 from mda.detections.model import AisFix, Detection, Match, MatchStatus
 from mda.detections.predict import M_PER_DEG, predict_all, tracks_of
@@ -57,6 +62,7 @@ class ImportSummary:
     by_status: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
     fixes_read: int = 0
     alerts: list[Alert] = field(default_factory=list)
+    remarked: int = 0  # detections stored before, found to be fixed objects now
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +88,12 @@ def _when(t: float) -> datetime:
 
 async def _scene_inputs(
     conn: psycopg.AsyncConnection[tuple[Any, ...]], dets: Sequence[Detection],
-    t: float, settings: MatchSettings,
-) -> tuple[list[AisFix], dict[int, float], list[FixedObject], list[Detection]]:  # fmt: skip
+    t: float, settings: MatchSettings, scene_ids: list[str],
+) -> tuple[list[AisFix], dict[int, float], list[FixedObject], dict[Detection, str]]:  # fmt: skip
     window = settings.predict.max_bracket_s
-    south, north, west, east = _box(dets, _FASTEST_MS * settings.predict.max_gap_s)
+    # Wide enough for both fixes an interpolation rests on: the core, given every fix, would
+    # interpolate between them too.
+    south, north, west, east = _box(dets, _FASTEST_MS * window)
     place = "lat BETWEEN %s AND %s AND lon BETWEEN %s AND %s"
     where = (_when(t - window), _when(t + window), south, north, west, east)
     cur = await conn.execute(
@@ -114,11 +122,11 @@ async def _scene_inputs(
         for mmsi, name, lat, lon in await cur.fetchall()
     ]
     cur = await conn.execute(
-        "SELECT scene_id, detect_id, extract(epoch FROM time)::float8, lat, lon FROM detections "
-        f"WHERE {place} AND scene_id <> %s",
-        (south, north, west, east, dets[0].scene_id),
+        "SELECT scene_id, detect_id, extract(epoch FROM time)::float8, lat, lon, status "
+        f"FROM detections WHERE {place} AND scene_id <> ALL(%s)",
+        (south, north, west, east, scene_ids),
     )
-    history = [Detection(*row) for row in await cur.fetchall()]
+    history = {Detection(*row[:5]): row[5] for row in await cur.fetchall()}
     return fixes, lengths, aids, history
 
 
@@ -191,15 +199,36 @@ async def import_detections(
             f"cannot reach the database at {redact_url(url)}: {str(exc).splitlines()[0]}"
         ) from exc
     summary = ImportSummary()
+    scenes = scenes_of(detections)
     async with conn:
         await migrate(conn, await detect_level(conn), StoreSettings())
-        for scene_id, dets in scenes_of(detections).items():
+        found: list[Match] = []
+        fixed = list(known)
+        history: dict[Detection, str] = {}
+        for dets in scenes.values():
             t = scene_time(dets)
-            fixes, lengths, aids, history = await _scene_inputs(conn, dets, t, settings)
-            preds = predict_all(tracks_of(fixes), t, settings.predict, lengths)
-            matches = mark_infrastructure(
-                match_scene(dets, preds, settings), [*known, *aids], infrastructure, history
+            fixes, lengths, aids, earlier = await _scene_inputs(
+                conn, dets, t, settings, list(scenes)
             )
+            preds = predict_all(tracks_of(fixes), t, settings.predict, lengths)
+            found.extend(match_scene(dets, preds, settings))
+            fixed.extend(a for a in aids if a not in fixed)
+            history.update(earlier)
+            summary.fixes_read += len(fixes)
+        # Fixed objects over the whole import at once (and the scenes stored before it), so
+        # the result does not depend on the order the scenes come in, or on how they were cut
+        # into files: a stored detection that now repeats becomes infrastructure too.
+        marked = mark_infrastructure(found, fixed, infrastructure, list(history))
+        repeats = repeated([*(m.detection for m in found), *history],
+                           infrastructure or InfrastructureSettings())  # fmt: skip
+        now_fixed = [(d.scene_id, d.detect_id) for d, status in history.items()
+                     if status == "unmatched" and (d.scene_id, d.detect_id) in repeats]  # fmt: skip
+        by_scene: dict[str, list[Match]] = {}
+        for m in marked:
+            by_scene.setdefault(m.detection.scene_id, []).append(m)
+        for scene_id, matches in by_scene.items():
+            dets = scenes[scene_id]
+            t = scene_time(dets)
             if alerting is not None and any(m.status is MatchStatus.UNMATCHED for m in matches):
                 silent = await _silent_vessels(conn, dets, t, settings, alerting.settings)
                 summary.alerts.extend(
@@ -221,9 +250,16 @@ async def import_detections(
                     await cur.executemany(_UPSERT, [_row(m, source) for m in matches])
             summary.scenes += 1
             summary.detections += len(matches)
-            summary.fixes_read += len(fixes)
             for m in matches:
                 summary.by_status[m.status.value] += 1
+        if now_fixed:
+            async with conn.transaction(), conn.cursor() as cur:
+                await cur.executemany(
+                    "UPDATE detections SET status = 'infrastructure', infrastructure = 'repeat' "
+                    "WHERE scene_id = %s AND detect_id = %s AND status = 'unmatched'",
+                    now_fixed,
+                )
+        summary.remarked = len(now_fixed)
     if summary.alerts:
         # Through the writer, as the service stores alerts: an alert imported again is the
         # same alert (its id comes from the scene and detection), updated in place.
