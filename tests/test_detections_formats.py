@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from mda.cli import app
 from mda.detections.formats import read_detections, read_footprints
 from mda.detections.model import Detection
 from mda.errors import ConfigError
@@ -71,3 +74,14 @@ def test_geojson_points_with_a_time_and_a_footprint() -> None:
 def test_footprints_from_wkt() -> None:
     text = 'scene_id,footprint\nS1,"POLYGON ((43 12, 44 12, 44 13, 43 13, 43 12))"\n'
     assert read_footprints(text, "scenes.csv")["S1"].bounds == (43.0, 12.0, 44.0, 13.0)
+
+
+def test_simulated_scenes_are_written_as_files_that_read_back(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["simulate", "detections", "-o", str(tmp_path / "a.nmea"),
+                                      "--vessels", "12", "--seed", "3"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    found = read_detections((tmp_path / "a.nmea.detections.csv").read_text(), "a.csv")
+    truth = (tmp_path / "a.nmea.detections-truth.csv").read_text().splitlines()
+    assert not found.refused and len(found.detections) == len(truth) - 1 > 0
+    assert {d.scene_id for d in found.detections} == {"S1", "S2", "S3", "S4"}
+    assert (tmp_path / "a.nmea").read_bytes().startswith(b"\\g:1-2-1,s:sat-sim,c:")
