@@ -69,9 +69,7 @@ def stored(url: str) -> dict[tuple[str, str], tuple[str, int | None]]:
     return {(s, d): (status, mmsi) for s, d, status, mmsi in rows}
 
 
-def test_an_imported_file_is_matched_against_the_stored_ais(
-    database: str, tmp_path: Path
-) -> None:
+def test_an_imported_file_is_matched_against_the_stored_ais(database: str, tmp_path: Path) -> None:
     sim = shifted_simulation()
     store_ais(database, sim)
     detections = gfw_csv(sim, tmp_path / "sar.csv")
@@ -128,8 +126,12 @@ def test_aids_to_navigation_and_listed_objects_are_fixed_objects(
     async def run() -> None:
         writer = StoreWriter(plain_database)
         await writer.start()
-        await writer.write(StoreBatch(positions=[buoy], statics=[
-            VesselStatic(T0 - 600, 992_471_001, 21, shipname="EAST CARDINAL")]))
+        await writer.write(
+            StoreBatch(
+                positions=[buoy],
+                statics=[VesselStatic(T0 - 600, 992_471_001, 21, shipname="EAST CARDINAL")],
+            )
+        )
         await writer.close()
 
     asyncio.run(run())

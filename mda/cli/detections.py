@@ -89,8 +89,10 @@ async def _publish(broker: BrokerSettings, alerts: list[Alert], timeout_s: float
 
 @app.command("import")
 def import_command(
-    file: Annotated[Path, typer.Argument(help="Detections: CSV (GFW SAR fields or named "
-                                              "columns) or GeoJSON points.")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="Detections: CSV (GFW SAR fields or named columns) or GeoJSON points."),
+    ],
     database: Database = None,
     footprints: Annotated[
         Path | None,
@@ -98,8 +100,10 @@ def import_command(
     ] = None,
     column: Annotated[
         list[str] | None,
-        typer.Option(help="FIELD=COLUMN for a plain CSV (time, lat, lon, length_m, score, "
-                          "scene_id, detect_id); repeatable."),
+        typer.Option(
+            help="FIELD=COLUMN for a plain CSV (time, lat, lon, length_m, score, "
+            "scene_id, detect_id); repeatable."
+        ),
     ] = None,
     position_error: Annotated[
         float, typer.Option(help="The detector's position error, metres (one deviation).")
@@ -109,8 +113,11 @@ def import_command(
         typer.Option(help="Known fixed objects (platforms, turbines): CSV of name, lat, lon."),
     ] = None,
     alerts: Annotated[
-        bool, typer.Option(help="Raise dark_vessel alerts for unmatched detections in watched "
-                                "zones (stored; published with --mqtt).")
+        bool,
+        typer.Option(
+            help="Raise dark_vessel alerts for unmatched detections in watched "
+            "zones (stored; published with --mqtt)."
+        ),
     ] = True,
     zones: Annotated[
         list[Path] | None,
@@ -118,8 +125,11 @@ def import_command(
     ] = None,
     mqtt: Annotated[
         str | None,
-        typer.Option("--mqtt", envvar="MDA_MQTT_URL",
-                     help="Publish the alerts to this broker (mqtt://host:1883)."),
+        typer.Option(
+            "--mqtt",
+            envvar="MDA_MQTT_URL",
+            help="Publish the alerts to this broker (mqtt://host:1883).",
+        ),
     ] = None,
     topic_prefix: Annotated[
         str, typer.Option(help="Topic prefix of the published alerts.")
