@@ -155,7 +155,8 @@ def import_command(
         resolve_database(database), found.detections, source=file.name,
         footprints=found.footprints, settings=MatchSettings(detection_sigma_m=position_error),
         infrastructure=InfrastructureSettings.for_position_error(position_error),
-        known=_known(known) if known else (), alerting=_alerting(alerts, zones, min_score),
+        known=_known(known) if known else (),
+        alerting=_alerting(alerts, zones, min_score, position_error),
     ))  # fmt: skip
     counts = summary.by_status
     text = (
@@ -179,12 +180,14 @@ def import_command(
     typer.echo(text)
 
 
-def _alerting(on: bool, zones: list[Path] | None, min_score: float) -> Alerting | None:
+def _alerting(
+    on: bool, zones: list[Path] | None, min_score: float, position_error: float
+) -> Alerting | None:
     if not on:
         return None
     from mda.detections.alerts import DarkVesselSettings
     from mda.store.detections import Alerting
     from mda.zones import ZoneIndex, zone_folders
 
-    settings = DarkVesselSettings(min_score=min_score)
+    settings = DarkVesselSettings(min_score=min_score, position_error_m=position_error)
     return Alerting(ZoneIndex.from_folders(zone_folders(zones)), settings)

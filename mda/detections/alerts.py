@@ -4,8 +4,10 @@ Severity goes by the zone and the object's size: a dark vessel in a cable or pip
 or a marine protected area is an alarm, elsewhere a warning; an object under ``small_m`` is
 one step lower (a small boat is likelier a local fisher than a threat). The evidence names the
 nearest AIS vessel at the image time and the vessels that fell silent near there before it
-(the gap, the distance, the speed it would have needed); one that also has a ``going_dark``
-alert is the strongest lead. Pure: the zones are a built index, the silent vessels are given.
+(the gap, the distance, the speed it would have needed, how far from where its last course
+and speed would have taken it), ranked as the matcher ranks vessels; one that also has a
+``going_dark`` alert is the strongest lead. Pure: the zones are a built index, the silent
+vessels are given.
 """
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from mda.alerts.lifecycle import ALERT_NAMESPACE
-from mda.detections.model import Match, MatchStatus
-from mda.detections.predict import M_PER_DEG
+from mda.detections.model import Detection, Match, MatchStatus
+from mda.detections.predict import M_PER_DEG, PredictSettings
 from mda.geo import KNOT_MS
 from mda.model import Alert, Severity
 from mda.rules.base import zone_indices
@@ -46,6 +48,11 @@ class DarkVesselSettings:
     # there at ``max_speed_kn``, is named as a possible identity.
     silent_within_hours: float = 48.0
     max_speed_kn: float = 25.0
+    # Leads are ranked as the matcher ranks vessels: carried on from their last fix by course
+    # and speed, the spread growing with the silence, and by length.
+    position_error_m: float = 250.0
+    length_sigma: float = 0.4
+    predict: PredictSettings = field(default_factory=PredictSettings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,11 +65,39 @@ class SilentVessel:
     lon: float
     name: str | None = None
     going_dark_alert: bool = False  # a going_dark alert was raised on it
+    sog: float | None = None  # knots, at the last fix
+    cog: float | None = None
+    length_m: float | None = None  # from its AIS dimensions
 
 
 def _apart_m(a_lat: float, a_lon: float, b_lat: float, b_lon: float) -> float:
     east = ((b_lon - a_lon + 540.0) % 360.0 - 180.0) * math.cos(math.radians(a_lat))
     return M_PER_DEG * math.hypot(b_lat - a_lat, east)
+
+
+def _lead_cost(
+    v: SilentVessel, d: Detection, gap: float, s: DarkVesselSettings
+) -> tuple[float, float]:
+    """How well a silent vessel, carried on from its last fix, explains a detection: the
+    matcher's cost (distance against the spread grown over the silence, and length), and the
+    distance from where it would be."""
+    if v.sog is not None and v.cog is not None:
+        speed = v.sog * KNOT_MS
+        north, east = speed * math.cos(math.radians(v.cog)), speed * math.sin(math.radians(v.cog))
+        spread = s.predict.drift_ms + s.predict.turn_error * speed
+    else:
+        north = east = 0.0
+        spread = s.predict.drift_ms + s.predict.unknown_speed_ms
+    lat = v.lat + north * gap / M_PER_DEG
+    lon = v.lon + east * gap / (M_PER_DEG * max(math.cos(math.radians(v.lat)), 1e-6))
+    off = _apart_m(lat, lon, d.lat, d.lon)
+    sigma = math.hypot(s.position_error_m, spread * gap)
+    cost = 0.5 * (off / sigma) ** 2 + math.log(sigma / s.position_error_m)
+    if d.length_m and v.length_m:
+        cost += 0.5 * (math.log(d.length_m / v.length_m) / s.length_sigma) ** 2
+    else:
+        cost += 0.5
+    return cost, off
 
 
 def _leads(
@@ -77,13 +112,14 @@ def _leads(
         distance = _apart_m(v.lat, v.lon, d.lat, d.lon)
         needed = distance / gap / KNOT_MS
         if needed <= s.max_speed_kn:
-            found.append((not v.going_dark_alert, needed, v.mmsi, v, gap, distance))
+            cost, off = _lead_cost(v, d, gap, s)
+            found.append((not v.going_dark_alert, cost, v.mmsi, v, gap, distance, needed, off))
     found.sort(key=lambda f: f[:3])
     return [
         {"mmsi": v.mmsi, "name": v.name, "silent_hours": round(gap / 3600, 2),
          "distance_km": round(distance / 1000, 2), "needed_speed_knots": round(needed, 1),
-         "going_dark_alert": v.going_dark_alert}
-        for _, needed, _, v, gap, distance in found[:3]
+         "dead_reckoned_km": round(off / 1000, 2), "going_dark_alert": v.going_dark_alert}
+        for _, _, _, v, gap, distance, needed, off in found[:3]
     ]  # fmt: skip
 
 

@@ -142,7 +142,9 @@ async def _silent_vessels(
     gap = match.predict.max_gap_s
     cur = await conn.execute(
         "SELECT DISTINCT ON (p.mmsi) p.mmsi, extract(epoch FROM p.time)::float8, p.lat, p.lon, "
-        "v.shipname FROM positions p LEFT JOIN vessels v USING (mmsi) "
+        "v.shipname, p.sog::float8, p.cog::float8, "
+        "CASE WHEN v.to_bow + v.to_stern > 0 THEN (v.to_bow + v.to_stern)::float8 END "
+        "FROM positions p LEFT JOIN vessels v USING (mmsi) "
         "WHERE p.time BETWEEN %s AND %s AND p.lat BETWEEN %s AND %s AND p.lon BETWEEN %s AND %s "
         "AND p.msg_type <> ALL(%s) AND NOT EXISTS (SELECT 1 FROM positions q "
         "WHERE q.mmsi = p.mmsi AND q.time BETWEEN %s AND %s) ORDER BY p.mmsi, p.time DESC",
@@ -156,7 +158,10 @@ async def _silent_vessels(
         ([r[0] for r in rows], _when(t - within), _when(t)),
     )
     flagged = {r[0] for r in await cur.fetchall()}
-    return [SilentVessel(m, tm, la, lo, name, m in flagged) for m, tm, la, lo, name in rows]
+    return [
+        SilentVessel(m, tm, la, lo, name, m in flagged, sog, cog, length)
+        for m, tm, la, lo, name, sog, cog, length in rows
+    ]
 
 
 def _row(m: Match, source: str) -> tuple[Any, ...]:
