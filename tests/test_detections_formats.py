@@ -18,6 +18,7 @@ S1A_IW_GRDH_1,d1,2024-03-01T02:10:33Z,12.5,43.3,120.5,0.93
 S1A_IW_GRDH_1,d2,2024-03-01T02:10:33Z,12.6,43.31,,0.41
 S1A_IW_GRDH_1,d3,2024-03-01T02:10:33Z,95.0,43.31,30,0.8
 S1A_IW_GRDH_1,d4,yesterday,12.6,43.31,30,0.8
+S1A_IW_GRDH_1,d1,2024-03-01T02:10:33Z,12.7,43.3,90,0.9
 """
 T = 1709259033.0  # 2024-03-01T02:10:33Z
 
@@ -28,7 +29,9 @@ def test_gfw_sar_fields_are_read_and_bad_rows_counted() -> None:
         Detection("S1A_IW_GRDH_1", "d1", T, 12.5, 43.3, 120.5, 0.93),
         Detection("S1A_IW_GRDH_1", "d2", T, 12.6, 43.31, None, 0.41),
     ]
-    assert dict(found.refused) == {"position missing or out of range": 1, "bad time": 1}
+    assert dict(found.refused) == {
+        "position missing or out of range": 1, "bad time": 1, "repeated detection id": 1
+    }
 
 
 def test_inferred_length_stands_for_length() -> None:

@@ -46,6 +46,18 @@ class DetectionFile:
     detections: list[Detection] = field(default_factory=list)
     footprints: dict[str, BaseGeometry] = field(default_factory=dict)
     refused: Counter[str] = field(default_factory=Counter)
+    _ids: set[tuple[str, str]] = field(default_factory=set, repr=False)
+
+    def admit(self, d: Detection) -> bool:
+        """Keep ``d`` unless its scene already has a detection of that id (a repeated row is
+        counted as refused: which of the two is right cannot be known)."""
+        key = (d.scene_id, d.detect_id)
+        if key in self._ids:
+            self.refused["repeated detection id"] += 1
+            return False
+        self._ids.add(key)
+        self.detections.append(d)
+        return True
 
 
 def _time(value: Any) -> float:
@@ -124,7 +136,8 @@ def read_csv(text: str, name: str, columns: Mapping[str, str] | None = None) -> 
         except (ValueError, TypeError) as exc:
             out.refused[_reason(exc)] += 1
             continue
-        out.detections.append(d)
+        if not out.admit(d):
+            continue
         wkt = row.get(found["footprint"]) if "footprint" in found else None
         if wkt and d.scene_id not in out.footprints:
             try:
@@ -161,7 +174,7 @@ def read_geojson(text: str, name: str, columns: Mapping[str, str] | None = None)
             if "time" not in found:
                 raise ValueError("no time")
             t = _time(props[found["time"]])
-            out.detections.append(_detection(props, found, f"{name}@{t:.0f}", number))
+            out.admit(_detection(props, found, f"{name}@{t:.0f}", number))
         except (ValueError, TypeError, KeyError) as exc:
             out.refused[_reason(exc)] += 1
     return out
