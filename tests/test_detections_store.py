@@ -185,3 +185,46 @@ def test_the_store_matches_as_the_core_does_whatever_the_files(
         ])  # fmt: skip
         assert result.exit_code == 0, result.output
     assert stored(plain_database) == expected
+
+
+def test_the_footprint_tells_which_ais_vessels_the_satellite_did_not_see(
+    plain_database: str, tmp_path: Path
+) -> None:
+    """Two 120 m vessels inside the scene, one detected; a third outside it; a 10 m boat
+    inside (too small to count as missed): one AIS vessel the image should have shown."""
+    vessels = {1: (12.50, 43.30, 120), 2: (12.55, 43.35, 120), 3: (13.50, 43.30, 120),
+               4: (12.52, 43.32, 10)}  # fmt: skip
+    positions = [
+        Position(T0 + dt, mmsi, 1, lat, lon, 0.0, 0.0, None, 1, None, True, "sim")
+        for mmsi, (lat, lon, _) in vessels.items()
+        for dt in (-300.0, 300.0)
+    ]
+    statics = [VesselStatic(T0 - 600, mmsi, 5, to_bow=length // 2, to_stern=length // 2)
+               for mmsi, (_, _, length) in vessels.items()]  # fmt: skip
+
+    async def run() -> None:
+        writer = StoreWriter(plain_database)
+        await writer.start()
+        await writer.write(StoreBatch(positions=positions, statics=statics))
+        await writer.close()
+
+    asyncio.run(run())
+    (tmp_path / "sar.csv").write_text(
+        "scene_id,detect_id,detect_timestamp,detect_lat,detect_lon,length_m\n"
+        f"S,a,{iso(T0)},12.5002,43.3,115\n"
+    )  # fmt: skip
+    (tmp_path / "scenes.csv").write_text(
+        'scene_id,footprint\nS,"POLYGON ((43 12, 44 12, 44 13, 43 13, 43 12))"\n'
+    )
+    result = CliRunner().invoke(app, [
+        "detections", "import", str(tmp_path / "sar.csv"), "-d", plain_database,
+        "--footprints", str(tmp_path / "scenes.csv"), "--no-alerts",
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with psycopg.connect(plain_database) as conn:
+        row = conn.execute(
+            "SELECT ais_vessels, ais_unseen, footprint->>'type' FROM detection_scenes"
+        ).fetchone()
+    assert row is not None
+    held, unseen, shape = row
+    assert (held, [v["mmsi"] for v in unseen], shape) == (3, [2], "Polygon")

@@ -9,6 +9,7 @@ imported again after more AIS arrived is matched again in place.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ import psycopg
 import shapely
 
 from mda.detections.alerts import DarkVesselSettings, SilentVessel, dark_vessel_alerts
+from mda.detections.footprint import unseen_vessels
 from mda.detections.infrastructure import (
     FixedObject,
     InfrastructureSettings,
@@ -208,6 +210,7 @@ async def import_detections(
     async with conn:
         await migrate(conn, await detect_level(conn), StoreSettings())
         found: list[Match] = []
+        unseen: dict[str, tuple[int, str]] = {}
         fixed = list(known)
         history: dict[Detection, str] = {}
         for dets in scenes.values():
@@ -216,7 +219,14 @@ async def import_detections(
                 conn, dets, t, settings, list(scenes)
             )
             preds = predict_all(tracks_of(fixes), t, settings.predict, lengths)
-            found.extend(match_scene(dets, preds, settings))
+            scene_matches = match_scene(dets, preds, settings)
+            found.extend(scene_matches)
+            if dets[0].scene_id in footprints:
+                inside, lost = unseen_vessels(footprints[dets[0].scene_id], preds, scene_matches)
+                unseen[dets[0].scene_id] = (inside, json.dumps([
+                    {"mmsi": p.mmsi, "lat": round(p.lat, 6), "lon": round(p.lon, 6),
+                     "length_m": p.length_m, "gap_s": round(p.gap_s)} for p in lost
+                ]))  # fmt: skip
             fixed.extend(a for a in aids if a not in fixed)
             history.update(earlier)
             summary.fixes_read += len(fixes)
@@ -241,15 +251,18 @@ async def import_detections(
                 )
             footprint = footprints.get(scene_id)
             async with conn.transaction():
+                held, missed = unseen.get(scene_id, (None, None))
                 await conn.execute(
-                    "INSERT INTO detection_scenes (scene_id, time, footprint, source, detections)"
-                    " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (scene_id) DO UPDATE SET "
+                    "INSERT INTO detection_scenes (scene_id, time, footprint, source, detections,"
+                    " ais_vessels, ais_unseen) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+                    "ON CONFLICT (scene_id) DO UPDATE SET "
                     "time = EXCLUDED.time, footprint = coalesce(EXCLUDED.footprint, "
                     "detection_scenes.footprint), source = EXCLUDED.source, "
-                    "detections = EXCLUDED.detections, imported_at = now()",
+                    "detections = EXCLUDED.detections, ais_vessels = EXCLUDED.ais_vessels, "
+                    "ais_unseen = EXCLUDED.ais_unseen, imported_at = now()",
                     (scene_id, _when(t),
                      None if footprint is None else shapely.to_geojson(footprint),
-                     source, len(dets)),
+                     source, len(dets), held, missed),
                 )  # fmt: skip
                 async with conn.cursor() as cur:
                     await cur.executemany(_UPSERT, [_row(m, source) for m in matches])

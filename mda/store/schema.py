@@ -222,6 +222,8 @@ CREATE TABLE IF NOT EXISTS detection_scenes (
     footprint jsonb,
     source text,
     detections integer NOT NULL,
+    ais_vessels integer,
+    ais_unseen jsonb,
     imported_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE TABLE IF NOT EXISTS detections (
