@@ -65,7 +65,7 @@ def test_the_listing_shows_every_command_and_imports_nothing_heavy() -> None:
     [("demo",), ("activity",), ("decode",), ("simulate",), ("zones",), ("zones", "check"),
      ("query",), ("query", "track"), ("alerts",), ("alerts", "watch"), ("feeds",),
      ("feeds", "acl"), ("feeds", "check"), ("api",), ("db",), ("api", "token", "add"),
-     ("db", "maintain")],
+     ("db", "maintain"), ("detections",), ("detections", "import"), ("query", "detections")],
 )  # fmt: skip
 def test_a_commands_own_help_imports_nothing_heavy(args: tuple[str, ...]) -> None:
     modules = imported_by(*args, "--help")

@@ -125,3 +125,14 @@ def test_heading_swing_just_under_the_threshold_is_silent() -> None:
 def test_leaving_the_corridor_clears_the_alarm() -> None:
     alerts = run(pipeline({"cable_threat": RULE}), stop_in_corridor(30), [static(M, T0)])
     assert [a.state for a in alerts] == ["open", "cleared"]
+
+
+def test_a_steady_heading_has_no_swing_whatever_the_rounding() -> None:
+    """Three to eleven equal headings (a vessel lying still on its anchor): the mean
+    resultant length can round to just above 1, which must read as no swing, not crash the
+    pipeline (mda replay stopped on 'math domain error' with headings of 1 or 9 degrees)."""
+    from mda.rules.cable import circular_std_deg
+
+    for count in range(1, 12):
+        for heading in range(360):
+            assert abs(circular_std_deg([float(heading)] * count)) < 1e-3

@@ -69,6 +69,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "Query the store: vessel tracks, positions in an area, zone events, alerts, traffic.",
         "mda.cli.query:app",
     ),
+    "detections": LazyCommand(
+        "Satellite detections: import them, matched against the stored AIS.",
+        "mda.cli.detections:app",
+    ),
     "alerts": LazyCommand(
         "Watch and acknowledge alerts (over the MQTT broker).", "mda.cli.alerts:app"
     ),

@@ -271,6 +271,37 @@ def alerts(
 
 
 @app.command()
+def detections(
+    matched: Annotated[
+        bool | None,
+        typer.Option("--matched/--unmatched",
+                     help="Only those matched to AIS, or only the unmatched (dark-vessel "
+                          "candidates); both when neither is given."),
+    ] = None,
+    infrastructure: Annotated[
+        bool, typer.Option(help="Only the fixed objects (platforms, turbines, buoys).")
+    ] = False,
+    database: Database = None,
+    start: From = None,
+    end: To = None,
+    fmt: Format = "table",
+    out: Out = None,
+) -> None:
+    """Satellite detections of the window and their match against AIS, newest first."""
+    from mda.store.detections import query_detections
+
+    status = (["infrastructure"] if infrastructure else
+              None if matched is None else ["matched" if matched else "unmatched"])  # fmt: skip
+
+    def summary(frame: pl.DataFrame) -> str:
+        counts = frame["status"].value_counts(sort=True).rows() if len(frame) else []
+        return f"{len(frame)} detections" + "".join(f", {n} {s}" for s, n in counts)
+
+    _answer(lambda q, since, until: query_detections(q, since, until, status=status),
+            summary, database, start, end, fmt, out)  # fmt: skip
+
+
+@app.command()
 def traffic(
     zone_id: Annotated[str, typer.Argument(help="The zone id.")],
     zones: Zones = None,

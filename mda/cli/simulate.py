@@ -17,7 +17,8 @@ def simulate(
         typer.Argument(
             help="What to simulate: 'traffic' (plain Red Sea traffic) or a scenario with ground "
             "truth: cable-loitering, anchor-drag, dark-tanker, gulf-of-aden-stop, watchlist, "
-            "no-take-trawler, longliner-meets-reefer, shared-mmsi, rename-reflag, background."
+            "no-take-trawler, longliner-meets-reefer, shared-mmsi, rename-reflag, background; "
+            "or 'detections': a day of Red Sea traffic with satellite scenes over it."
         ),
     ],
     out: Annotated[
@@ -34,7 +35,8 @@ def simulate(
     """Write a synthetic AIS recording (NMEA with tag-block times), deterministic by seed.
 
     Scenarios also write FILE.truth.json next to the recording: the alerts a correct pipeline
-    raises, with the window of event time in which each is due.
+    raises, with the window of event time in which each is due. 'detections' writes
+    FILE.detections.csv (GFW SAR fields) and FILE.detections-truth.csv (what each one is).
     """
     from datetime import datetime
 
@@ -54,8 +56,33 @@ def simulate(
         write_recording(out, lines)
         typer.echo(f"wrote {len(lines)} lines to {out}", err=True)
         return
+    if scenario == "detections":
+        _detections(out, seed, 200 if vessels is None else vessels, t0)
+        return
     if scenario not in SCENARIOS:
         raise MdaError(f"unknown scenario {scenario!r} (known: traffic, {', '.join(SCENARIOS)})")
     sim = simulate_scenario(scenario, seed, t0, 200 if vessels is None else vessels)
     truth = write(sim, out)
     typer.echo(f"wrote {len(sim.lines)} lines to {out} and the ground truth to {truth}", err=True)
+
+
+def _detections(out: Path, seed: int, vessels: int, t0: float) -> None:
+    from mda.detections.recording import ais_lines, detections_csv, truth_csv
+    from mda.detections.simulate import TrafficShape, simulate_scenes
+    from mda.simulate.scenarios import write_recording
+
+    # The middle of the Red Sea, clear of its coasts: a watched sea with cables through it.
+    shape = TrafficShape(vessels=vessels, south=19.0, west=38.5, size_deg=1.0)
+    sim = simulate_scenes(seed, shape=shape)
+    lines = ais_lines(sim, t0)
+    write_recording(out, lines)
+    stem = out.with_name(out.name.removesuffix(".gz"))
+    detections = stem.with_name(stem.name + ".detections.csv")
+    truth = stem.with_name(stem.name + ".detections-truth.csv")
+    try:
+        detections.write_text(detections_csv(sim, t0), encoding="utf-8")
+        truth.write_text(truth_csv(sim), encoding="utf-8")
+    except OSError as exc:
+        raise MdaError(f"cannot write next to {out}: {exc.strerror or exc}") from exc
+    typer.echo(f"wrote {len(lines)} lines to {out}, {len(sim.detections)} detections to "
+               f"{detections} and their truth to {truth}", err=True)  # fmt: skip

@@ -274,4 +274,5 @@ def circular_std_deg(angles: list[float]) -> float:
     """Circular standard deviation of angles in degrees."""
     r = np.radians(np.asarray(angles))
     length = math.hypot(float(np.mean(np.cos(r))), float(np.mean(np.sin(r))))
-    return math.degrees(math.sqrt(-2.0 * math.log(max(length, 1e-12))))
+    # Equal angles can sum to a length a rounding above 1, whose log is positive.
+    return math.degrees(math.sqrt(-2.0 * math.log(min(max(length, 1e-12), 1.0))))

@@ -212,6 +212,44 @@ TIME_AND_SEGMENT = [
     "ALTER TABLE positions ADD COLUMN IF NOT EXISTS time_quality text",
 ]
 
+# Satellite detections (radar, optical) and what the matcher made of each: the AIS vessel that
+# explains it, or none (a dark-vessel candidate), or a fixed object. Plain tables on every
+# level: a few thousand rows a scene, keyed by scene and detection, re-imported in place.
+DETECTIONS = """
+CREATE TABLE IF NOT EXISTS detection_scenes (
+    scene_id text PRIMARY KEY,
+    time timestamptz NOT NULL,
+    footprint jsonb,
+    source text,
+    detections integer NOT NULL,
+    ais_vessels integer,
+    ais_unseen jsonb,
+    imported_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS detections (
+    scene_id text NOT NULL,
+    detect_id text NOT NULL,
+    time timestamptz NOT NULL,
+    lat double precision NOT NULL,
+    lon double precision NOT NULL,
+    length_m real,
+    score real,
+    status text NOT NULL CHECK (status IN ('matched', 'unmatched', 'infrastructure')),
+    mmsi integer,
+    distance_m real,
+    gap_s real,
+    ais_length_m real,
+    cost real,
+    nearest_mmsi integer,
+    nearest_m real,
+    infrastructure text,
+    source text,
+    PRIMARY KEY (scene_id, detect_id)
+);
+CREATE INDEX IF NOT EXISTS detections_time ON detections (time);
+CREATE INDEX IF NOT EXISTS detections_mmsi_time ON detections (mmsi, time);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "vessels, identities, zone events, alerts", lambda _l, _s: [CORE]),
     Migration(2, "positions and zone hours", positions_ddl),
@@ -219,6 +257,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         4, "clock, time quality and track segment of positions", lambda _l, _s: TIME_AND_SEGMENT
     ),
+    Migration(5, "satellite detections and their match against AIS", lambda _l, _s: [DETECTIONS]),
 )
 
 # Lock id for migrations: several processes may start at once.

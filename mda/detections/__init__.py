@@ -1,0 +1,1 @@
+"""Satellite detections (radar, optical) matched against AIS: dark vessels, fixed objects."""
