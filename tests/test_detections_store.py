@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -109,6 +110,14 @@ def test_the_unmatched_detections_are_queried_back(database: str, tmp_path: Path
     expected = {k for k, (status, _) in stored(database).items() if status == "unmatched"}
     assert expected and {(r["scene_id"], r["detect_id"]) for r in frame} == expected
     assert all(r["mmsi"] == "" and r["nearest_mmsi"] for r in frame)
+    # On a map: one point each, where it was seen.
+    mapped = runner.invoke(app, ["query", "detections", "--unmatched", "-f", "geojson", *window])
+    assert mapped.exit_code == 0, mapped.output
+    features = json.loads(mapped.stdout)["features"]
+    assert {f["geometry"]["type"] for f in features} == {"Point"}
+    assert sorted(tuple(f["geometry"]["coordinates"]) for f in features) == sorted(
+        (float(r["lon"]), float(r["lat"])) for r in frame
+    )
 
     matched = runner.invoke(app, ["query", "detections", "--matched", "-f", "csv", *window])
     names = {r["shipname"] for r in csv.DictReader(io.StringIO(matched.stdout))}

@@ -284,7 +284,7 @@ def detections(
     database: Database = None,
     start: From = None,
     end: To = None,
-    fmt: Format = "table",
+    fmt: EventFormat = "table",
     out: Out = None,
 ) -> None:
     """Satellite detections of the window and their match against AIS, newest first."""
@@ -298,7 +298,7 @@ def detections(
         return f"{len(frame)} detections" + "".join(f", {n} {s}" for s, n in counts)
 
     _answer(lambda q, since, until: query_detections(q, since, until, status=status),
-            summary, database, start, end, fmt, out)  # fmt: skip
+            summary, database, start, end, fmt, out, allowed=EVENT_FORMATS)  # fmt: skip
 
 
 @app.command()
