@@ -15,7 +15,7 @@ from mda.rules.settings import load_rule_files
 from mda.runtime.outlets import Outlets, mqtt_publisher
 from mda.runtime.store import open_store
 from mda.scale.grid import GridPublisherCore, encode_points, grid_subject, load_index, route
-from mda.scale.jetstream import prepare
+from mda.scale.jetstream import prepare, publish_stored
 from mda.scale.pairs import split_specs
 from mda.scale.worker import Worker, WorkerReport
 
@@ -41,7 +41,7 @@ async def run_worker(config: Config, name: str, stop: asyncio.Event, *, live: bo
             return
         points = core.add(out.positions, out.statics)
         for cell, part in route(points, cell_deg).items():
-            await stream.js.publish(grid_subject(cell), encode_points(part), timeout=10.0)
+            await publish_stored(stream.js, grid_subject(cell), encode_points(part))
 
     try:
         outlets = Outlets(writer=await open_store(config), publisher=mqtt_publisher(config))

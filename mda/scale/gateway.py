@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from nats.errors import Error as NatsError
 from nats.errors import NoRespondersError
 from nats.js.api import PubAck
+from nats.js.errors import NoStreamResponseError, NotFoundError
 
 from mda.errors import ServiceUnavailableError
 from mda.ingest.framing import Framer
@@ -118,11 +119,14 @@ class Gateway:
                 futures.append(_failed())
         if futures:
             await asyncio.wait(futures, timeout=ACK_TIMEOUT_S)
+        for future in futures:
+            # An acknowledgement lost with a dead node never comes: cancelled, its slot among
+            # the client's in-flight publishes is free again (4,000 lost ones stall the
+            # client's publish_async for good) and the message is resent below.
+            future.cancel()
         for (subject, body, headers), future in zip(outgoing, futures, strict=True):
             if future.done() and not future.cancelled() and future.exception() is None:
                 continue
-            if future.done() and isinstance(future.exception(), NoRespondersError):
-                raise _no_stream(subject)
             await self._resend(subject, body, headers)
         self.report.published += len(outgoing)
 
@@ -133,13 +137,30 @@ class Gateway:
             try:
                 await self.stream.js.publish(subject, body, headers=dict(headers), timeout=5.0)
                 return
-            except NoRespondersError as exc:
-                raise _no_stream(subject) from exc
+            except (NoRespondersError, NoStreamResponseError) as exc:
+                # Nobody listens on the subject: a stream without a leader for the moment
+                # (an election after a node died) or no stream for it at all.
+                if await self._unmapped(subject):
+                    raise _no_stream(subject) from exc
+                log.warning("no stream leader for %s yet; retrying in %.1f s",
+                            subject, backoff.delay)  # fmt: skip
+                await backoff.wait()
             except (NatsError, TimeoutError) as exc:
                 log.warning(
                     "NATS did not store a message (%s); retrying in %.1f s", exc, backoff.delay
                 )
                 await backoff.wait()
+
+
+    async def _unmapped(self, subject: str) -> bool:
+        """True when JetStream says no stream stores ``subject`` (not when it cannot say)."""
+        try:
+            await self.stream.js.find_stream_name_by_subject(subject)
+        except NotFoundError:
+            return True
+        except (NatsError, TimeoutError):
+            return False
+        return False
 
 
 def _failed() -> asyncio.Future[PubAck]:

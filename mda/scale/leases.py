@@ -14,7 +14,7 @@ import logging
 import math
 import zlib
 
-from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError, NoKeysError
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
 log = logging.getLogger("mda.scale.leases")
@@ -32,23 +32,7 @@ class Leases:
     async def heartbeat(self) -> tuple[list[str], dict[int, str]]:
         """Renew our presence; the live workers and the current owners of partitions."""
         await self.kv.put(f"w.{self.name}", b"1")
-        workers: list[str] = []
-        owners: dict[int, str] = {}
-        try:
-            keys = await self.kv.keys()
-        except NoKeysError:
-            keys = []
-        for key in keys:
-            if key.startswith("w."):
-                workers.append(key[2:])
-            elif key.startswith("p."):
-                try:
-                    entry = await self.kv.get(key)
-                except KeyNotFoundError:
-                    continue
-                if entry.value:
-                    owners[int(key[2:])] = entry.value.decode()
-        return sorted(workers), owners
+        return await read_bucket(self.kv)
 
     def share(self, workers: int) -> int:
         """How many partitions each of ``workers`` workers should own."""
@@ -87,3 +71,43 @@ class Leases:
         claimants do not all race for partition 0)."""
         start = zlib.crc32(self.name.encode()) % self.partitions
         return [(start + i) % self.partitions for i in range(self.partitions)]
+
+
+async def read_bucket(kv: KeyValue) -> tuple[list[str], dict[int, str]]:
+    """The workers with a heartbeat key and the owner of each taken partition.
+
+    The keys come from the bucket stream's own list of subjects (one answer of its leader,
+    consistent), not from ``KeyValue.keys()``: that runs a consumer over the bucket and, while
+    keys are written, returns some twice, misses others or raises NoKeysError. A key in the
+    list may be a deletion marker (a released lease) or expire before it is read: it is then
+    not there.
+    """
+    prefix = _prefix(kv)
+    info = await kv._js.stream_info(_stream(kv), subjects_filter=f"{prefix}>")
+    keys = sorted(subject[len(prefix):] for subject in info.state.subjects or {})
+    workers: list[str] = []
+    owners: dict[int, str] = {}
+    for key in keys:
+        if not key.startswith(("w.", "p.")):
+            continue
+        try:
+            entry = await kv.get(key)
+        except KeyNotFoundError:  # deleted or expired since listed
+            continue
+        if not entry.value:
+            continue
+        if key.startswith("w."):
+            workers.append(key[2:])
+        else:
+            owners[int(key[2:])] = entry.value.decode()
+    return workers, owners
+
+
+# The bucket's stream and subject prefix: nats-py keeps them in private fields and offers no
+# accessor; "KV_<bucket>" and "$KV.<bucket>." are JetStream's own naming, used as fallback.
+def _stream(kv: KeyValue) -> str:
+    return str(getattr(kv, "_stream", f"KV_{kv._name}"))
+
+
+def _prefix(kv: KeyValue) -> str:
+    return str(getattr(kv, "_pre", f"$KV.{kv._name}."))
