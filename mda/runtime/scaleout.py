@@ -44,7 +44,9 @@ async def run_worker(config: Config, name: str, stop: asyncio.Event, *, live: bo
             await publish_stored(stream.js, grid_subject(cell), encode_points(part))
 
     try:
-        outlets = Outlets(writer=await open_store(config), publisher=mqtt_publisher(config))
+        # Its own MQTT client id: workers share one configuration.
+        publisher = mqtt_publisher(config, member=f"worker-{name}")
+        outlets = Outlets(writer=await open_store(config), publisher=publisher)
         worker = Worker(
             config.scale, stream, index, new_pipeline, name=name, outlets=outlets,
             new_extra=(lambda: GridPublisherCore(pairs, index)) if pairs else (lambda: None),

@@ -73,7 +73,7 @@ async def run_pairs(
     report = PairsReport()
     nc = await nats.connect(servers=nats_urls)
     outlets = Outlets(writer=await open_store(config), sinks=sinks,
-                      publisher=mqtt_publisher(config))  # fmt: skip
+                      publisher=mqtt_publisher(config, member=f"pairs-{group}"))  # fmt: skip
     await outlets.start()
     try:
         js = nc.jetstream()
