@@ -179,6 +179,8 @@ def worker_file(folder: Path, url: str, settings: ScaleSettings) -> Path:
         f"[scale]\nnats = [{urls}]\npartitions = {settings.partitions}\n"
         f"lease_s = {settings.lease_s}\nsnapshot_every_s = {settings.snapshot_every_s}\n"
         f"batch_messages = 200\nreplicas = {settings.replicas}\n"
+        # No status server: this machine's port 9108 is not the test's to take.
+        f'[http]\nlisten = ""\n'
     )
     return path
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -29,6 +30,7 @@ from mda.ingest.framing import Framer
 from mda.ingest.message import AisMessage
 from mda.ingest.sources import Source
 from mda.ingest.stats import IngestStats
+from mda.metrics import ServiceFigures
 from mda.net.backoff import Backoff
 from mda.runtime.stream import merged_batches
 from mda.scale import wire
@@ -67,6 +69,8 @@ class Gateway:
         self.framer = Framer(self.stats, duplicate_window_s=duplicate_window_s)
         self.report = GatewayReport()
         self._by_gateway = settings.partition_by == "gateway"
+        # What /metrics and /healthz read (stalled when nothing was stored for a minute).
+        self.figures = ServiceFigures()
 
     def subject(self, message: AisMessage) -> str:
         """Where a message goes: its MMSI's subject (0 when it has none)."""
@@ -129,6 +133,8 @@ class Gateway:
                 continue
             await self._resend(subject, body, headers)
         self.report.published += len(outgoing)
+        self.figures.last_batch_monotonic = time.monotonic()
+        self.figures.lines = self.stats.lines
 
     async def _resend(self, subject: str, body: bytes, headers: dict[str, str]) -> None:
         backoff = Backoff(RESEND_BACKOFF_S)
