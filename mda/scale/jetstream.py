@@ -181,7 +181,8 @@ async def publish_stored(
 
 
 async def read_object(js: JetStreamContext, store: ObjectStore, name: str) -> bytes:
-    """An object's content read message by message (NotFoundError when there is none).
+    """An object's content read message by message (NotFoundError when there is none,
+    ValueError when what was read does not match the object's digest).
 
     Not ``ObjectStore.get``: that creates an ephemeral consumer for the chunks, and after a
     node of a JetStream cluster died, creating a consumer times out in about one try of
@@ -203,5 +204,5 @@ async def read_object(js: JetStreamContext, store: ObjectStore, name: str) -> by
         seq = msg.seq
     digest = (info.digest or "").replace("SHA-256=", "").replace("SHA-256=".upper(), "")
     if base64.urlsafe_b64decode(digest) != hashlib.sha256(data).digest():
-        raise NatsError(f"object {name}: digest mismatch")
+        raise ValueError(f"object {name}: its content does not match its digest")
     return bytes(data)

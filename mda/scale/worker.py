@@ -234,6 +234,9 @@ class Worker:
             data = await read_object(self.stream.js, self.stream.snapshots, f"p{k}")
         except NotFoundError:
             return (self.new_pipeline(), self.new_extra()), 0
+        except ValueError as exc:
+            log.warning("partition %d: snapshot not used (%s); replaying the stream", k, exc)
+            return (self.new_pipeline(), self.new_extra()), 0
         # Any other failure (the store has no leader for the moment) is raised: starting
         # from nothing would replay the whole retained stream for a snapshot that exists.
         try:
