@@ -41,6 +41,7 @@ from mda.settings.scale import ScaleSettings
 log = logging.getLogger("mda.scale.gateway")
 
 ACK_TIMEOUT_S = 10.0
+PUBLISH_WINDOW = 1000  # publishes in flight at most (the client allows 4,000)
 RESEND_BACKOFF_S = (0.2, 5.0)  # between attempts to have one message stored
 
 
@@ -107,7 +108,6 @@ class Gateway:
 
     async def publish(self, messages: Sequence[AisMessage]) -> None:
         """Publish messages and return once JetStream has stored every one of them."""
-        js = self.stream.js
         outgoing: list[tuple[str, bytes, dict[str, str]]] = []
         for m in messages:
             if m.decoded is not None:
@@ -115,26 +115,37 @@ class Gateway:
                 continue
             body, headers = wire.encode(m)
             outgoing.append((self.subject(m), body, headers))
+        for start in range(0, len(outgoing), PUBLISH_WINDOW):
+            await self._publish_window(outgoing[start : start + PUBLISH_WINDOW])
+        self.report.published += len(outgoing)
+        self.figures.last_batch_monotonic = time.monotonic()
+        self.figures.lines = self.stats.lines
+
+    async def _publish_window(self, outgoing: Sequence[tuple[str, bytes, dict[str, str]]]) -> None:
+        """Publish without waiting for each acknowledgement, then wait for them all; what
+        was not acknowledged is resent one by one (same message id: stored once).
+
+        A window at a time, well below the client's limit of in-flight publishes (4,000):
+        acknowledgements lost with a dead node never come, and a batch larger than the
+        limit waited for a free slot for ever in the middle of publishing it, before any
+        unanswered publish could be given up."""
+        js = self.stream.js
         futures: list[asyncio.Future[PubAck]] = []
         for subject, body, headers in outgoing:
             try:
-                futures.append(await js.publish_async(subject, body, headers=dict(headers)))
+                futures.append(await js.publish_async(subject, body, headers=dict(headers),
+                                                      wait_stall=ACK_TIMEOUT_S))  # fmt: skip
             except NatsError:
                 futures.append(_failed())
         if futures:
             await asyncio.wait(futures, timeout=ACK_TIMEOUT_S)
         for future in futures:
-            # An acknowledgement lost with a dead node never comes: cancelled, its slot among
-            # the client's in-flight publishes is free again (4,000 lost ones stall the
-            # client's publish_async for good) and the message is resent below.
+            # Cancelled, an unanswered publish frees its slot (and is resent below).
             future.cancel()
         for (subject, body, headers), future in zip(outgoing, futures, strict=True):
             if future.done() and not future.cancelled() and future.exception() is None:
                 continue
             await self._resend(subject, body, headers)
-        self.report.published += len(outgoing)
-        self.figures.last_batch_monotonic = time.monotonic()
-        self.figures.lines = self.stats.lines
 
     async def _resend(self, subject: str, body: bytes, headers: dict[str, str]) -> None:
         backoff = Backoff(RESEND_BACKOFF_S)
