@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +19,7 @@ from mda.config import Config, SourceSettings
 from mda.ingest.sources import open_source
 from mda.runtime.service import start_service
 from mda.scale.gateway import Gateway
-from mda.scale.jetstream import prepare
+from mda.scale.jetstream import JetStream, prepare
 from mda.settings.scale import ScaleSettings
 from mda.simulate.scenarios import simulate
 from tests.conftest import _create_database
@@ -61,8 +61,15 @@ async def single_process(config: Config) -> None:
     await service.run()
 
 
-async def publish(settings: ScaleSettings, scale_recording: Path) -> int:
+async def publish(
+    settings: ScaleSettings, scale_recording: Path,
+    on_connect: Callable[[JetStream], None] | None = None,
+) -> int:  # fmt: skip
+    """A gateway over the recording; the number of messages it published. ``on_connect``
+    is told the gateway's connection before it starts (which server it is on, say)."""
     stream = await prepare(settings, "test-gateway")
+    if on_connect is not None:
+        on_connect(stream)
     try:
         report = await Gateway(settings, [open_source(str(scale_recording))], stream).run()
     finally:

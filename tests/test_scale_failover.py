@@ -47,11 +47,13 @@ async def _read_owners(kv: KeyValue) -> dict[int, str]:
 
 
 async def _wait_owned(settings: ScaleSettings, by: set[str], timeout_s: float = 60.0) -> float:
-    """Seconds until every partition is owned, by workers of ``by`` only."""
+    """Seconds until every partition is owned, each of ``by`` owning some and no other
+    worker any (a worker that started first holds everything until it has seen the other
+    for a lease)."""
     started = time.monotonic()
     while time.monotonic() - started < timeout_s:
         owners = await _owners(settings)
-        if len(owners) == settings.partitions and set(owners.values()) <= by:
+        if len(owners) == settings.partitions and set(owners.values()) == by:
             return time.monotonic() - started
         await asyncio.sleep(0.1)
     raise AssertionError(f"partitions not taken over within {timeout_s} s: {owners}")
@@ -133,9 +135,16 @@ def test_a_killed_nats_node_changes_nothing(
         try:
 
             async def scenario() -> None:
-                publishing = asyncio.create_task(publish(settings, scale_recording))
+                on: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+                publishing = asyncio.create_task(publish(
+                    settings, scale_recording,
+                    lambda s: on.set_result(s.nc.connected_url.port if s.nc.connected_url else 0),
+                ))  # fmt: skip
+                port = await on
                 await asyncio.sleep(3.0)
-                cluster.kill(0)  # mid-stream: the gateway and workers on it move over
+                # The gateway's node, mid-stream: the publishes it has in flight lose their
+                # acknowledgements; the gateway and the workers on that node move over.
+                cluster.kill(next(i for i, n in enumerate(cluster.nodes) if n.port == port))
                 published = await asyncio.wait_for(publishing, 200.0)
                 await drained(settings, published, timeout_s=200.0)
 
