@@ -9,6 +9,7 @@ worker gets some) and claims free partitions with create, which only one claiman
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import math
@@ -28,6 +29,11 @@ class Leases:
         self.name = name
         self.partitions = partitions
         self.held: dict[int, int] = {}  # partition -> revision of our lease
+        # One lease operation at a time: a release that ran while a renewal was in flight
+        # deleted with a revision the renewal had just replaced (the delete failed, the
+        # renewal put the partition back in ``held``: renewed for ever, processed by nobody),
+        # and a renewal that found its lease released meanwhile stopped the renewing task.
+        self._lock = asyncio.Lock()
 
     async def heartbeat(self) -> tuple[list[str], dict[int, str]]:
         """Renew our presence; the live workers and the current owners of partitions."""
@@ -41,30 +47,35 @@ class Leases:
     async def renew(self) -> list[int]:
         """Renew every lease we hold; the partitions whose lease we lost."""
         lost = []
-        for k, revision in list(self.held.items()):
-            try:
-                self.held[k] = await self.kv.update(f"p.{k}", self.name.encode(), last=revision)
-            except (KeyWrongLastSequenceError, KeyNotFoundError):
-                log.warning("lease of partition %d lost (expired while this worker was busy?)", k)
-                del self.held[k]
-                lost.append(k)
+        async with self._lock:
+            for k, revision in list(self.held.items()):
+                try:
+                    self.held[k] = await self.kv.update(f"p.{k}", self.name.encode(),
+                                                        last=revision)  # fmt: skip
+                except (KeyWrongLastSequenceError, KeyNotFoundError):
+                    log.warning("lease of partition %d lost (expired while this worker was "
+                                "busy?)", k)  # fmt: skip
+                    self.held.pop(k, None)
+                    lost.append(k)
         return lost
 
     async def claim(self, k: int) -> bool:
         """Take a free partition; False if another worker has it."""
-        try:
-            self.held[k] = await self.kv.create(f"p.{k}", self.name.encode())
-        except KeyWrongLastSequenceError:
-            return False
-        return True
+        async with self._lock:
+            try:
+                self.held[k] = await self.kv.create(f"p.{k}", self.name.encode())
+            except KeyWrongLastSequenceError:
+                return False
+            return True
 
     async def release(self, k: int) -> None:
         """Give a partition back (its state is saved first, by the caller)."""
-        revision = self.held.pop(k, None)
-        if revision is None:
-            return
-        with contextlib.suppress(KeyWrongLastSequenceError, KeyNotFoundError):
-            await self.kv.delete(f"p.{k}", last=revision)  # unless expired or taken already
+        async with self._lock:
+            revision = self.held.pop(k, None)
+            if revision is None:
+                return
+            with contextlib.suppress(KeyWrongLastSequenceError, KeyNotFoundError):
+                await self.kv.delete(f"p.{k}", last=revision)  # unless expired or taken
 
     def preference(self) -> list[int]:
         """Partitions in the order this worker tries them (spread between workers, so that

@@ -123,6 +123,9 @@ class Worker:
         renewer = asyncio.create_task(self._renew_for_ever(), name="leases")
         try:
             while not stop.is_set():
+                # A partition processed without its lease held (lost while renewing could
+                # not tell) is dropped: its lease is free for another worker.
+                self._lost.update(k for k in self.parts if k not in self.leases.held)
                 for k in list(self._lost):
                     self._lost.discard(k)
                     await self._release(k, give_back=False)
@@ -150,6 +153,9 @@ class Worker:
                 lost = await self.leases.renew()
             except (NatsError, TimeoutError) as exc:
                 log.warning("lease bucket unreachable (%s)", exc)
+                continue
+            except Exception:  # never silently: a worker that stops renewing loses it all
+                log.exception("renewing leases failed")
                 continue
             for k in lost:
                 if k in self.parts:
