@@ -12,7 +12,7 @@ import json
 import logging
 import sys
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final
@@ -49,6 +49,10 @@ class ServiceFigures:
     ingest: Callable[[], dict[str, Any]] = dict
     last_batch_monotonic: float | None = None
     sources_done: bool = False
+    # A process's own figures beside these (a scale-out role's), read at each scrape, and
+    # what it finds wrong (degraded, not down: reported by /healthz, no restart wanted).
+    extra: Callable[[], Iterable[Metric]] = tuple
+    problems: Callable[[], list[str]] = list
 
 
 class _Collector(Collector):
@@ -58,6 +62,7 @@ class _Collector(Collector):
     def collect(self) -> Iterator[Metric]:
         f = self.f
         yield from ingest_metrics(f.ingest())
+        yield from f.extra()
         yield CounterMetricFamily("mda_positions", "Position reports", value=f.positions)
         yield CounterMetricFamily("mda_statics", "Static and voyage reports", value=f.statics)
         yield CounterMetricFamily("mda_zone_events", "Zone entries and exits", value=f.zone_events)
@@ -177,6 +182,7 @@ def health(
         problems.append("database unreachable (spooling)")
     if f.broker_connected() is False:
         problems.append("MQTT broker unreachable (alerts queued)")
+    problems += f.problems()
     details["problems"] = problems
     # Spooling and queued alerts are degraded, not down: nothing is lost. Only a stall is.
     healthy = not any(p.startswith("no input") for p in problems)

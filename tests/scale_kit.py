@@ -4,19 +4,22 @@ reading back what each stored (test support for the scale-out tests)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
 import psycopg
 import pytest
+from nats.js.api import ConsumerInfo
 
 from mda.config import Config, SourceSettings
 from mda.ingest.sources import open_source
 from mda.runtime.service import start_service
 from mda.scale.gateway import Gateway
-from mda.scale.jetstream import prepare
+from mda.scale.jetstream import JetStream, prepare
 from mda.settings.scale import ScaleSettings
 from mda.simulate.scenarios import simulate
 from tests.conftest import _create_database
@@ -58,8 +61,15 @@ async def single_process(config: Config) -> None:
     await service.run()
 
 
-async def publish(settings: ScaleSettings, scale_recording: Path) -> int:
+async def publish(
+    settings: ScaleSettings, scale_recording: Path,
+    on_connect: Callable[[JetStream], None] | None = None,
+) -> int:  # fmt: skip
+    """A gateway over the recording; the number of messages it published. ``on_connect``
+    is told the gateway's connection before it starts (which server it is on, say)."""
     stream = await prepare(settings, "test-gateway")
+    if on_connect is not None:
+        on_connect(stream)
     try:
         report = await Gateway(settings, [open_source(str(scale_recording))], stream).run()
     finally:
@@ -85,14 +95,15 @@ async def drained(settings: ScaleSettings, expected: int, timeout_s: float = 120
                     seen.append(f"p{k}: {type(exc).__name__}")
                     continue
                 seen.append(f"p{k}: acked to {info.ack_floor.stream_seq}, "
+                            f"from {info.config.opt_start_seq}, "
                             f"{info.num_pending} pending, {info.num_ack_pending} unacked")
-                done += info.ack_floor.stream_seq and info.num_pending == 0
+                done += _processed_to(info) > 0 and info.num_pending == 0
                 if info.num_pending or info.num_ack_pending:
                     idle = False
             if idle and done:
                 info_s = await stream.js.stream_info(settings.stream)
                 floors = [
-                    (await stream.js.consumer_info(settings.stream, f"p{k}")).ack_floor.stream_seq
+                    _processed_to(await stream.js.consumer_info(settings.stream, f"p{k}"))
                     for k in range(settings.partitions)
                 ]
                 if info_s.state.messages == expected and max(floors) == info_s.state.last_seq:
@@ -107,6 +118,14 @@ async def drained(settings: ScaleSettings, expected: int, timeout_s: float = 120
             await asyncio.sleep(0.5)
     finally:
         await stream.close()
+
+
+def _processed_to(info: ConsumerInfo) -> int:
+    """The stream sequence a partition's consumer has seen processed: its acknowledgement
+    floor, or, for a consumer its new owner created after the last message (everything was
+    in the snapshot it restored), where that consumer starts, less one; the server reports
+    such a consumer's floor as 0 until it acknowledges something."""
+    return max(info.ack_floor.stream_seq, (info.config.opt_start_seq or 1) - 1)
 
 
 def stored(url: str) -> Stored:
@@ -156,3 +175,27 @@ def scale_config(config: Config, nats: list[str]) -> Config:
     return replace(config, scale=ScaleSettings(nats=tuple(nats), partitions=PARTITIONS,
                                                lease_s=6.0, snapshot_every_s=2.0,
                                                batch_messages=500))  # fmt: skip
+
+
+def worker_file(folder: Path, url: str, settings: ScaleSettings) -> Path:
+    """A worker configuration file for ``settings`` storing in ``url``."""
+    path = folder / "worker.toml"
+    urls = ", ".join(f'"{u}"' for u in settings.nats)
+    path.write_text(
+        f'[database]\nurl = "{url}"\nspool_dir = "{folder / "spool"}"\n'
+        f"[scale]\nnats = [{urls}]\npartitions = {settings.partitions}\n"
+        f"lease_s = {settings.lease_s}\nsnapshot_every_s = {settings.snapshot_every_s}\n"
+        f"batch_messages = 200\nreplicas = {settings.replicas}\n"
+        # No status server: this machine's port 9108 is not the test's to take.
+        f'[http]\nlisten = ""\n'
+    )
+    return path
+
+
+def start_worker(config: Path, name: str, log: Path) -> subprocess.Popen[bytes]:
+    """``mda worker --replay`` in a process of its own, logging (verbose) to ``log``."""
+    return subprocess.Popen(
+        [sys.executable, "-c", "from mda.cli import main; main()", "--verbose", "worker",
+         "--config", str(config), "--name", name, "--replay"],
+        stdout=log.open("wb"), stderr=subprocess.STDOUT,
+    )  # fmt: skip

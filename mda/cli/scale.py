@@ -26,6 +26,7 @@ def gateway_command(config_path: ConfigOption) -> None:
     from mda.runtime.signals import until_signal
     from mda.scale.gateway import Gateway, GatewayReport
     from mda.scale.jetstream import prepare
+    from mda.scale.status import start_status, wire_gateway
 
     config = load_config(config_path)
     if not config.sources:
@@ -33,12 +34,16 @@ def gateway_command(config_path: ConfigOption) -> None:
 
     async def main(stop: asyncio.Event) -> GatewayReport:
         stream = await prepare(config.scale, f"mda-gateway-{socket.gethostname()}")
+        status = None
         try:
             sources = [open_source(s.url, fail_fast=False) for s in config.sources]
             gateway = Gateway(config.scale, sources, stream,
                               duplicate_window_s=config.duplicate_window_s)  # fmt: skip
+            status = await start_status(config, wire_gateway(gateway, stream.nc))
             return await gateway.run(stop)
         finally:
+            if status is not None:
+                await status.stop()
             await stream.close()
 
     report = asyncio.run(until_signal(main))

@@ -9,6 +9,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from mda.alerts.mqtt import AckHandler, MqttAlertPublisher
@@ -41,12 +42,20 @@ def alert_sinks(config: Config) -> list[AlertSink]:
     return sinks
 
 
-def mqtt_publisher(config: Config, on_ack: AckHandler | None = None) -> MqttAlertPublisher | None:
+def mqtt_publisher(
+    config: Config, on_ack: AckHandler | None = None, *, member: str | None = None
+) -> MqttAlertPublisher | None:
     """The MQTT alert publisher when a broker is configured; ``on_ack``: officers'
-    acknowledgements coming back from the consoles."""
-    if config.broker is None:
+    acknowledgements coming back from the consoles. ``member``: this process's name among
+    processes sharing one configuration (scale-out workers, pair workers), appended to a
+    configured client id: a broker disconnects the older of two clients with one id, so
+    workers sharing it would throw each other off for ever."""
+    broker = config.broker
+    if broker is None:
         return None
-    return MqttAlertPublisher(config.broker, on_ack=on_ack)
+    if member is not None and broker.client_id is not None:
+        broker = replace(broker, client_id=f"{broker.client_id}-{member}")
+    return MqttAlertPublisher(broker, on_ack=on_ack)
 
 
 def feed_set(config: Config, pipeline: Pipeline) -> FeedSet | None:

@@ -16,18 +16,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from nats.errors import Error as NatsError
 from nats.errors import NoRespondersError
 from nats.js.api import PubAck
+from nats.js.errors import NoStreamResponseError, NotFoundError
 
 from mda.errors import ServiceUnavailableError
 from mda.ingest.framing import Framer
 from mda.ingest.message import AisMessage
 from mda.ingest.sources import Source
 from mda.ingest.stats import IngestStats
+from mda.metrics import ServiceFigures
 from mda.net.backoff import Backoff
 from mda.runtime.stream import merged_batches
 from mda.scale import wire
@@ -38,6 +41,7 @@ from mda.settings.scale import ScaleSettings
 log = logging.getLogger("mda.scale.gateway")
 
 ACK_TIMEOUT_S = 10.0
+PUBLISH_WINDOW = 1000  # publishes in flight at most (the client allows 4,000)
 RESEND_BACKOFF_S = (0.2, 5.0)  # between attempts to have one message stored
 
 
@@ -66,6 +70,8 @@ class Gateway:
         self.framer = Framer(self.stats, duplicate_window_s=duplicate_window_s)
         self.report = GatewayReport()
         self._by_gateway = settings.partition_by == "gateway"
+        # What /metrics and /healthz read (stalled when nothing was stored for a minute).
+        self.figures = ServiceFigures()
 
     def subject(self, message: AisMessage) -> str:
         """Where a message goes: its MMSI's subject (0 when it has none)."""
@@ -102,7 +108,6 @@ class Gateway:
 
     async def publish(self, messages: Sequence[AisMessage]) -> None:
         """Publish messages and return once JetStream has stored every one of them."""
-        js = self.stream.js
         outgoing: list[tuple[str, bytes, dict[str, str]]] = []
         for m in messages:
             if m.decoded is not None:
@@ -110,21 +115,37 @@ class Gateway:
                 continue
             body, headers = wire.encode(m)
             outgoing.append((self.subject(m), body, headers))
+        for start in range(0, len(outgoing), PUBLISH_WINDOW):
+            await self._publish_window(outgoing[start : start + PUBLISH_WINDOW])
+        self.report.published += len(outgoing)
+        self.figures.last_batch_monotonic = time.monotonic()
+        self.figures.lines = self.stats.lines
+
+    async def _publish_window(self, outgoing: Sequence[tuple[str, bytes, dict[str, str]]]) -> None:
+        """Publish without waiting for each acknowledgement, then wait for them all; what
+        was not acknowledged is resent one by one (same message id: stored once).
+
+        A window at a time, well below the client's limit of in-flight publishes (4,000):
+        acknowledgements lost with a dead node never come, and a batch larger than the
+        limit waited for a free slot for ever in the middle of publishing it, before any
+        unanswered publish could be given up."""
+        js = self.stream.js
         futures: list[asyncio.Future[PubAck]] = []
         for subject, body, headers in outgoing:
             try:
-                futures.append(await js.publish_async(subject, body, headers=dict(headers)))
+                futures.append(await js.publish_async(subject, body, headers=dict(headers),
+                                                      wait_stall=ACK_TIMEOUT_S))  # fmt: skip
             except NatsError:
                 futures.append(_failed())
         if futures:
             await asyncio.wait(futures, timeout=ACK_TIMEOUT_S)
+        for future in futures:
+            # Cancelled, an unanswered publish frees its slot (and is resent below).
+            future.cancel()
         for (subject, body, headers), future in zip(outgoing, futures, strict=True):
             if future.done() and not future.cancelled() and future.exception() is None:
                 continue
-            if future.done() and isinstance(future.exception(), NoRespondersError):
-                raise _no_stream(subject)
             await self._resend(subject, body, headers)
-        self.report.published += len(outgoing)
 
     async def _resend(self, subject: str, body: bytes, headers: dict[str, str]) -> None:
         backoff = Backoff(RESEND_BACKOFF_S)
@@ -133,13 +154,30 @@ class Gateway:
             try:
                 await self.stream.js.publish(subject, body, headers=dict(headers), timeout=5.0)
                 return
-            except NoRespondersError as exc:
-                raise _no_stream(subject) from exc
+            except (NoRespondersError, NoStreamResponseError) as exc:
+                # Nobody listens on the subject: a stream without a leader for the moment
+                # (an election after a node died) or no stream for it at all.
+                if await self._unmapped(subject):
+                    raise _no_stream(subject) from exc
+                log.warning("no stream leader for %s yet; retrying in %.1f s",
+                            subject, backoff.delay)  # fmt: skip
+                await backoff.wait()
             except (NatsError, TimeoutError) as exc:
                 log.warning(
                     "NATS did not store a message (%s); retrying in %.1f s", exc, backoff.delay
                 )
                 await backoff.wait()
+
+
+    async def _unmapped(self, subject: str) -> bool:
+        """True when JetStream says no stream stores ``subject`` (not when it cannot say)."""
+        try:
+            await self.stream.js.find_stream_name_by_subject(subject)
+        except NotFoundError:
+            return True
+        except (NatsError, TimeoutError):
+            return False
+        return False
 
 
 def _failed() -> asyncio.Future[PubAck]:

@@ -7,6 +7,8 @@ idempotent, so the first process to start sets the deployment up and the others 
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -26,6 +28,7 @@ from nats.js.kv import KeyValue
 from nats.js.object_store import ObjectStore
 
 from mda.errors import ServiceUnavailableError
+from mda.net.backoff import Backoff
 from mda.scale.grid import GRID_STREAM, GRID_STREAM_SUBJECT
 from mda.scale.partition import STREAM_SUBJECT
 from mda.settings.scale import ScaleSettings
@@ -34,6 +37,11 @@ log = logging.getLogger("mda.scale")
 
 # How long JetStream remembers message ids to drop a resent duplicate.
 DUPLICATE_WINDOW_S = 120.0
+# How long a publish keeps trying to have one message stored. A stream has no leader, and so
+# no subscriber, while an R3 cluster elects a new one after a node died (seconds, tens of
+# seconds on a loaded machine): a publish then gets "no response from stream" at once.
+STORE_PATIENCE_S = 120.0
+STORE_BACKOFF_S = (0.2, 5.0)
 
 
 @dataclass(slots=True)
@@ -141,3 +149,60 @@ async def _ensure_stream(js: JetStreamContext, config: StreamConfig) -> None:
             f"the stream {config.name} exists with subjects {info.config.subjects}, "
             f"not {config.subjects}"
         )
+
+
+def message_id(subject: str, body: bytes) -> str:
+    """A Nats-Msg-Id from the content: a message resent after a lost acknowledgement is the
+    same message to JetStream's duplicate window, so it is stored once."""
+    return hashlib.blake2b(subject.encode() + b"|" + body, digest_size=12).hexdigest()
+
+
+async def publish_stored(
+    js: JetStreamContext, subject: str, body: bytes, headers: dict[str, str] | None = None, *,
+    timeout_s: float = 10.0, patience_s: float = STORE_PATIENCE_S,
+) -> None:  # fmt: skip
+    """Publish and return once JetStream has stored the message, trying again (same message
+    id, so at most one copy is kept) through a leader election or a reconnection; the last
+    error once ``patience_s`` has passed without success."""
+    headers = dict(headers or {})
+    headers.setdefault("Nats-Msg-Id", message_id(subject, body))
+    backoff = Backoff(STORE_BACKOFF_S)
+    deadline = asyncio.get_running_loop().time() + patience_s
+    while True:
+        try:
+            await js.publish(subject, body, headers=dict(headers), timeout=timeout_s)
+            return
+        except (NatsError, TimeoutError) as exc:
+            if asyncio.get_running_loop().time() + backoff.delay > deadline:
+                raise
+            log.warning("NATS did not store a message on %s (%s); retrying in %.1f s",
+                        subject, exc or type(exc).__name__, backoff.delay)  # fmt: skip
+            await backoff.wait()
+
+
+async def read_object(js: JetStreamContext, store: ObjectStore, name: str) -> bytes:
+    """An object's content read message by message (NotFoundError when there is none,
+    ValueError when what was read does not match the object's digest).
+
+    Not ``ObjectStore.get``: that creates an ephemeral consumer for the chunks, and after a
+    node of a JetStream cluster died, creating a consumer times out in about one try of
+    three (nats-server 2.9 places it on the dead peer or waits for an election that includes
+    it). Getting messages by subject needs only the stream's leader.
+    """
+    info = await store.get_info(name)
+    if not info.size:
+        return b""
+    bucket = info.bucket or store._name
+    stream, chunks = f"OBJ_{bucket}", f"$O.{bucket}.C.{info.nuid}"
+    data = bytearray()
+    seq = 0
+    while len(data) < info.size:
+        msg = await js.get_msg(stream, seq=seq + 1, subject=chunks, next=True)
+        if msg.seq is None or msg.seq <= seq:
+            raise NatsError(f"object {name}: chunk after {seq} not found")
+        data += msg.data or b""
+        seq = msg.seq
+    digest = (info.digest or "").replace("SHA-256=", "").replace("SHA-256=".upper(), "")
+    if base64.urlsafe_b64decode(digest) != hashlib.sha256(data).digest():
+        raise ValueError(f"object {name}: its content does not match its digest")
+    return bytes(data)

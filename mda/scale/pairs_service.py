@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,9 +20,12 @@ import nats
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig
 from nats.js.errors import NotFoundError
+from prometheus_client.core import Metric
 
 from mda.alerts.sinks import AlertSink
 from mda.config import Config
+from mda.metrics import ServiceFigures
+from mda.model import Alert
 from mda.runtime.outlets import Outlets, mqtt_publisher
 from mda.runtime.store import open_store
 from mda.scale.grid import (
@@ -35,6 +38,13 @@ from mda.scale.grid import (
     grid_subject,
 )
 from mda.scale.pairs import PairDetector
+from mda.scale.status import (
+    counters,
+    nats_gauge,
+    nats_problems,
+    start_status,
+    wire_outlets,
+)
 
 log = logging.getLogger("mda.scale.pairs")
 
@@ -49,6 +59,35 @@ class PairsReport:
     alerts: int = 0
     duplicates: int = 0
     late: int = 0
+
+
+def _figures(
+    report: PairsReport, detector: PairDetector, outlets: Outlets, nc: Any
+) -> ServiceFigures:
+    """A pair worker's /metrics and /healthz: grid points judged, late or repeated ones."""
+    figures = ServiceFigures()
+    wire_outlets(figures, outlets)
+
+    def extra() -> Iterator[Metric]:
+        yield from counters("mda_pairs", {
+            "messages": ("Grid messages fetched", report.messages),
+            "points": ("Grid points judged", report.points),
+            "bad_messages": ("Grid messages that could not be read", report.bad_messages),
+            "late_points": ("Grid points older than the pair worker's event time",
+                            detector.late),
+            "duplicate_points": ("Grid points seen before", detector.duplicates),
+        })  # fmt: skip
+        yield nats_gauge(nc)
+
+    figures.extra = extra
+    figures.problems = nats_problems(nc)
+    return figures
+
+
+def count_alerts(figures: ServiceFigures, alerts: Sequence[Alert]) -> None:
+    counts = figures.alerts_by_rule_state
+    for a in alerts:
+        counts[(a.rule, a.state)] = counts.get((a.rule, a.state), 0) + 1
 
 
 async def ensure_grid_stream(js: Any, stream: str = GRID_STREAM) -> None:
@@ -73,8 +112,10 @@ async def run_pairs(
     report = PairsReport()
     nc = await nats.connect(servers=nats_urls)
     outlets = Outlets(writer=await open_store(config), sinks=sinks,
-                      publisher=mqtt_publisher(config))  # fmt: skip
+                      publisher=mqtt_publisher(config, member=f"pairs-{group}"))  # fmt: skip
     await outlets.start()
+    figures = _figures(report, detector, outlets, nc)
+    status = await start_status(config, figures)
     try:
         js = nc.jetstream()
         await ensure_grid_stream(js, stream)
@@ -103,11 +144,14 @@ async def run_pairs(
             if live:
                 alerts += detector.tick(time.time() - lag_s)
             report.alerts += len(alerts)
+            count_alerts(figures, alerts)
             await outlets.deliver_alerts(alerts)
             if msgs:
                 await msgs[-1].ack()  # acknowledges the batch (the consumer acks all)
     finally:
         report.duplicates, report.late = detector.duplicates, detector.late
+        if status is not None:
+            await status.stop()
         await outlets.close()
         # Everything fetched is acked; draining pull subscriptions only waits out its timeout.
         await nc.close()

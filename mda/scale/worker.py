@@ -16,7 +16,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from nats.aio.msg import Msg
@@ -26,12 +26,14 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, ObjectMeta
 from nats.js.errors import NotFoundError
 
+from mda.net.backoff import Backoff
 from mda.pipeline import Pipeline, PipelineOutput
 from mda.runtime.acks import acknowledge_in
 from mda.runtime.outlets import Outlets
 from mda.scale import snapshot, wire
-from mda.scale.jetstream import JetStream
+from mda.scale.jetstream import JetStream, read_object
 from mda.scale.leases import Leases
+from mda.scale.membership import Membership
 from mda.scale.partition import partition_filter
 from mda.settings.scale import ScaleSettings
 from mda.store.batch import StoreBatch
@@ -40,6 +42,11 @@ from mda.zones.index import ZoneIndex
 log = logging.getLogger("mda.scale.worker")
 
 ACK_WAIT_S = 60.0
+ACK_TIMEOUT_S = 5.0
+ACK_BACKOFF_S = (0.2, 2.0)
+CREATE_ATTEMPTS = 6
+CREATE_TIMEOUT_S = 4.0
+REPLAY_PATIENCE_S = 60.0  # a replay that gets nothing for this long is tried again later
 TICK_EVERY_S = 1.0
 
 
@@ -101,6 +108,7 @@ class Worker:
         self.live = live
         self.clock = clock
         self.leases = Leases(stream.leases, name, settings.partitions)
+        self.members = Membership(name, settle_s=settings.lease_s)
         self.parts: dict[int, _Partition] = {}
         self.report = WorkerReport()
         self._failure: BaseException | None = None
@@ -115,6 +123,9 @@ class Worker:
         renewer = asyncio.create_task(self._renew_for_ever(), name="leases")
         try:
             while not stop.is_set():
+                # A partition processed without its lease held (lost while renewing could
+                # not tell) is dropped: its lease is free for another worker.
+                self._lost.update(k for k in self.parts if k not in self.leases.held)
                 for k in list(self._lost):
                     self._lost.discard(k)
                     await self._release(k, give_back=False)
@@ -143,6 +154,9 @@ class Worker:
             except (NatsError, TimeoutError) as exc:
                 log.warning("lease bucket unreachable (%s)", exc)
                 continue
+            except Exception:  # never silently: a worker that stops renewing loses it all
+                log.exception("renewing leases failed")
+                continue
             for k in lost:
                 if k in self.parts:
                     self.parts[k].stopping = True
@@ -154,7 +168,10 @@ class Worker:
         except (NatsError, TimeoutError) as exc:
             log.warning("lease bucket unreachable (%s): keeping what this worker holds", exc)
             return
-        share = self.leases.share(len(workers))
+        # Steadied: a worker missed by one read (or seen just before it died) does not move
+        # partitions away and back.
+        counted = self.members.observe(set(workers), time.monotonic())
+        share = self.leases.share(len(counted))
         for k in sorted(self.parts, reverse=True)[: max(len(self.parts) - share, 0)]:
             await self._release(k, give_back=True)
         for k in self.leases.preference():
@@ -166,7 +183,21 @@ class Worker:
             with contextlib.suppress(NatsError, TimeoutError):
                 won = await self.leases.claim(k)
             if won:
-                await self._acquire(k)
+                await self._acquire_or_give_up(k)
+
+    async def _acquire_or_give_up(self, k: int) -> bool:
+        """Take a partition whose lease was won; if JetStream cannot serve that now (a stream
+        or consumer without a leader during an election), give the lease back for a later
+        try instead of stopping the worker."""
+        try:
+            await self._acquire(k)
+        except (NatsError, TimeoutError) as exc:
+            log.warning("partition %d: not taken (%s); trying again later",
+                        k, exc or type(exc).__name__)  # fmt: skip
+            with contextlib.suppress(NatsError, TimeoutError):
+                await self.leases.release(k)
+            return False
+        return True
 
     async def _acquire(self, k: int) -> None:
         started = time.monotonic()
@@ -176,14 +207,19 @@ class Worker:
         js, name = self.stream.js, self.settings.stream
         durable = f"p{k}"
         acked = since
+        found = False
         with contextlib.suppress(NotFoundError):
             info = await js.consumer_info(name, durable)
             acked = max(acked, info.ack_floor.stream_seq)
-            # Deleted, not reused: what the last owner had in flight comes back at once
-            # instead of after its acknowledgement wait.
-            await js.delete_consumer(name, durable)
+            found = True
         if acked > since:
             await self._replay(part, since, acked)
+        if found:
+            # Deleted, not reused: what the last owner had in flight comes back at once
+            # instead of after its acknowledgement wait. Only after the replay, so that an
+            # acquisition that fails on the way leaves the acknowledged position in place.
+            with contextlib.suppress(NotFoundError):
+                await js.delete_consumer(name, durable)
         part.acked = acked
         config = ConsumerConfig(
             durable_name=durable, deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
@@ -201,11 +237,16 @@ class Worker:
 
     async def _restore(self, k: int) -> tuple[tuple[Pipeline, Any], int]:
         try:
-            result = await self.stream.snapshots.get(f"p{k}")
-        except (NotFoundError, NatsError):
+            data = await read_object(self.stream.js, self.stream.snapshots, f"p{k}")
+        except NotFoundError:
             return (self.new_pipeline(), self.new_extra()), 0
+        except ValueError as exc:
+            log.warning("partition %d: snapshot not used (%s); replaying the stream", k, exc)
+            return (self.new_pipeline(), self.new_extra()), 0
+        # Any other failure (the store has no leader for the moment) is raised: starting
+        # from nothing would replay the whole retained stream for a snapshot that exists.
         try:
-            state, sequence = snapshot.load(result.data or b"", self.index)
+            state, sequence = snapshot.load(data, self.index)
         except snapshot.SnapshotError as exc:
             log.warning("partition %d: snapshot not used (%s); replaying the stream", k, exc)
             return (self.new_pipeline(), self.new_extra()), 0
@@ -217,15 +258,22 @@ class Worker:
             deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=after + 1,
             ack_policy=AckPolicy.NONE, inactive_threshold=60.0,
         )  # fmt: skip
-        sub = await self.stream.js.pull_subscribe(
-            partition_filter(part.k), stream=self.settings.stream, config=config
-        )
+        sub = await self._ephemeral(partition_filter(part.k), config)
+        deadline = time.monotonic() + REPLAY_PATIENCE_S
         try:
             while True:
                 try:
                     msgs = await sub.fetch(self.settings.batch_messages, timeout=2.0)
                 except (NatsTimeout, TimeoutError):
-                    return  # the rest is past the stream's retention
+                    # Nothing more for this partition (the rest is past the stream's
+                    # retention), or a consumer without a leader for the moment: a replay
+                    # cut short would leave the pipeline without messages it had seen.
+                    if await self._replay_done(sub):
+                        return
+                    if time.monotonic() > deadline:
+                        raise
+                    continue
+                deadline = time.monotonic() + REPLAY_PATIENCE_S
                 msgs = [m for m in msgs if m.metadata.sequence.stream <= until]
                 if msgs:
                     part.pipeline.process_messages(self._decode(msgs))
@@ -235,6 +283,36 @@ class Worker:
         finally:
             with contextlib.suppress(NatsError):
                 await sub.unsubscribe()
+
+    async def _ephemeral(
+        self, subject: str, config: ConsumerConfig
+    ) -> JetStreamContext.PullSubscription:
+        """An ephemeral pull consumer, created again if its creation gets no answer: after a
+        cluster node died, nats-server 2.9 places about one new consumer in three on the dead
+        peer, and that one never answers."""
+        for attempt in range(1, CREATE_ATTEMPTS + 1):
+            try:
+                return await asyncio.wait_for(
+                    self.stream.js.pull_subscribe(subject, stream=self.settings.stream,
+                                                  config=replace(config)),
+                    CREATE_TIMEOUT_S,
+                )  # fmt: skip
+            except (NatsTimeout, TimeoutError):
+                if attempt == CREATE_ATTEMPTS:
+                    raise
+                log.warning("consumer on %s not created in %.0f s; trying again",
+                            subject, CREATE_TIMEOUT_S)  # fmt: skip
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    async def _replay_done(sub: JetStreamContext.PullSubscription) -> bool:
+        """True when the replay's consumer has nothing left to deliver (False when it
+        cannot tell: no leader for the moment)."""
+        try:
+            info = await sub.consumer_info()
+        except (NatsError, TimeoutError):
+            return False
+        return info.num_pending == 0 and info.num_ack_pending == 0
 
     async def _finish(self, k: int) -> None:
         """A replay is over: what the partition's pipeline holds for late records goes
@@ -271,7 +349,8 @@ class Worker:
                 continue
             log.info("partition %d: free at the end of the replay; finishing it", k)
             try:
-                await self._acquire(k)
+                if not await self._acquire_or_give_up(k):
+                    continue
                 await self._finish(k)
             except (NatsError, TimeoutError) as exc:
                 log.warning("partition %d: not finished (%s)", k, exc)
@@ -305,8 +384,10 @@ class Worker:
         if give_back:
             with contextlib.suppress(NatsError, TimeoutError):
                 await self._snapshot(part)
-            with contextlib.suppress(NatsError, TimeoutError):
-                await self.leases.release(k)
+        # Also when dropped without its state saved (an acknowledgement that could not be
+        # made): a lease still held would be renewed for a partition nobody processes.
+        with contextlib.suppress(NatsError, TimeoutError):
+            await self.leases.release(k)
         if part.sub is not None:
             with contextlib.suppress(NatsError):
                 await part.sub.unsubscribe()
@@ -348,7 +429,11 @@ class Worker:
                     if ticked.alerts or ticked.positions:
                         await self._deliver(part, ticked, None)
                 if time.monotonic() - part.snapshot_at >= self.settings.snapshot_every_s:
-                    await self._snapshot(part)
+                    try:
+                        await self._snapshot(part)
+                    except (NatsError, TimeoutError) as exc:  # the next one will do
+                        log.warning("partition %d: snapshot not saved (%s)",
+                                    part.k, exc or type(exc).__name__)  # fmt: skip
         except Exception as exc:  # the worker stops with it: a partition must not go silent
             self._failure = exc
             raise
@@ -371,14 +456,30 @@ class Worker:
         if self.on_output is not None:
             await self.on_output(part.extra, out)
         if last is not None:
+            await self._acknowledge(part, last)
+
+    async def _acknowledge(self, part: _Partition, last: Msg) -> None:
+        """Acknowledge a stored batch, trying again while the lease is ours: a consumer
+        whose leader moved (a NATS node died) answers again once the election is over."""
+        backoff = Backoff(ACK_BACKOFF_S)
+        while True:
             try:
-                await last.ack_sync(timeout=10.0)
+                await last.ack_sync(timeout=ACK_TIMEOUT_S)
+                return
             except (NatsError, TimeoutError) as exc:
-                # The consumer is gone: the lease lapsed and another worker has the partition
+                if part.k in self.leases.held and not part.stopping:
+                    log.warning("partition %d: acknowledgement failed (%s); retrying in %.1f s",
+                                part.k, exc or type(exc).__name__, backoff.delay)  # fmt: skip
+                    await backoff.wait()
+                    continue
+                # Being released, or the lease lapsed and another worker has the partition
                 # (it reprocesses this batch; store and alert ids absorb the repeat).
-                log.warning("partition %d: acknowledgement failed (%s); giving it up", part.k, exc)
-                part.stopping = True
-                self._lost.add(part.k)
+                log.warning("partition %d: acknowledgement failed (%s); giving it up",
+                            part.k, exc or type(exc).__name__)  # fmt: skip
+                if not part.stopping:
+                    part.stopping = True
+                    self._lost.add(part.k)
+                return
 
     async def _snapshot(self, part: _Partition) -> None:
         part.snapshot_at = time.monotonic()
