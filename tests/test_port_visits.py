@@ -19,6 +19,7 @@ from mda.store.queries import Queries
 from mda.trajectories.port_visits import PortVisitRules, port_visits
 from mda.trajectories.trips import trips
 from mda.zones import load_zones
+from mda.zones.catalog import ZoneCatalog, zones_from_geojson
 from tests.test_cli_query import mda
 from tests.test_store_queries import write
 
@@ -187,3 +188,24 @@ def test_a_stop_needs_under_0_2_kn_and_ends_over_0_5() -> None:
     found = port_visits(track(held), PORTS)
     assert found["stop"].to_list() == [True]
     assert found["stop_h"][0] == pytest.approx(11 * 60 / 3600)  # until the 5 kn fix
+
+
+def test_a_port_on_the_antimeridian_is_searched_on_both_sides(plain_database: str) -> None:
+    # A port 0.01 deg west of 180: its search box reaches past 180, where the vessel lies
+    # stopped at longitude -179.995 (900 m from the centre).
+    doc = {"type": "FeatureCollection", "features": [{
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": [179.99, -16.5]},
+        "properties": {"id": "port-dateline", "name": "Dateline", "kind": "port",
+                       "radius_m": 3000},
+    }]}  # fmt: skip
+    catalog = ZoneCatalog(zones_from_geojson(doc, "test", "test"))
+    east = [(T0 + 60 * n, -16.5, -179.995, 0.0) for n in range(30)]
+    out = [(T0 + 1800 + 60 * n, -16.5, -179.98 + 0.01 * n, 10.0) for n in range(10)]
+    positions = [Position(float(t), 1234, 1, lat, lon, sog, 90.0, 90, 5, 0.0, True, "test")
+                 for t, lat, lon, sog in east + out]  # fmt: skip
+    write(plain_database, StoreBatch(positions=positions))
+    with Queries(plain_database, zones=catalog) as queries:
+        found = queries.port_visits(T0, T0 + 86_400)
+    assert found.select("mmsi", "port_id", "stop", "exit").rows() == [
+        (1234, "port-dateline", True, True)
+    ]

@@ -69,9 +69,16 @@ def _fixes(
     params: list[object] = [since, until]
     boxes = []
     for south, north, west, east in search_boxes(queries.zones.of_kind(*PORT_KINDS), rules):
-        params += [south, north, west, east]
-        n = len(params)
-        boxes.append(f"(lat BETWEEN ${n - 3} AND ${n - 2} AND lon BETWEEN ${n - 1} AND ${n})")
+        # A box reaching past 180 is two: its part beyond comes round on the other side.
+        ranges = [(max(west, -180.0), min(east, 180.0))]
+        if west < -180.0:
+            ranges.append((west + 360.0, 180.0))
+        if east > 180.0:
+            ranges.append((-180.0, east - 360.0))
+        for low, high in ranges:
+            params += [south, north, low, high]
+            n = len(params)
+            boxes.append(f"(lat BETWEEN ${n - 3} AND ${n - 2} AND lon BETWEEN ${n - 1} AND ${n})")
     if not boxes:
         boxes = ["false"]
     return queries.fetch(
