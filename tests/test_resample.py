@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import itertools
 from datetime import UTC, datetime
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -15,6 +16,7 @@ from mda.simulate.ferry import ferry_route
 from mda.store.queries import Queries
 from mda.store.track_shapes import with_segments
 from mda.trajectories.resample import resample
+from tests.test_api_kit import ALPHA, world
 from tests.test_cli_query import mda
 from tests.test_port_visits import T0, WINDOW, store_ferry
 
@@ -122,3 +124,15 @@ def test_mda_query_track_resampled_and_the_python_api(plain_database: str) -> No
 def stored(url: str) -> pl.DataFrame:
     with Queries(url) as queries:
         return queries.track(247_123_456, T0, T0 + 86_400, gap_s=43_200)
+
+
+async def test_the_http_api_resamples_a_track(tmp_path: Path, plain_database: str) -> None:
+    # ALPHA: a fix every 30 s from 00:00 for 30 min. On a 45 s grid, every other point falls
+    # between two fixes.
+    async with world(tmp_path, plain_database) as w:
+        response = await w.get(f"/api/v1/vessels/{ALPHA}/track", "analyst", since="2026-01-01",
+                               until="2026-01-02", resample_s=45)  # fmt: skip
+    assert response.status_code == 200, response.text
+    points = response.json()["positions"]
+    assert len(points) == 40  # 0 s to 1755 s; the last fix is at 1770 s
+    assert [p["interpolated"] for p in points] == [k % 2 == 1 for k in range(40)]
