@@ -115,7 +115,13 @@ def port_visits(
     """The port visits in ``fixes`` (columns ``mmsi``, ``time``, ``lat``, ``lon``, ``sog``;
     ``time_quality`` is used when present: suspect times are left out) to the ports and
     anchorages of ``zones``, in order of vessel and start, with confidence at least
-    ``rules.min_confidence`` (see the module's description)."""
+    ``rules.min_confidence`` (see the module's description).
+
+    Columns: the port's id, name, kind and centre (``lat``, ``lon``); ``start``, ``end`` and
+    ``duration_h``; whether the ``entry`` and ``exit`` were seen, whether a ``stop`` was and
+    how long it lasted (``stop_h``, from the fix that began it to the one that ended it, a
+    silence while stopped included); whether a ``gap`` (a silence over ``rules.gap_s``) began
+    in port; GFW's ``confidence``; the ``positions`` in port."""
     rules = rules or PortVisitRules()
     ports = ports_of(zones, rules)
     frame = fixes.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
