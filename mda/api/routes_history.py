@@ -24,6 +24,7 @@ from mda.api.tokens import Principal
 from mda.errors import ConfigError
 from mda.store.queries import Queries, TooManyRowsError
 from mda.store.timeargs import iso_z
+from mda.trajectories.resample import Interpolation
 
 router = APIRouter(tags=["history and exports"])
 Who = Annotated[Principal, Depends(authenticated)]
@@ -93,12 +94,21 @@ async def track(
     gap_s: Annotated[float, Query(gt=0, description="A silence this long starts a new "
                                   "segment")] = 1800.0,
     lines: Annotated[bool, Query(description="GeoJSON, GeoParquet: one line per segment")] = False,
+    resample_s: Annotated[float | None, Query(gt=0, description="Instead of thinning: each "
+                                              "segment on a grid of this many seconds, points "
+                                              "between fixes marked interpolated")] = None,
+    max_gap_s: Annotated[float | None, Query(gt=0, description="With resample_s: no point "
+                                             "between fixes further apart (default gap_s)")
+                         ] = None,
+    interpolation: Annotated[Interpolation, Query(description="With resample_s: linear or "
+                                                  "great_circle")] = "linear",
 ) -> Response:  # fmt: skip
     """Positions of one vessel in ``[since, until)``, in time order, with segments cut at
     gaps and where the tracker cut them (two transmitters sharing the MMSI are separate
     segments: draw one line per ``segment``, never one through all the rows). Each row has
     its ``clock``, ``time_quality`` and ``track_segment``; rows with a suspect time have no
-    ``segment`` and are not drawn in lines."""
+    ``segment`` and are not drawn in lines. With ``resample_s``, the segments resampled
+    (time, position, speed, course and ``interpolated``), by vessel, segment and time."""
     _allowed(who, fmt)
     start, end = params.window(since, until, now=ctx.now(), max_span=ctx.settings.max_window,
                                what="track")  # fmt: skip
@@ -109,7 +119,8 @@ async def track(
     def work(q: Queries) -> Rendered:
         try:
             frame = q.track(mmsi, start, end, resolution_s=resolution_s, gap_s=gap_s,
-                            row_limit=read_limit)  # fmt: skip
+                            row_limit=read_limit, resample_s=resample_s, max_gap_s=max_gap_s,
+                            interpolation=interpolation)  # fmt: skip
         except TooManyRowsError:
             if not thinned:
                 raise _too_many(ctx, TRACK_ADVICE) from None

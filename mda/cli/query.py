@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from mda.store.exports import ExportFormat
     from mda.store.queries import Queries
+    from mda.trajectories.resample import Interpolation
 
 app = typer.Typer(
     help="Query the store: vessel tracks, positions in an area, zone events, alerts, traffic.",
@@ -163,23 +164,47 @@ def track(
     ] = None,
     gap: Annotated[str, typer.Option(help="A silence this long starts a new segment.")] = "30m",
     geometry: Geometry = None,
+    resample: Annotated[
+        str | None,
+        typer.Option(help="Resample each segment onto a grid of this interval (e.g. 5m); "
+                     "points between fixes are marked interpolated."),
+    ] = None,
+    interpolation: Annotated[
+        str, typer.Option(help="With --resample: linear or great-circle.")
+    ] = "linear",
+    max_gap: Annotated[
+        str | None,
+        typer.Option(help="With --resample: no point between fixes further apart than this "
+                     "(default: --gap)."),
+    ] = None,
 ) -> None:
     """A vessel's track, cut into segments at gaps and where the tracker cut it (two
     transmitters sharing one MMSI are separate segments, never one line)."""
     gap_s = parse_duration(gap, name="--gap")
     resolution_s = parse_duration(resolution, name="--resolution") if resolution else None
+    resample_s = parse_duration(resample, name="--resample") if resample else None
+    max_gap_s = parse_duration(max_gap, name="--max-gap") if max_gap else None
+    if resample_s is None and (max_gap is not None or interpolation != "linear"):
+        raise ConfigError("--interpolation and --max-gap go with --resample")
+    method = interpolation.replace("-", "_")
+    if method not in ("linear", "great_circle"):
+        raise ConfigError(f"--interpolation must be linear or great-circle, not {interpolation!r}")
 
     def summary(frame: pl.DataFrame) -> str:
         segments = frame["segment"].drop_nulls().n_unique()
         mmsis = ", ".join(map(str, frame["mmsi"].unique().sort().to_list())) or "none"
         text = f"{len(frame)} positions in {segments} segments (MMSI {mmsis})"
+        if "interpolated" in frame.columns:
+            text += f", {frame['interpolated'].sum()} interpolated"
         suspect = frame["segment"].null_count()
         if suspect:
             text += f"; {suspect} with a suspect time, in no segment (not drawn in lines)"
         return text
 
     _answer(lambda q, since, until: q.track(vessel, since, until, resolution_s=resolution_s,
-                                            gap_s=gap_s),
+                                            gap_s=gap_s, resample_s=resample_s,
+                                            max_gap_s=max_gap_s,
+                                            interpolation=cast("Interpolation", method)),
             summary, database, start, end, fmt, out, allowed=POSITION_FORMATS,
             lines=_lines(geometry, "points"))  # fmt: skip
 
@@ -232,16 +257,72 @@ def events(
     zone_id: Annotated[str | None, typer.Option("--zone", help="Only this zone.")] = None,
     vessel: Annotated[str | None, typer.Option(help="Only this vessel (MMSI, IMO, name).")] = None,
     event: Annotated[str | None, typer.Option(help="enter or exit.")] = None,
+    kind: Annotated[
+        str,
+        typer.Option(help="zone (entries and exits), port_visit (GFW's port visits, --zone "
+                     "a port or anchorage) or trip (between port visits; needs --vessel)."),
+    ] = "zone",
+    min_confidence: Annotated[
+        int, typer.Option(help="port_visit and trip: GFW's visit confidence, 1 to 4.")
+    ] = 2,
     database: Database = None,
     start: From = None,
     end: To = None,
     fmt: EventFormat = "table",
     out: Out = None,
 ) -> None:
-    """Zone entries and exits."""
-    _answer(lambda q, since, until: q.zone_events(since, until, vessel=vessel, zone=zone_id,
-                                                  event=event),
-            lambda frame: f"{len(frame)} zone events", database, start, end, fmt, out,
+    """Zone entries and exits, port visits or trips.
+
+    Port visits follow Global Fishing Watch's: entry within a port's or anchorage's radius,
+    exit 1 km beyond it, a stop under 0.2 kn (until over 0.5 kn) or a silence over 4 h in
+    port; confidence 1 (entry/exit only) to 4 (entry, exit and a stop or silence). They are
+    computed from the stored positions when asked."""
+    if kind not in ("zone", "port_visit", "trip"):
+        raise ConfigError(f"--kind must be zone, port_visit or trip, not {kind!r}")
+    if kind != "zone" and event is not None:
+        raise ConfigError("--event goes with --kind zone")
+    if not 1 <= min_confidence <= 4:
+        raise ConfigError("--min-confidence must be 1 to 4")
+    if kind == "trip":
+        if vessel is None:
+            raise ConfigError("--kind trip needs --vessel (trips are a vessel's)")
+        _trips(vessel, min_confidence, database, start, end, fmt, out)
+    elif kind == "port_visit":
+        _answer(lambda q, since, until: q.port_visits(since, until, vessel=vessel, port=zone_id,
+                                                      min_confidence=min_confidence),
+                lambda frame: f"{len(frame)} port visits", database, start, end, fmt, out,
+                allowed=EVENT_FORMATS)  # fmt: skip
+    else:
+        _answer(lambda q, since, until: q.zone_events(since, until, vessel=vessel, zone=zone_id,
+                                                      event=event),
+                lambda frame: f"{len(frame)} zone events", database, start, end, fmt, out,
+                allowed=EVENT_FORMATS)  # fmt: skip
+
+
+@app.command()
+def trips(
+    vessel: Annotated[str, typer.Argument(help="MMSI, IMO ('IMO 9320738') or ship name.")],
+    min_confidence: Annotated[
+        int, typer.Option(help="Only between port visits of this GFW confidence (1 to 4).")
+    ] = 2,
+    database: Database = None,
+    start: From = None,
+    end: To = None,
+    fmt: EventFormat = "table",
+    out: Out = None,
+) -> None:
+    """A vessel's trips from one port visit to the next, with the distance sailed."""
+    if not 1 <= min_confidence <= 4:
+        raise ConfigError("--min-confidence must be 1 to 4")
+    _trips(vessel, min_confidence, database, start, end, fmt, out)
+
+
+def _trips(
+    vessel: str, min_confidence: int, database: str | None, start: str | None,
+    end: str | None, fmt: str, out: Path | None,
+) -> None:  # fmt: skip
+    _answer(lambda q, since, until: q.trips(vessel, since, until, min_confidence=min_confidence),
+            lambda frame: f"{len(frame)} trips", database, start, end, fmt, out,
             allowed=EVENT_FORMATS)  # fmt: skip
 
 

@@ -30,6 +30,7 @@ from mda.store.areas import Area, region
 from mda.store.timeargs import as_utc, check_window
 from mda.store.track_shapes import downsample, with_segments
 from mda.store.writer import redact_url
+from mda.trajectories.resample import INTERPOLATIONS, Interpolation, resample
 from mda.zones import ZoneCatalog, load_zones
 
 # ``track_segment``: the tracker's segment of the fix (``Position.segment``), by which tracks
@@ -263,6 +264,9 @@ class Queries:
         resolution_s: float | None = None,
         gap_s: float = 1800.0,
         row_limit: int | None = None,
+        resample_s: float | None = None,
+        max_gap_s: float | None = None,
+        interpolation: Interpolation = "linear",
     ) -> pl.DataFrame:
         """A vessel's positions in ``[start, end)`` in time order, with the stored
         ``clock``, ``time_quality`` and ``track_segment`` (the tracker's segment), and a
@@ -271,9 +275,20 @@ class Queries:
         time; see ``with_segments``). Fixes with a suspect time have no ``segment``.
         Thinned by ``downsample`` to ``resolution_s`` if given (suspect fixes then left
         out). Reports without a position are left out. More than ``row_limit`` positions
-        read (before thinning) raise TooManyRowsError."""
-        if gap_s <= 0 or (resolution_s is not None and resolution_s <= 0):
-            raise ConfigError("gap and resolution must be positive durations")
+        read (before thinning) raise TooManyRowsError.
+
+        With ``resample_s`` instead: the segments on a grid of that interval (``resample``:
+        ``interpolation`` linear or great_circle, a column ``interpolated``, no point between
+        fixes more than ``max_gap_s`` apart, by default ``gap_s``)."""
+        durations = (gap_s, resolution_s, resample_s, max_gap_s)
+        if any(d is not None and d <= 0 for d in durations):
+            raise ConfigError("gap, resolution, resample and max gap must be positive durations")
+        if resolution_s is not None and resample_s is not None:
+            raise ConfigError("thin (resolution) or resample, not both")
+        if interpolation not in INTERPOLATIONS:
+            raise ConfigError(
+                f"interpolation must be one of {', '.join(INTERPOLATIONS)}, not {interpolation!r}"
+            )
         since, until = self._window(start, end, self.limits.track, "track")
         mmsi = self.resolve_vessel(vessel)
         positions = self.fetch(
@@ -284,6 +299,9 @@ class Queries:
             what="positions",
         )
         positions = with_segments(positions, gap_s)
+        if resample_s is not None:
+            return resample(positions, resample_s, max_gap_s=max_gap_s or gap_s,
+                            method=interpolation)  # fmt: skip
         return positions if resolution_s is None else downsample(positions, resolution_s)
 
     def positions_in(
@@ -371,6 +389,29 @@ class Queries:
             "ORDER BY e.time, e.mmsi, e.zone_id",
             params,
         )
+
+    def port_visits(
+        self, start: datetime | float, end: datetime | float, *,
+        vessel: int | str | None = None, port: str | None = None, min_confidence: int = 2,
+    ) -> pl.DataFrame:  # fmt: skip
+        """GFW's port visits in ``[start, end)``, computed from the stored positions (see
+        ``mda.store.visits``), with confidence at least ``min_confidence``."""
+        from mda.store.visits import stored_port_visits
+        from mda.trajectories.port_visits import PortVisitRules
+
+        rules = PortVisitRules(min_confidence=min_confidence)
+        return stored_port_visits(self, start, end, vessel=vessel, port=port, rules=rules)
+
+    def trips(
+        self, vessel: int | str, start: datetime | float, end: datetime | float, *,
+        min_confidence: int = 2,
+    ) -> pl.DataFrame:  # fmt: skip
+        """A vessel's trips between its port visits in ``[start, end)``."""
+        from mda.store.visits import stored_trips
+        from mda.trajectories.port_visits import PortVisitRules
+
+        return stored_trips(self, vessel, start, end,
+                            rules=PortVisitRules(min_confidence=min_confidence))  # fmt: skip
 
     def alerts(
         self,

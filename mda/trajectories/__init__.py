@@ -1,0 +1,1 @@
+"""Trajectory tools: port visits, trips between them, resampling."""
