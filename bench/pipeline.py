@@ -35,7 +35,7 @@ from pathlib import Path
 import psycopg
 import pyais
 
-from bench.common import ais_lines, tune_gc
+from bench.common import Clocked, ais_lines, clocked, rates, ratio, tune_gc
 from bench.decode import group_messages
 from mda.config import Config, SourceSettings
 from mda.ingest.sources import LineBatch, open_source
@@ -111,9 +111,9 @@ async def empty_tables(url: str) -> None:
             await conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables))
 
 
-async def service_run(lines: list[bytes], url: str, rules: Path) -> tuple[float, int, int]:
-    """Seconds for the corpus through the whole service: (seconds, rows stored, alerts
-    published)."""
+async def service_run(lines: list[bytes], url: str, rules: Path) -> tuple[Clocked, int, int]:
+    """Wall and CPU time (this process: PostgreSQL's and Mosquitto's own work is not in it)
+    for the corpus through the whole service, rows stored, alerts published."""
     prefix = f"mda-bench-{uuid.uuid4().hex[:8]}"
     broker = parse_broker_url(f"mqtt://{MQTT_HOST}:{MQTT_PORT}", topic_prefix=prefix)
     pipeline = build_pipeline([default_folder("zones")], [default_folder("alerts"), rules])
@@ -122,25 +122,24 @@ async def service_run(lines: list[bytes], url: str, rules: Path) -> tuple[float,
     await writer.start()
     config = Config(broker=broker, http_listen=None)
     service = Service(config, pipeline, [MemorySource(lines)], writer=writer, live=False)
-    start = time.perf_counter()
-    report = await service.run()
-    elapsed = time.perf_counter() - start
-    return elapsed, writer.counts.positions, report.published
+    with clocked() as took:
+        report = await service.run()
+    return took, writer.counts.positions, report.published
 
 
-def pyais_run(groups: list[tuple[bytes, ...]]) -> float:
-    start = time.perf_counter()
-    for group in groups:
-        # What pyais cannot decode is skipped, as its users do.
-        with contextlib.suppress(Exception):
-            pyais.decode(*group)
-    return time.perf_counter() - start
+def pyais_run(groups: list[tuple[bytes, ...]]) -> Clocked:
+    with clocked() as took:
+        for group in groups:
+            # What pyais cannot decode is skipped, as its users do.
+            with contextlib.suppress(Exception):
+                pyais.decode(*group)
+    return took
 
 
 def throughput(args: argparse.Namespace, lines: list[bytes], rules: Path) -> None:
     groups = group_messages(lines)
-    pyais_s: list[float] = []
-    mda_s: list[float] = []
+    pyais_s: list[Clocked] = []
+    mda_s: list[Clocked] = []
     positions = published = 0
 
     async def runs() -> None:
@@ -157,13 +156,9 @@ def throughput(args: argparse.Namespace, lines: list[bytes], rules: Path) -> Non
     print(f"corpus: {len(lines):,} AIS sentences, {n:,} messages; the service stored "
           f"{positions:,} positions (one per vessel and second) and published {published:,} "
           "alert messages per run")  # fmt: skip
-    for name, seconds in (("raw pyais.decode", pyais_s), ("mda service, end to end", mda_s)):
-        print(f"{name:<26} best {n / min(seconds):>9,.0f} msg/s   "
-              f"median {n / statistics.median(seconds):>9,.0f} msg/s")  # fmt: skip
-    print(
-        f"ratio mda / pyais          best {min(pyais_s) / min(mda_s):.2f}   "
-        f"median {statistics.median(pyais_s) / statistics.median(mda_s):.2f}"
-    )
+    for name, runs_of in (("raw pyais.decode", pyais_s), ("mda service, end to end", mda_s)):
+        print(f"{name:<26} {rates(n, runs_of)}")
+    print(f"ratio mda / pyais (medians)  {ratio(mda_s, pyais_s)}")
 
 
 # -- latency --------------------------------------------------------------------------------
