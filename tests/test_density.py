@@ -143,3 +143,30 @@ def test_the_command_writes_csv_and_parquet(store: str, tmp_path: Path) -> None:
                "--format", "csv")  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert set(hours(pl.read_csv(done.stdout.encode()))) == {(1.0, 0.0), (2.0, 0.0)}
+
+
+def test_the_command_writes_a_geotiff_gis_tools_read(store: str, tmp_path: Path) -> None:
+    import rasterio
+
+    out = tmp_path / "density.tif"
+    window = ("--from", T0.isoformat(), "--to", (T0 + timedelta(hours=4)).isoformat())
+    done = mda("density", "--cell", "0.5", "-d", store, *window, "--format", "geotiff",
+               "--out", str(out))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    with rasterio.open(out) as raster:
+        assert raster.crs.to_epsg() == 4326
+        assert (raster.width, raster.height) == (6, 1)  # 0 to 3 degrees east, 0.5 to 1 north
+        assert raster.bounds == (0.0, 0.5, 3.0, 1.0)
+        band = raster.read(1)
+        # Sampled at each cell's centre: the hours of test_smaller_cells_split_the_same_hours.
+        centres = [(0.25, 0.75), (0.75, 0.75), (1.25, 0.75), (1.75, 0.75), (2.25, 0.75),
+                   (2.75, 0.75)]  # fmt: skip
+        values = [v[0] for v in raster.sample(centres)]
+    assert values == pytest.approx([1.5, 1200 / 3600, 0.0, 2400 / 3600, 0.0, 2400 / 3600])
+    assert band.sum() == pytest.approx(sum(EXPECTED_HOURS.values()))
+
+
+def test_a_geotiff_needs_a_file(store: str) -> None:
+    done = mda("density", "--cell", "1", "-d", store, "--format", "geotiff")
+    assert done.returncode == 1
+    assert "needs --out FILE" in done.stderr

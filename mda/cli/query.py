@@ -53,6 +53,7 @@ To = Annotated[str | None, typer.Option("--to", help="End, excluded (default: no
 POSITION_FORMATS = ("table", "csv", "geojson", "parquet", "geoparquet", "mfjson")
 EVENT_FORMATS = ("table", "csv", "geojson", "parquet", "geoparquet")
 TABLE_FORMATS = ("table", "csv", "parquet")
+DENSITY_FORMATS = (*TABLE_FORMATS, "geotiff")
 
 
 def _choices(formats: tuple[str, ...]) -> str:
@@ -69,6 +70,9 @@ ZoneFormat = Annotated[
 ]
 EventFormat = Annotated[str, _format_option(EVENT_FORMATS)]
 TableFormat = Annotated[str, _format_option(TABLE_FORMATS)]
+DensityFormat = Annotated[
+    str, _format_option(DENSITY_FORMATS, " (GeoTIFF: with --out, and the geotiff extra)")
+]
 Out = Annotated[Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.")]
 Geometry = Annotated[
     str | None,
@@ -352,7 +356,7 @@ def density(
     database: Database = None,
     start: From = None,
     end: To = None,
-    fmt: TableFormat = "table",
+    fmt: DensityFormat = "table",
     out: Out = None,
 ) -> None:
     """Vessel-hours per square cell (GFW 4Wings presence): the time from each fix of a vessel
@@ -381,8 +385,19 @@ def density(
 
         return cells(q, since, until, cell_deg=cell, where=where, max_gap_s=gap_s)
 
-    _answer(ask, summary, database, start, end, fmt, out, allowed=TABLE_FORMATS, zones=zones,
-            name_property=name_property)
+    if fmt != "geotiff":
+        _answer(ask, summary, database, start, end, fmt, out, allowed=TABLE_FORMATS,
+                zones=zones, name_property=name_property)  # fmt: skip
+        return
+    if out is None:
+        raise ConfigError("--format geotiff needs --out FILE (GeoTIFF is binary)")
+    from mda.store.density_raster import write_geotiff
+
+    since, until = parse_window(start, end, now=datetime.now(UTC))
+    with _open(database, zones, name_property) as queries:
+        frame = ask(queries, since, until)
+    write_geotiff(frame, cell, out)
+    typer.echo(f"{summary(frame)}, written to {out}", err=True)
 
 
 def _area_of(path: Path, name_property: str | None) -> Any:
