@@ -6,13 +6,14 @@ and each picture opened and looked at: its size, and the data drawn where the da
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,8 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 import mda.plot
-from mda.plot.basemap import shipped_land, topojson_land
+from mda.plot.basemap import default_basemap, shipped_land, topojson_land
+from mda.plot.figures import track_figure
 from mda.plot.mapping import SEA, nice_length_km, view_of
 from mda.simulate.scenarios import simulate
 from mda.store.density import density
@@ -222,3 +224,34 @@ def test_a_view_across_the_antimeridian_spans_the_data_not_the_world() -> None:
 @pytest.mark.parametrize(("width", "bar"), [(100.0, 20.0), (12.0, 2.0), (0.4, 0.05), (3e3, 500)])
 def test_the_scale_bar_is_a_round_fifth(width: float, bar: float) -> None:
     assert nice_length_km(width) == pytest.approx(bar)
+
+
+def synthetic_track(lons: list[float], lat: float) -> pl.DataFrame:
+    t0 = datetime(2024, 6, 1, tzinfo=UTC)
+    return pl.DataFrame({
+        "time": [t0 + timedelta(minutes=k) for k in range(len(lons))],
+        "mmsi": [520000001] * len(lons), "lat": [lat] * len(lons), "lon": lons,
+        "sog": [float(k) for k in range(len(lons))], "segment": [0] * len(lons),
+    })  # fmt: skip
+
+
+def test_a_track_across_the_antimeridian_is_drawn_where_it_is(tmp_path: Path) -> None:
+    # Off Fiji, which straddles 180 degrees: east from 179.90 to -179.92.
+    lons = [179.90, 179.94, 179.98, -179.98, -179.95, -179.92]
+    frame = synthetic_track(lons, -17.4)
+    start, end = frame["time"].min(), frame["time"].max()
+    figure = track_figure(frame, default_basemap(), start, end)  # type: ignore[arg-type]
+    west, east = figure.axes[0].get_xlim()
+    assert 179.8 < west < 179.9 and 180.0 < east < 180.2  # drawn on 0..360, not the world
+    pixels = rendered(figure, tmp_path / "fiji.png")
+    for lon in (179.96, 180.0 + 0.035):  # a leg each side of 180
+        assert drawn_over_sea(near(pixels, *pixel_of(figure, lon, -17.4))), lon
+
+
+def test_a_picture_shows_itself_in_a_notebook() -> None:
+    frame = synthetic_track([10.0, 10.01, 10.02], 40.0)
+    figure = track_figure(frame, default_basemap(), frame["time"].min(),  # type: ignore[arg-type]
+                          frame["time"].max())  # type: ignore[arg-type]
+    png = figure._repr_png_()  # type: ignore[attr-defined]  # what IPython calls to show it
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.size == SIZE

@@ -43,9 +43,9 @@ ZONE_FILL: Final = "#f2a65a"
 
 
 def _figure(rows: int = 1, ratios: tuple[float, ...] = (1.0,)) -> tuple[Figure, list[Axes]]:
-    from matplotlib.figure import Figure
+    from mda.plot.picture import Picture
 
-    figure = Figure(figsize=SIZE_IN, dpi=DPI, layout="constrained")
+    figure = Picture(figsize=SIZE_IN, dpi=DPI, layout="constrained")
     axes = figure.subplots(rows, 1, gridspec_kw={"height_ratios": list(ratios)}, squeeze=False)
     return figure, [a for row in axes for a in row]
 
@@ -105,8 +105,9 @@ def track_figure(
     draw_scale_bar(ax, view)
     legend(ax, handles)
     mmsis = ", ".join(str(m) for m in every["mmsi"].unique().sort().to_list())
-    fixes = f"{len(every)} fixes in {len(runs)} segments, {first['time']:%Y-%m-%d %H:%M} to " \
-            f"{last['time']:%Y-%m-%d %H:%M} UTC"  # fmt: skip
+    plural = "s" if len(runs) > 1 else ""
+    fixes = f"{len(every)} fixes in {len(runs)} segment{plural}, " \
+            f"{first['time']:%Y-%m-%d %H:%M} to {last['time']:%Y-%m-%d %H:%M} UTC"  # fmt: skip
     ax.set_title(f"{title or f'Track of MMSI {mmsis}'}\n{span_text(start, end)}; {fixes}",
                  fontsize=10)  # fmt: skip
     return figure

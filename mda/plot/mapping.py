@@ -208,7 +208,8 @@ def draw_scale_bar(ax: Axes, view: View) -> None:
 def span_text(start: datetime, end: datetime) -> str:
     """The time span of a picture, UTC, to the minute."""
     hours = (end - start).total_seconds() / 3600
-    length = f"{hours:.0f} h" if hours < 72 else f"{hours / 24:.0f} days"
+    length = (f"{hours * 60:.0f} min" if hours < 1 else f"{hours:.0f} h" if hours < 72
+              else f"{hours / 24:.0f} days")  # fmt: skip
     return f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC ({length})"
 
 
