@@ -162,11 +162,15 @@ def density(
     cell = float(cell_deg)
     if place is None or place.geometry is None:
         # No polygon to test here: the database sums the cells.
+        # Per vessel and cell first, then per cell: two hash aggregates, where a count of
+        # distinct vessels per cell would sort every fix.
         cells = queries.fetch(
-            f"SELECT floor((lon + 180) / {cell!r})::int8 AS ix, "
+            "SELECT ix, iy, sum(seconds) AS seconds, count(*)::int8 AS vessels, "
+            "sum(fixes)::int8 AS fixes FROM ("
+            f"SELECT mmsi, floor((lon + 180) / {cell!r})::int8 AS ix, "
             f"floor((lat + 90) / {cell!r})::int8 AS iy, sum(seconds) AS seconds, "
-            "count(DISTINCT mmsi)::int8 AS vessels, count(*)::int8 AS fixes "
-            f"FROM ({credited}) c WHERE seconds > 0 GROUP BY 1, 2",
+            f"count(*) AS fixes FROM ({credited}) c WHERE seconds > 0 GROUP BY 1, 2, 3) v "
+            "GROUP BY 1, 2",
             params,
         )
     else:
