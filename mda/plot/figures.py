@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import numpy as np
 import polars as pl
@@ -88,10 +88,14 @@ def track_figure(
         if len(x) == 1:
             ax.scatter(x, y, c=sog, cmap="viridis", norm=norm, s=12, zorder=4)
             continue
-        lines += [np.column_stack([x[k:k + 2], y[k:k + 2]]) for k in range(len(x) - 1)]
+        xy = np.column_stack([x, y])
+        lines.append(np.stack([xy[:-1], xy[1:]], axis=1))  # one leg per pair of fixes
         # A leg's colour: the mean of its two fixes' speeds (either one when one is missing).
         colours += np.nanmean(np.column_stack([sog[:-1], sog[1:]]), axis=1).tolist()
-    collection = LineCollection(lines, cmap="viridis", norm=norm, linewidths=2.0, zorder=4)
+    legs = np.concatenate(lines) if lines else np.zeros((0, 2, 2))
+    # An (N, 2, 2) array is what LineCollection takes fastest (its stubs ask for a sequence).
+    collection = LineCollection(cast("list[Any]", legs), cmap="viridis", norm=norm,
+                                linewidths=2.0, zorder=4)  # fmt: skip
     collection.set_array(np.asarray(colours, dtype=np.float64))
     ax.add_collection(collection)
     first, last = every.sort("time").row(0, named=True), every.sort("time").row(-1, named=True)
