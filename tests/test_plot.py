@@ -169,11 +169,15 @@ def mda_plot(*args: str) -> subprocess.CompletedProcess[str]:
 def test_the_commands_write_png_svg_and_pdf(recording: Recording, tmp_path: Path) -> None:
     window = ("-d", recording.url, "--from", recording.start.isoformat(),
               "--to", recording.end.isoformat())  # fmt: skip
+    box = tmp_path / "box.geojson"
+    box.write_text(json.dumps({"type": "Polygon", "coordinates": [
+        [[37.5, 19.5], [38.5, 19.5], [38.5, 20.5], [37.5, 20.5], [37.5, 19.5]]]}))
     runs = {
         "track.png": ("track", str(recording.mmsi)),
         "zone.svg": ("zone", recording.cable),
         "alerts.pdf": ("alerts",),
         "density.png": ("density", "--cell", "0.25", "--type", "fishing"),
+        "box.png": ("density", "--cell", "0.05", "--geojson", str(box)),
     }
     for name, args in runs.items():
         out = tmp_path / name
@@ -183,7 +187,7 @@ def test_the_commands_write_png_svg_and_pdf(recording: Recording, tmp_path: Path
     head = (tmp_path / "zone.svg").read_text(encoding="utf-8")[:400]
     assert "<svg" in head
     assert (tmp_path / "alerts.pdf").read_bytes().startswith(b"%PDF")
-    for name in ("track.png", "density.png"):
+    for name in ("track.png", "density.png", "box.png"):
         with Image.open(tmp_path / name) as image:
             assert image.size == SIZE
             colours = np.unique(np.asarray(image.convert("RGB")).reshape(-1, 3), axis=0)

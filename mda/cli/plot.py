@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Final
+from typing import TYPE_CHECKING, Annotated, Any, Final
 
 import typer
 
@@ -143,6 +143,9 @@ def density(
     bbox: Annotated[
         str | None, typer.Option(help="Only fixes in west,south,east,north (degrees).")
     ] = None,
+    geojson: Annotated[
+        Path | None, typer.Option(help="Only fixes in the area of this GeoJSON file.")
+    ] = None,
     ship_type: Annotated[
         list[str] | None,
         typer.Option("--type", help="Only these ship types: a code (30), a range (70-79) or a "
@@ -166,11 +169,16 @@ def density(
     from mda.store.density import DensityFilter, ship_type_ranges
 
     _format_of(out)
-    if zone_id is not None and bbox is not None:
-        raise ConfigError("give at most one area: --zone or --bbox")
+    if sum(a is not None for a in (zone_id, bbox, geojson)) > 1:
+        raise ConfigError("give at most one area: --zone, --bbox or --geojson")
     since, until = _window(start, end)
+    area: Any = zone_id if zone_id is not None else bbox
+    if geojson is not None:
+        from mda.cli.query import _area_of
+
+        area = _area_of(geojson, name_property)
     where = DensityFilter(
-        area=zone_id if zone_id is not None else bbox,
+        area=area,
         ship_types=ship_type_ranges(ship_type) if ship_type else None,
         flags=tuple(flag) if flag else None,
     )

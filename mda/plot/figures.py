@@ -206,7 +206,7 @@ def alerts_figure(
     handles: list[Artist] = draw_basemap(ax, basemap, view)
     named = [zones[z] for z in sorted(set(located["zone_id"].drop_nulls().to_list()))
              if zones and z in zones]  # fmt: skip
-    outlines = line_coordinates([p for z in named for p in clip(z.area, view)])
+    outlines = line_coordinates([p for z in named for p in clip(z.area.boundary, view)])
     if outlines:
         ax.add_collection(LineCollection(outlines, colors=ZONE_FILL, linewidths=2.0, zorder=3))
         handles.append(Line2D([], [], color=ZONE_FILL, linewidth=2, label="zones alerted"))
@@ -254,7 +254,7 @@ def density_figure(
     mesh = ax.pcolormesh(west + cell_deg * np.arange(grid.shape[1] + 1),
                          south + cell_deg * np.arange(grid.shape[0] + 1), hours,
                          norm=LogNorm(low, max(float(np.nanmax(grid)), low * 10)),
-                         cmap="magma_r", alpha=0.85, zorder=3)  # fmt: skip
+                         cmap="magma_r", alpha=0.85, zorder=1.5)  # fmt: skip
     figure.colorbar(mesh, ax=ax, shrink=0.8, label=f"vessel-hours per {cell_deg:g}° cell")
     draw_scale_bar(ax, view)
     legend(ax, handles)

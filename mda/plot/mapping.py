@@ -129,7 +129,7 @@ def line_coordinates(geometries: Sequence[BaseGeometry]) -> list[Floats]:
     lines: list[Floats] = []
     for geometry in geometries:
         for part in shapely.get_parts(geometry).tolist():
-            if part.geom_type == "LineString":
+            if part.geom_type in ("LineString", "LinearRing"):
                 lines.append(np.asarray(part.coords, dtype=np.float64))
             elif part.geom_type == "Polygon":
                 lines += [np.asarray(r.coords, dtype=np.float64)
@@ -162,8 +162,8 @@ def draw_basemap(ax: Axes, basemap: Basemap, view: View) -> list[Artist]:
         ax.add_patch(PathPatch(land, facecolor=LAND, edgecolor=LAND_EDGE, linewidth=0.6,
                                zorder=1))  # fmt: skip
         handles.append(Patch(facecolor=LAND, edgecolor=LAND_EDGE, label="land"))
-    areas = [p for a in basemap.areas for p in clip(a.geometry, view)]
-    outlines = line_coordinates(areas)
+    # Outlines clipped as lines: a polygon clipped first would gain the view's edges.
+    outlines = line_coordinates([p for a in basemap.areas for p in clip(a.geometry.boundary, view)])
     if outlines:
         ax.add_collection(LineCollection(outlines, colors=AREA_EDGE, linewidths=0.8,
                                          linestyles="--", zorder=2))  # fmt: skip
