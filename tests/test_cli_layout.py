@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from mda.cli import COMMANDS, app
 
 # What `mda --help` must not import: each costs a good part of a second at start.
-HEAVY = ("numpy", "shapely", "pyproj", "psycopg", "polars", "pyais", "mda.pipeline")
+HEAVY = ("numpy", "shapely", "pyproj", "psycopg", "polars", "pyais", "mda.pipeline", "matplotlib")
 
 
 def imported_by(*args: str) -> set[str]:
@@ -65,7 +65,8 @@ def test_the_listing_shows_every_command_and_imports_nothing_heavy() -> None:
     [("demo",), ("activity",), ("decode",), ("simulate",), ("zones",), ("zones", "check"),
      ("query",), ("query", "track"), ("alerts",), ("alerts", "watch"), ("feeds",),
      ("feeds", "acl"), ("feeds", "check"), ("api",), ("db",), ("api", "token", "add"),
-     ("db", "maintain"), ("detections",), ("detections", "import"), ("query", "detections")],
+     ("db", "maintain"), ("detections",), ("detections", "import"), ("query", "detections"),
+     ("query", "density"), ("plot",), ("plot", "track"), ("plot", "density")],
 )  # fmt: skip
 def test_a_commands_own_help_imports_nothing_heavy(args: tuple[str, ...]) -> None:
     modules = imported_by(*args, "--help")

@@ -69,6 +69,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "Query the store: vessel tracks, positions in an area, zone events, alerts, traffic.",
         "mda.cli.query:app",
     ),
+    "plot": LazyCommand(
+        "Pictures of the store: a track, a zone's traffic, alerts, density (PNG, SVG, PDF).",
+        "mda.cli.plot:app",
+    ),
     "detections": LazyCommand(
         "Satellite detections: import them, matched against the stored AIS.",
         "mda.cli.detections:app",

@@ -54,6 +54,7 @@ To = Annotated[str | None, typer.Option("--to", help="End, excluded (default: no
 POSITION_FORMATS = ("table", "csv", "geojson", "parquet", "geoparquet", "mfjson")
 EVENT_FORMATS = ("table", "csv", "geojson", "parquet", "geoparquet")
 TABLE_FORMATS = ("table", "csv", "parquet")
+DENSITY_FORMATS = (*TABLE_FORMATS, "geotiff")
 
 
 def _choices(formats: tuple[str, ...]) -> str:
@@ -70,6 +71,9 @@ ZoneFormat = Annotated[
 ]
 EventFormat = Annotated[str, _format_option(EVENT_FORMATS)]
 TableFormat = Annotated[str, _format_option(TABLE_FORMATS)]
+DensityFormat = Annotated[
+    str, _format_option(DENSITY_FORMATS, " (GeoTIFF: with --out, and the geotiff extra)")
+]
 Out = Annotated[Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.")]
 Geometry = Annotated[
     str | None,
@@ -403,6 +407,78 @@ def traffic(
     _answer(lambda q, since, until: q.traffic(zone_id, since, until), summary,
             database, start, end, fmt, out, allowed=TABLE_FORMATS, zones=zones,
             name_property=name_property)  # fmt: skip
+
+
+@app.command()
+def density(
+    cell: Annotated[float, typer.Option("--cell", help="Cell size in degrees (dividing 180: "
+                                        "1, 0.5, 0.25, 0.1 ...).")],
+    zone_id: Annotated[str | None, typer.Option("--zone", help="Only fixes in this zone.")] = None,
+    bbox: Annotated[
+        str | None, typer.Option(help="Only fixes in west,south,east,north (degrees).")
+    ] = None,
+    geojson: Annotated[
+        Path | None, typer.Option(help="Only fixes in the area of this GeoJSON file.")
+    ] = None,
+    ship_type: Annotated[
+        list[str] | None,
+        typer.Option("--type", help="Only these ship types: a code (30), a range (70-79) or a "
+                     "name (fishing, cargo, tanker, passenger ...); repeatable."),
+    ] = None,
+    flag: Annotated[
+        list[str] | None, typer.Option(help="Only these flags (ISO alpha-2, from the MMSI); "
+                                       "repeatable.")
+    ] = None,
+    max_gap: Annotated[
+        str, typer.Option(help="At most this much time credited from a fix to the next.")
+    ] = "30m",
+    zones: Zones = None,
+    name_property: NameProperty = None,
+    database: Database = None,
+    start: From = None,
+    end: To = None,
+    fmt: DensityFormat = "table",
+    out: Out = None,
+) -> None:
+    """Vessel-hours per square cell (GFW 4Wings presence): the time from each fix of a vessel
+    to its next, at most --max-gap, in the cell of the fix, clipped to the window."""
+    from mda.store.density import DensityFilter, ship_type_ranges
+
+    given = [a for a in (zone_id, bbox, geojson) if a is not None]
+    if len(given) > 1:
+        raise ConfigError("give at most one area: --zone, --bbox or --geojson")
+    area: Any = zone_id if zone_id is not None else bbox
+    if geojson is not None:
+        area = _area_of(geojson, name_property)
+    where = DensityFilter(
+        area=area,
+        ship_types=ship_type_ranges(ship_type) if ship_type else None,
+        flags=tuple(flag) if flag else None,
+    )
+    gap_s = parse_duration(max_gap, name="--max-gap")
+
+    def summary(frame: pl.DataFrame) -> str:
+        total = float(frame["vessel_hours"].sum()) if len(frame) else 0.0
+        return f"{len(frame)} cells of {cell:g} degrees, {total:.1f} vessel-hours"
+
+    def ask(q: Queries, since: datetime, until: datetime) -> pl.DataFrame:
+        from mda.store.density import density as cells
+
+        return cells(q, since, until, cell_deg=cell, where=where, max_gap_s=gap_s)
+
+    if fmt != "geotiff":
+        _answer(ask, summary, database, start, end, fmt, out, allowed=TABLE_FORMATS,
+                zones=zones, name_property=name_property)  # fmt: skip
+        return
+    if out is None:
+        raise ConfigError("--format geotiff needs --out FILE (GeoTIFF is binary)")
+    from mda.store.density_raster import write_geotiff
+
+    since, until = parse_window(start, end, now=datetime.now(UTC))
+    with _open(database, zones, name_property) as queries:
+        frame = ask(queries, since, until)
+    write_geotiff(frame, cell, out)
+    typer.echo(f"{summary(frame)}, written to {out}", err=True)
 
 
 def _area_of(path: Path, name_property: str | None) -> Any:
