@@ -245,7 +245,8 @@ async def test_a_partner_sees_the_corridor_of_the_cable_its_alert_names(tmp_path
         officer = (await client.get("/api/v1/zones", headers=headers["officer"])).json()
     assert _ids(before) == [] and unseen.status_code == 404
     assert _ids(cables) == ["test-cable"] and cables["features"][0]["geometry"]["type"] == (
-        "LineString")
+        "LineString"
+    )
     assert corridors["features"][0]["geometry"]["type"] == "Polygon"
     assert _ids(zones) == ["test-cable"]
     assert corridor.status_code == 200 and corridor.json()["geometry"]["type"] == "Polygon"

@@ -368,6 +368,7 @@ async def test_a_real_mosquitto_gives_each_console_its_role(tmp_path: Path) -> N
     assert code == 0
     passwords = printed_passwords(stdout)
     with running_mosquitto(out, tmp_path) as port:
+
         def client(user: str) -> aiomqtt.Client:
             return aiomqtt.Client("127.0.0.1", port, username=user, password=passwords[user],
                                   identifier=f"test-{user}")  # fmt: skip

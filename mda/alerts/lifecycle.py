@@ -306,7 +306,6 @@ class AlertBook:
             ship_type=_typed(vessel.get("ship_type"), int), other_mmsi=d.other_mmsi,
         )  # fmt: skip
 
-
     def _cleared_at(self, mmsi: int, ended: Detection | None) -> dict[str, object] | None:
         """Where the vessel was when its alert cleared: the detection that ended the condition,
         else (a clear by supersession) the vessel's latest fix; None when neither has one."""
