@@ -322,6 +322,7 @@ class Pipeline:
             "name": state.shipname, "callsign": state.callsign, "imo": state.imo,
             "ship_type": state.ship_type, "flag": state.flag, "length_m": state.length_m,
             "destination": state.destination,
+            "nav_status": None if state.current is None else state.current.nav_status,
         }  # fmt: skip
 
     def recent_track(self, mmsi: int) -> list[tuple[float, float, float]]:

@@ -46,7 +46,7 @@ class IdentityChange(NamedTuple):
 class Segment:
     """One continuous track of a vessel: its last fix and running figures."""
 
-    __slots__ = ("cog", "fixes", "heading", "id", "lat", "lon", "sog", "time")
+    __slots__ = ("cog", "fixes", "heading", "id", "lat", "lon", "nav_status", "sog", "time")
 
     def __init__(self, seg_id: int, p: Position) -> None:
         self.id = seg_id
@@ -56,6 +56,7 @@ class Segment:
         self.sog = p.sog
         self.cog = p.cog
         self.heading = p.heading
+        self.nav_status = p.nav_status  # as the last fix reported it (None: not reported)
         self.fixes = 1
 
     def advance(self, p: Position) -> None:
@@ -66,6 +67,7 @@ class Segment:
         self.sog = p.sog
         self.cog = p.cog
         self.heading = p.heading
+        self.nav_status = p.nav_status
         self.fixes += 1
 
 

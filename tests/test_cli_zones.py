@@ -22,7 +22,7 @@ def test_list_shows_every_zone_with_a_summary() -> None:
     done = mda("zones", "list")
     assert done.returncode == 0, done.stderr
     assert "red-sea" in done.stdout and "cable-2africa" in done.stdout
-    summary = "zones (35 anchorage, 34 cable, 2 custom, 7 mpa, 10 pipeline, 202 port, 9 sea)"
+    summary = "300 zones (35 anchorage, 34 cable, 3 custom, 7 mpa, 10 pipeline, 202 port, 9 sea)"
     assert summary in done.stderr
 
 

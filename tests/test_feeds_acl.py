@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import getpass
 import grp
+import re
 import shutil
 import socket
 import subprocess
@@ -293,3 +294,98 @@ async def test_a_real_mosquitto_running_as_its_own_user_reads_the_files(open_fol
     with running_mosquitto(out, open_folder, user="mosquitto") as port:
         async with aiomqtt.Client("127.0.0.1", port, username="mda", password=service):
             pass
+
+
+# -- watch consoles mda manages ([feeds.consoles]) ----------------------------------------------
+
+CONSOLES = FEEDS + '\n[feeds.consoles]\nconsole1 = "watch"\nwall = "viewer"\n'
+
+
+def test_consoles_are_read_from_their_table_and_mistakes_are_named() -> None:
+    config = parse_feeds({"navy-a": {"formats": ["mqtt"]},
+                          "consoles": {"console1": "watch", "wall": "viewer"}},
+                         "feeds.toml", Path())  # fmt: skip
+    assert config.consoles == (("console1", "watch"), ("wall", "viewer"))
+    assert [f.partner for f in config.feeds] == ["navy-a"]  # the table is not a partner
+    for consoles, message in (
+        ({"console1": "admin"}, "[feeds.consoles] console1: role 'admin' is not one of watch, "
+                                "viewer"),
+        ({"navy-a": "watch"}, "[feeds.consoles] navy-a: already the name of the service user "
+                              "or of a partner"),
+        ({"mda": "viewer"}, "already the name of the service user"),
+        ({"a b": "watch"}, "[feeds.consoles] 'a b': a user name is letters"),
+    ):  # fmt: skip
+        with pytest.raises(ConfigError, match=re.escape(message)):
+            parse_feeds({"navy-a": {"formats": ["mqtt"]}, "consoles": consoles}, "feeds.toml",
+                        Path())  # fmt: skip
+
+
+def test_a_watch_console_reads_alerts_and_acknowledges_a_viewer_only_reads() -> None:
+    config = parse_feeds({"navy-a": {"formats": ["mqtt"]},
+                          "consoles": {"console1": "watch", "wall": "viewer"}},
+                         "feeds.toml", Path())  # fmt: skip
+    text = acl_text(config)
+    rules = [line for line in text.splitlines() if line and not line.startswith("#")]
+    assert rules[-6:] == [
+        "user console1", "topic read mda/alerts/#", "topic write mda/ack/+",
+        "topic read mda/ack/+/outcome",
+        "user wall", "topic read mda/alerts/#",
+    ]  # fmt: skip
+    # mda's own blocks, told by their mark from a console block written by hand.
+    assert parse_acl(text).managed == {"mda", "navy-a", "console1", "wall"}
+    assert "console1" in parse_acl(CONSOLE_ACL).blocks
+
+
+def test_the_command_makes_console_users_and_removes_a_console_dropped_from_the_config(
+    tmp_path: Path,
+) -> None:
+    feeds = tmp_path / "feeds.toml"
+    feeds.write_text(CONSOLES)
+    out = tmp_path / "broker"
+    code, stdout, stderr = run_acl("--feeds", str(feeds), "--out", str(out))
+    assert code == 0, stderr
+    assert set(printed_passwords(stdout)) == {"mda", "navy-a", "navy-b", "console1", "wall"}
+    assert "2 partner feed(s) and 2 watch console(s)" in stderr
+    feeds.write_text(FEEDS + '\n[feeds.consoles]\nconsole1 = "watch"\n')
+    code, stdout, stderr = run_acl("--feeds", str(feeds), "--out", str(out))
+    assert (code, stdout) == (0, "") and "removed users without a feed: wall" in stderr
+    passwd, acl = (out / "passwd").read_text(), (out / "acl").read_text()
+    assert "wall" not in passwd + acl and acl.count("user console1") == 1
+    assert "kept users mda does not manage" not in stderr  # its consoles are mda's own
+
+
+async def test_a_real_mosquitto_gives_each_console_its_role(tmp_path: Path) -> None:
+    """console1 (watch) gets the alerts and its acknowledgement reaches mda; the wall (viewer)
+    gets the alerts, but its acknowledgement does not, and no console reads a partner's feed.
+    Refusals are shown by order: what is refused is sent first, what is allowed after it, and
+    the first message to arrive is the allowed one."""
+    import aiomqtt
+
+    feeds = tmp_path / "feeds.toml"
+    feeds.write_text(CONSOLES)
+    out = tmp_path / "broker"
+    code, stdout, _ = run_acl("--feeds", str(feeds), "--out", str(out))
+    assert code == 0
+    passwords = printed_passwords(stdout)
+    with running_mosquitto(out, tmp_path) as port:
+
+        def client(user: str) -> aiomqtt.Client:
+            return aiomqtt.Client("127.0.0.1", port, username=user, password=passwords[user],
+                                  identifier=f"test-{user}")  # fmt: skip
+
+        async with client("mda") as mda, client("console1") as console, client("wall") as wall:
+            await mda.subscribe("mda/ack/+", qos=1)
+            for reader in (console, wall):
+                await reader.subscribe("mda/feeds/#", qos=1)
+                await reader.subscribe("mda/alerts/#", qos=1)
+            await mda.publish("mda/feeds/navy-a/positions", b"secret", qos=1)
+            await mda.publish("mda/alerts/cable_threat/1", b"open", qos=1)
+            async with asyncio.timeout(10):
+                seen = [await anext(aiter(r.messages)) for r in (console, wall)]
+            await wall.publish("mda/ack/a1", b'{"by": "wall"}', qos=1)
+            await console.publish("mda/ack/a1", b'{"by": "console1"}', qos=1)
+            async with asyncio.timeout(10):
+                ack = await anext(aiter(mda.messages))
+    alert = ("mda/alerts/cable_threat/1", b"open")
+    assert [(m.topic.value, m.payload) for m in seen] == [alert, alert]
+    assert (ack.topic.value, ack.payload) == ("mda/ack/a1", b'{"by": "console1"}')

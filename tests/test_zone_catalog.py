@@ -10,6 +10,8 @@ import pytest
 import shapely
 from shapely.geometry import Point, shape
 
+from mda.resources import default_folder
+from mda.rules.settings import load_rule_files
 from mda.zones import ZoneCatalog, ZoneError, ZoneIndex, load_zones
 from mda.zones.catalog import zones_from_geojson
 from tests.data import shared
@@ -38,7 +40,9 @@ def test_the_catalogue_covers_the_regions_users_asked_for() -> None:
         "gulf-of-guinea", "mediterranean-sea", "mediterranean-western-basin",
         "mediterranean-eastern-basin",
     }  # fmt: skip
-    assert {"irtc-gulf-of-aden", "piracy-high-risk-area"} <= {z.id for z in DEFAULT}
+    assert {"irtc-gulf-of-aden", "piracy-high-risk-area", "jwc-listed-area-indian-ocean"} <= {
+        z.id for z in DEFAULT
+    }
     cables = {z.id for z in DEFAULT.of_kind("cable")}
     assert len(cables) >= 15
     assert cables >= {
@@ -252,3 +256,42 @@ def test_a_port_circle_has_its_radius() -> None:
     edge = point_to_line_m(jeddah.point.x, jeddah.point.y, jeddah.area.exterior)
     assert edge == pytest.approx(jeddah.radius_m, rel=0.01)
     assert jeddah.area.contains(Point(jeddah.point.x, jeddah.point.y))
+
+
+@pytest.mark.parametrize(
+    ("place", "lat", "lon", "inside"),
+    [
+        ("southern Red Sea off Massawa", 15.7, 39.7, True),
+        ("Red Sea just south of 18 N", 17.9, 39.5, True),
+        ("Red Sea off Port Sudan, north of 18 N", 19.7, 37.6, False),
+        ("Bab el-Mandeb", 12.6, 43.35, True),
+        ("Gulf of Aden", 12.5, 47.0, True),
+        ("off Socotra", 12.4, 54.5, True),
+        ("off Mogadishu", 2.0, 45.6, True),
+        ("Somali basin, inside the 6 45 S - 10 48 N line", 0.0, 52.0, True),
+        ("Arabian Sea east of the 10 48 N 60 15 E point", 12.0, 61.0, False),
+        ("off Salalah, Oman", 16.8, 54.2, False),
+        ("off Mombasa, Kenya", -4.1, 39.9, False),
+    ],
+)  # fmt: skip
+def test_the_jwc_listed_area_is_where_jwla_032_says(
+    place: str, lat: float, lon: float, inside: bool
+) -> None:
+    assert ("jwc-listed-area-indian-ocean" in zones_at(lat, lon)) is inside, place
+
+
+def test_the_listed_area_is_dated_and_sourced_and_the_withdrawn_hra_says_so() -> None:
+    listed = DEFAULT.get("jwc-listed-area-indian-ocean")
+    assert listed is not None
+    assert listed.properties["valid_from"] == "2023-12-18"
+    assert "JWLA-032" in listed.properties["source"] and "JWLA-032" in listed.name
+    hra = DEFAULT.get("piracy-high-risk-area")
+    assert hra is not None
+    assert hra.properties["status"] == "withdrawn" and "withdrawn" in hra.name
+
+
+def test_unexpected_stop_watches_the_listed_area_not_the_withdrawn_hra() -> None:
+    rules = load_rule_files([default_folder("alerts")])
+    (scope,) = [r.scope for r in rules if r.scope.name == "unexpected_stop"]
+    assert "jwc-listed-area-indian-ocean" in scope.zones
+    assert "piracy-high-risk-area" not in scope.zones

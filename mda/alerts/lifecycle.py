@@ -21,14 +21,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
+from mda.aiswords import nav_status_words, ship_type_words
+from mda.alerts.places import Gazetteer
 from mda.errors import MdaError
 from mda.model import Alert, AlertState, Severity
 from mda.rules.base import Detection
 from mda.rules.settings import Scope
 from mda.timefmt import iso
-from mda.zones.model import Zone
+from mda.zones.model import LINEAR_KINDS, Zone
 
 ALERT_NAMESPACE = uuid.UUID("5b0f3c1e-7d0a-4a8e-9a53-6d2a0e1c4f17")
 RANK: dict[str, int] = {"caution": 0, "warning": 1, "alarm": 2}
@@ -92,6 +94,8 @@ class AlertBook:
         self.vessel = vessel
         self.track = track
         self.zones = dict(zones)
+        # Read once here, when the zones load: naming where an alert is does no I/O.
+        self.places = Gazetteer(self.zones.values())
         self.entries: dict[str, _Entry] = {}
         # Dicts used as ordered sets: string hashes vary between processes, and the order of
         # the alerts must not.
@@ -252,7 +256,7 @@ class AlertBook:
         d = e.detection
         time = max(time, e.last_updated)
         e.last_updated = time
-        vessel = self.vessel(d.mmsi)
+        vessel = _in_words(self.vessel(d.mmsi))
         lat = None if d.lat is None else round(d.lat, 6)
         lon = None if d.lat is None or d.lon is None else round(d.lon, 6)
         zone = self.zones.get(d.zone_id) if d.zone_id else None
@@ -276,10 +280,9 @@ class AlertBook:
             "mmsi": d.mmsi,
             "vessel": vessel,
             **({} if d.other_mmsi is None else {
-                "other_mmsi": d.other_mmsi, "other_vessel": self.vessel(d.other_mmsi)}),
+                "other_mmsi": d.other_mmsi, "other_vessel": _in_words(self.vessel(d.other_mmsi))}),
             "position": None if lat is None else {"lat": lat, "lon": lon, "time": iso(d.time)},
-            "zone": None if zone is None else {"id": zone.id, "name": zone.name,
-                                               "kind": zone.kind},
+            "zone": None if zone is None else _zone_part(zone),
             "evidence": evidence,
             "track": [[iso(t), round(lat, 6), round(lon, 6)] for t, lat, lon in
                       self.track(d.mmsi)],
@@ -289,6 +292,12 @@ class AlertBook:
         }  # fmt: skip
         if note is not None and "note" not in e.ack:
             body["note"] = note
+        # Added for the watch officer (after the contract's fields, which stay as they were).
+        body["nearest_place"] = (
+            None if lat is None or lon is None else self.places.nearest(lat, lon)
+        )
+        if state == "cleared":
+            body["cleared_at"] = self._cleared_at(d.mmsi, ended)
         return Alert(
             alert_id=e.alert_id, dedup_key=e.key, rule=e.scope.name, severity=e.severity,
             state=state, start=e.start, updated=time, mmsi=d.mmsi, zone_id=d.zone_id,
@@ -296,6 +305,47 @@ class AlertBook:
             shipname=_typed(vessel.get("name"), str), imo=_typed(vessel.get("imo"), int),
             ship_type=_typed(vessel.get("ship_type"), int), other_mmsi=d.other_mmsi,
         )  # fmt: skip
+
+    def _cleared_at(self, mmsi: int, ended: Detection | None) -> dict[str, object] | None:
+        """Where the vessel was when its alert cleared: the detection that ended the condition,
+        else (a clear by supersession) the vessel's latest fix; None when neither has one."""
+        if ended is not None and ended.lat is not None and ended.lon is not None:
+            time, lat, lon = ended.time, ended.lat, ended.lon
+        else:
+            track = self.track(mmsi)
+            if not track:
+                return None
+            time, lat, lon = track[-1]
+        lat, lon = round(lat, 6), round(lon, 6)
+        near = self.places.nearest(lat, lon)
+        return {"lat": lat, "lon": lon, "time": iso(time), "nearest_place": near}
+
+
+def _in_words(vessel: dict[str, Any]) -> dict[str, Any]:
+    """The vessel part with its ship type and navigational status in words beside the codes
+    (added only where a code is known)."""
+    out = dict(vessel)
+    if "ship_type" in vessel:
+        out["ship_type_text"] = ship_type_words(_typed(vessel.get("ship_type"), int))
+    if "nav_status" in vessel:
+        out["nav_status_text"] = nav_status_words(_typed(vessel.get("nav_status"), int))
+    return out
+
+
+# What a cable's or pipeline's alert names besides the zone itself, where the catalogue has it.
+ASSET_FACTS: Final = ("owners", "operator", "landing_points")
+
+
+def _zone_part(zone: Zone) -> dict[str, object]:
+    """The zone of an alert: id, name and kind, and for a cable or pipeline who owns it and
+    where it lands, when the zone's source says so (nothing is made up)."""
+    part: dict[str, object] = {"id": zone.id, "name": zone.name, "kind": zone.kind}
+    if zone.kind in LINEAR_KINDS:
+        for key in ASSET_FACTS:
+            value = zone.properties.get(key)
+            if value:
+                part[key] = value
+    return part
 
 
 def _typed(value: object, kind: type[T]) -> T | None:

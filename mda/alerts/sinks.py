@@ -45,11 +45,33 @@ class JsonlAlertWriter:
 
 
 def alert_line(alert: Alert) -> str:
-    """One line a watch officer reads: when, how serious, what state, what happened."""
+    """One line a watch officer reads: when, how serious, what state, what happened, and then
+    who (name, type and status in words) and where (the nearest named place; where it cleared).
+    """
+    where = _where(alert.body)
     return (
         f"{iso(alert.updated)}  {alert.severity.upper():<7}  {alert.state:<12}  "
-        f"{alert.rule:<16} {alert.message}  [{alert.alert_id[:8]}]"
+        f"{alert.rule:<16} {alert.message}{where}  [{alert.alert_id[:8]}]"
     )
+
+
+def _where(body: dict[str, object]) -> str:
+    """The who and where of a body: " — NAME (tanker, at anchor), 38 nm SE of Port Sudan"."""
+    parts = []
+    vessel = body.get("vessel")
+    if isinstance(vessel, dict):
+        words = [w for w in (vessel.get("ship_type_text"), vessel.get("nav_status_text")) if w]
+        name = vessel.get("name") or ""
+        said = f"{name} ({', '.join(map(str, words))})" if words else str(name)
+        if said.strip():
+            parts.append(said.strip())
+    place = body.get("nearest_place")
+    if isinstance(place, dict) and place.get("text"):
+        parts.append(str(place["text"]))
+    cleared = body.get("cleared_at")
+    if isinstance(cleared, dict) and isinstance(cleared.get("nearest_place"), dict):
+        parts.append(f"cleared {cleared['nearest_place'].get('text')}")
+    return f" — {', '.join(parts)}" if parts else ""
 
 
 class ConsoleAlertPrinter:

@@ -54,7 +54,8 @@ def acl(
         ),
     ] = None,
 ) -> None:
-    """Write a Mosquitto password file and ACL: each partner reads only its own feed.
+    """Write a Mosquitto password file and ACL: each partner reads only its own feed; the
+    watch consoles of [feeds.consoles] read the alerts (and, role watch, acknowledge them).
 
     Passwords made here are printed once on stdout (user, a tab, the password) and stored only
     as hashes: hand them to the partners now. Point Mosquitto at the files with
@@ -71,7 +72,8 @@ def acl(
                                                  required=group is not None)  # fmt: skip
     for user, password in files.generated.items():
         typer.echo(f"{user}\t{password}")
-    typer.echo(f"wrote {passwd} and {acl_path} for {len(config.feeds)} partner feed(s)", err=True)
+    typer.echo(f"wrote {passwd} and {acl_path} for {len(config.feeds)} partner feed(s) and "
+               f"{len(config.consoles)} watch console(s)", err=True)  # fmt: skip
     if given is not None:
         typer.echo(f"both mode 0640, group {given}: the broker's group may read them", err=True)
     else:

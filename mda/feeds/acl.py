@@ -12,6 +12,12 @@ comes from the secrets file when it names the user; otherwise an entry already i
 password file is kept; otherwise a random one is made and returned to be shown once, never
 written in clear anywhere.
 
+Watch consoles can be mda's users too: ``[feeds.consoles]`` names each console's broker user and
+its role, ``watch`` (reads ``{prefix}/alerts/#``, acknowledges on ``{prefix}/ack/<id>`` and
+reads the answers on ``{prefix}/ack/<id>/outcome``) or ``viewer`` (reads the alerts only). Their
+blocks carry a ``# mda console: <role>`` line, which tells them from a console's block written
+by hand; a console dropped from the config loses its user like a partner dropped from it.
+
 Users mda does not manage are kept: a watch console added with ``mosquitto_passwd`` and given
 ACL lines by hand keeps both. mda's users are its service user and its partners; a user of the
 previous files was mda's if its ACL block is one mda writes (the service's ``topic write
@@ -66,6 +72,17 @@ def entry_matches(entry: str, password: str) -> bool:
     return hmac.compare_digest(digest, expected)
 
 
+CONSOLE_MARK: Final = "# mda console:"
+
+
+def console_rules(prefix: str, role: str) -> list[str]:
+    """The ACL lines of a watch console of ``role`` (see the module's notes)."""
+    rules = [f"topic read {prefix}/alerts/#"]
+    if role == "watch":
+        rules += [f"topic write {prefix}/ack/+", f"topic read {prefix}/ack/+/outcome"]
+    return rules
+
+
 _PARTNER_RULE: Final = re.compile(r"topic read \S+/feeds/([^/\s]+)/#")
 _SERVICE_RULE: Final = re.compile(r"topic write \S+/#")
 
@@ -96,7 +113,7 @@ def parse_acl(text: str) -> ForeignAcl:
             blocks[user].append(line)
     for name, lines in blocks.items():
         rules = [line for line in lines if not line.startswith("#")]
-        if _is_mdas(name, rules):
+        if _is_mdas(name, rules) or any(line.startswith(CONSOLE_MARK) for line in lines):
             out.managed.add(name)
         else:
             out.blocks[name] = lines
@@ -127,6 +144,8 @@ def acl_text(config: FeedsConfig, foreign: ForeignAcl | None = None) -> str:
         lines[3:3] = ["# Kept from the previous file:", *foreign.general, ""]
     for spec in config.feeds:
         lines += ["", f"user {spec.partner}", f"topic read {prefix}/feeds/{spec.partner}/#"]
+    for user, role in config.consoles:
+        lines += ["", f"user {user}", f"{CONSOLE_MARK} {role}", *console_rules(prefix, role)]
     mine = set(users(config))
     for user, block in (foreign.blocks if foreign is not None else {}).items():
         if user not in mine:
@@ -135,8 +154,9 @@ def acl_text(config: FeedsConfig, foreign: ForeignAcl | None = None) -> str:
 
 
 def users(config: FeedsConfig) -> list[str]:
-    """Broker users the files are for: the service, then each partner."""
-    return [config.service_user, *(spec.partner for spec in config.feeds)]
+    """Broker users the files are for: the service, each partner, then each console."""
+    return [config.service_user, *(spec.partner for spec in config.feeds),
+            *(user for user, _ in config.consoles)]  # fmt: skip
 
 
 def read_secrets(path: Path) -> dict[str, str]:

@@ -4,8 +4,9 @@ An alert reaches a partner without what belongs to mda's watch floor: who acknow
 their notes, the internal dedup key, how many earlier alerts the vessel had, and who put a
 vessel on a watch list and why. Its id is the partner's own (derived from the alert id and
 the partner), so two partners cannot match up what each was given. Positions in it (the alert's
-position, its track, coordinates in its evidence) are rounded like the partner's positions,
-and those outside the partner's waters are left out.
+position, where it cleared, its track, coordinates in its evidence) are rounded like the
+partner's positions, and those outside the partner's waters are left out; the nearest named
+place keeps its distance and bearing only for a partner who sees exact positions.
 """
 
 from __future__ import annotations
@@ -62,6 +63,15 @@ def redact_alert_body(
         out["position"] = _rounded_point(position, precision)
     elif position is not None:
         out["position"] = None
+    # Where an alert cleared is a position of the vessel too; the nearest place is said only
+    # with an exact position (its distance and bearing would give back what rounding hides).
+    cleared = body.get("cleared_at")
+    if isinstance(cleared, dict):
+        out["cleared_at"] = (
+            _placed(_rounded_point(cleared, precision), precision) if show_position else None
+        )
+    if "nearest_place" in body:
+        out["nearest_place"] = _place(body.get("nearest_place"), precision, show_position)
     track = body.get("track")
     if isinstance(track, list):
         kept = []
@@ -92,6 +102,22 @@ def _rounded_point(point: Mapping[str, Any], precision: Precision) -> dict[str, 
     else:
         out["lat"] = out["lon"] = None
     return out
+
+
+def _place(place: object, precision: Precision, show_position: bool) -> object:
+    """The nearest place as a partner may see it: whole with an exact position, else only
+    its name (no distance or bearing), and nothing when the position is not theirs."""
+    if not isinstance(place, dict) or not show_position:
+        return None
+    if precision.exact:
+        return place
+    return {"zone_id": place.get("zone_id"), "name": place.get("name"),
+            "text": f"near {place.get('name')}"}  # fmt: skip
+
+
+def _placed(point: dict[str, Any], precision: Precision) -> dict[str, Any]:
+    point["nearest_place"] = _place(point.get("nearest_place"), precision, True)
+    return point
 
 
 def _redacted_evidence(

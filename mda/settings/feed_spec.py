@@ -29,6 +29,10 @@ FEED_FORMATS: Final[Mapping[str, str]] = {
 # Partner names become MQTT topic levels, broker user names and ACL lines: nothing that could
 # widen a topic (+ # /) or break a line.
 PARTNER_NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+# Roles of watch consoles (``[feeds.consoles]``): ``watch`` reads the alerts and acknowledges
+# them, ``viewer`` only reads them (a wall display).
+CONSOLE_ROLES: Final = ("watch", "viewer")
+CONSOLES_TABLE: Final = "consoles"  # [feeds.consoles] is the consoles, not a partner
 # CoT affiliations (the second field of an atom type): pending, unknown, assumed friend,
 # friend, neutral, suspect, hostile, joker, faker, none specified, other.
 AFFILIATIONS: Final = frozenset("pufanshjkox")
@@ -106,3 +110,5 @@ class FeedsConfig:
     service_user: str = "mda"
     service_read: tuple[str, ...] = ()  # topics the service user reads (acknowledgements)
     where: str = "defaults"
+    # Watch consoles mda manages as broker users: (user, role), role one of CONSOLE_ROLES.
+    consoles: tuple[tuple[str, str], ...] = ()

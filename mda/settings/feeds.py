@@ -7,6 +7,10 @@ the same way. Settings that are not tables in ``[feeds]`` are shared by every fe
     topic_prefix = "mda"              # MQTT topics: {prefix}/feeds/{partner}/...
     service_user = "mda"              # the broker user mda publishes as (for `mda feeds acl`)
 
+    [feeds.consoles]                  # watch consoles `mda feeds acl` manages (not a partner)
+    console1 = "watch"                # reads {prefix}/alerts/# and acknowledges
+    wall = "viewer"                   # reads the alerts only
+
     [feeds.navy-a]
     formats = ["mqtt", "cot"]
     zone_kinds = ["cable"]
@@ -36,6 +40,8 @@ from mda.net.address import parse_host_port
 from mda.settings.checks import check_known, is_number, is_whole, typed
 from mda.settings.feed_spec import (
     AFFILIATIONS,
+    CONSOLE_ROLES,
+    CONSOLES_TABLE,
     FEED_FORMATS,
     PARTNER_NAME,
     FeedsConfig,
@@ -98,8 +104,12 @@ def parse_feeds(table: Any, where: str, base: Path) -> FeedsConfig:
     read = typed(shared.get("service_read", [f"{prefix}/ack/#"]), list,
                  f"{where}: [feeds] service_read")
     feeds = []
+    consoles: tuple[tuple[str, str], ...] = ()
     for partner, spec in table.items():
         if not isinstance(spec, dict):
+            continue
+        if partner == CONSOLES_TABLE:
+            consoles = _consoles(spec, where)
             continue
         if not PARTNER_NAME.fullmatch(partner):
             raise ConfigError(
@@ -108,7 +118,26 @@ def parse_feeds(table: Any, where: str, base: Path) -> FeedsConfig:
         if partner == service_user:
             raise ConfigError(f"{where}: [feeds.{partner}]: the name of the service user")
         feeds.append(_feed(partner, spec, where, base))
-    return FeedsConfig(tuple(feeds), prefix, service_user, tuple(read), where)
+    taken = {service_user, *(f.partner for f in feeds)}
+    for user, _ in consoles:
+        if user in taken:
+            raise ConfigError(f"{where}: [feeds.consoles] {user}: already the name of the "
+                              "service user or of a partner")  # fmt: skip
+    return FeedsConfig(tuple(feeds), prefix, service_user, tuple(read), where, consoles)
+
+
+def _consoles(table: Mapping[str, Any], where: str) -> tuple[tuple[str, str], ...]:
+    """``[feeds.consoles]``: broker user = role, for the watch consoles mda manages."""
+    out = []
+    for user, role in table.items():
+        if not PARTNER_NAME.fullmatch(user):
+            raise ConfigError(f"{where}: [feeds.consoles] {user!r}: a user name is letters, "
+                              "digits, '-' and '_'")  # fmt: skip
+        if role not in CONSOLE_ROLES:
+            raise ConfigError(f"{where}: [feeds.consoles] {user}: role {role!r} is not one of "
+                              f"{', '.join(CONSOLE_ROLES)}")  # fmt: skip
+        out.append((user, str(role)))
+    return tuple(out)
 
 
 def _feed(partner: str, table: dict[str, Any], where: str, base: Path) -> FeedSpec:
