@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from mda.cli.query import Database
 from mda.errors import ConfigError, SourceError
 
 if TYPE_CHECKING:
@@ -23,13 +24,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-Database = Annotated[
-    str | None,
-    typer.Option(
-        "--database", "-d", envvar="MDA_DATABASE_URL", show_envvar=True,
-        help="PostgreSQL URL of the store (default: mda's embedded server).",
-    ),
-]  # fmt: skip
 
 
 def _text(path: Path) -> str:
