@@ -6,11 +6,24 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Final
+from typing import TYPE_CHECKING, Annotated, Final
 
 import typer
 
-from mda.cli.query import Database, From, NameProperty, To, Zones
+from mda.cli.query import (
+    AreaBox,
+    AreaFile,
+    AreaZone,
+    Database,
+    FlagFilter,
+    From,
+    MaxGap,
+    NameProperty,
+    ShipTypeFilter,
+    To,
+    Zones,
+    density_filter,
+)
 from mda.errors import ConfigError, MdaError
 from mda.store.timeargs import parse_duration, parse_window
 
@@ -139,24 +152,12 @@ def density(
     out: Out,
     cell: Annotated[float, typer.Option("--cell", help="Cell size in degrees (dividing 180: "
                                         "1, 0.5, 0.25, 0.1 ...).")] = 0.1,
-    zone_id: Annotated[str | None, typer.Option("--zone", help="Only fixes in this zone.")] = None,
-    bbox: Annotated[
-        str | None, typer.Option(help="Only fixes in west,south,east,north (degrees).")
-    ] = None,
-    geojson: Annotated[
-        Path | None, typer.Option(help="Only fixes in the area of this GeoJSON file.")
-    ] = None,
-    ship_type: Annotated[
-        list[str] | None,
-        typer.Option("--type", help="Only these ship types: a code (30), a range (70-79) or a "
-                     "name (fishing, cargo, tanker, passenger ...); repeatable."),
-    ] = None,
-    flag: Annotated[
-        list[str] | None, typer.Option(help="Only these flags (ISO alpha-2); repeatable.")
-    ] = None,
-    max_gap: Annotated[
-        str, typer.Option(help="At most this much time credited from a fix to the next.")
-    ] = "30m",
+    zone_id: AreaZone = None,
+    bbox: AreaBox = None,
+    geojson: AreaFile = None,
+    ship_type: ShipTypeFilter = None,
+    flag: FlagFilter = None,
+    max_gap: MaxGap = "30m",
     zones: Zones = None,
     name_property: NameProperty = None,
     database: Database = None,
@@ -166,22 +167,10 @@ def density(
 ) -> None:
     """Vessel-hours per square cell (as mda query density counts them) on a log scale."""
     import mda.plot
-    from mda.store.density import DensityFilter, ship_type_ranges
 
     _format_of(out)
-    if sum(a is not None for a in (zone_id, bbox, geojson)) > 1:
-        raise ConfigError("give at most one area: --zone, --bbox or --geojson")
     since, until = _window(start, end)
-    area: Any = zone_id if zone_id is not None else bbox
-    if geojson is not None:
-        from mda.cli.query import _area_of
-
-        area = _area_of(geojson, name_property)
-    where = DensityFilter(
-        area=area,
-        ship_types=ship_type_ranges(ship_type) if ship_type else None,
-        flags=tuple(flag) if flag else None,
-    )
+    where = density_filter(zone_id, bbox, geojson, ship_type, flag, name_property)
     figure = mda.plot.density(_url(database), since, until, cell_deg=cell, where=where,
                               max_gap_s=parse_duration(max_gap, name="--max-gap"),
                               zones=_catalog(zones, name_property))  # fmt: skip

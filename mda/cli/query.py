@@ -409,29 +409,57 @@ def traffic(
             name_property=name_property)  # fmt: skip
 
 
+# The density filters, shared with `mda plot density`.
+AreaZone = Annotated[str | None, typer.Option("--zone", help="Only fixes in this zone.")]
+AreaBox = Annotated[
+    str | None, typer.Option("--bbox", help="Only fixes in west,south,east,north (degrees).")
+]
+AreaFile = Annotated[
+    Path | None, typer.Option("--geojson", help="Only fixes in the area of this GeoJSON file.")
+]
+ShipTypeFilter = Annotated[
+    list[str] | None,
+    typer.Option("--type", help="Only these ship types: a code (30), a range (70-79) or a "
+                 "name (fishing, cargo, tanker, passenger ...); repeatable."),
+]  # fmt: skip
+FlagFilter = Annotated[
+    list[str] | None,
+    typer.Option("--flag", help="Only these flags (ISO alpha-2, from the MMSI); repeatable."),
+]
+MaxGap = Annotated[
+    str, typer.Option("--max-gap", help="At most this much time credited from a fix to the next.")
+]
+
+
+def density_filter(
+    zone_id: str | None, bbox: str | None, geojson: Path | None, ship_type: list[str] | None,
+    flag: list[str] | None, name_property: str | None,
+) -> Any:
+    """The DensityFilter of the options (at most one area)."""
+    from mda.store.density import DensityFilter, ship_type_ranges
+
+    if sum(a is not None for a in (zone_id, bbox, geojson)) > 1:
+        raise ConfigError("give at most one area: --zone, --bbox or --geojson")
+    area: Any = zone_id if zone_id is not None else bbox
+    if geojson is not None:
+        area = _area_of(geojson, name_property)
+    return DensityFilter(
+        area=area,
+        ship_types=ship_type_ranges(ship_type) if ship_type else None,
+        flags=tuple(flag) if flag else None,
+    )  # fmt: skip
+
+
 @app.command()
 def density(
     cell: Annotated[float, typer.Option("--cell", help="Cell size in degrees (dividing 180: "
                                         "1, 0.5, 0.25, 0.1 ...).")],
-    zone_id: Annotated[str | None, typer.Option("--zone", help="Only fixes in this zone.")] = None,
-    bbox: Annotated[
-        str | None, typer.Option(help="Only fixes in west,south,east,north (degrees).")
-    ] = None,
-    geojson: Annotated[
-        Path | None, typer.Option(help="Only fixes in the area of this GeoJSON file.")
-    ] = None,
-    ship_type: Annotated[
-        list[str] | None,
-        typer.Option("--type", help="Only these ship types: a code (30), a range (70-79) or a "
-                     "name (fishing, cargo, tanker, passenger ...); repeatable."),
-    ] = None,
-    flag: Annotated[
-        list[str] | None, typer.Option(help="Only these flags (ISO alpha-2, from the MMSI); "
-                                       "repeatable.")
-    ] = None,
-    max_gap: Annotated[
-        str, typer.Option(help="At most this much time credited from a fix to the next.")
-    ] = "30m",
+    zone_id: AreaZone = None,
+    bbox: AreaBox = None,
+    geojson: AreaFile = None,
+    ship_type: ShipTypeFilter = None,
+    flag: FlagFilter = None,
+    max_gap: MaxGap = "30m",
     zones: Zones = None,
     name_property: NameProperty = None,
     database: Database = None,
@@ -442,19 +470,7 @@ def density(
 ) -> None:
     """Vessel-hours per square cell (GFW 4Wings presence): the time from each fix of a vessel
     to its next, at most --max-gap, in the cell of the fix, clipped to the window."""
-    from mda.store.density import DensityFilter, ship_type_ranges
-
-    given = [a for a in (zone_id, bbox, geojson) if a is not None]
-    if len(given) > 1:
-        raise ConfigError("give at most one area: --zone, --bbox or --geojson")
-    area: Any = zone_id if zone_id is not None else bbox
-    if geojson is not None:
-        area = _area_of(geojson, name_property)
-    where = DensityFilter(
-        area=area,
-        ship_types=ship_type_ranges(ship_type) if ship_type else None,
-        flags=tuple(flag) if flag else None,
-    )
+    where = density_filter(zone_id, bbox, geojson, ship_type, flag, name_property)
     gap_s = parse_duration(max_gap, name="--max-gap")
 
     def summary(frame: pl.DataFrame) -> str:
