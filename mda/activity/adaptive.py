@@ -57,6 +57,7 @@ from mda.activity.motion import (
     implied_speed_kn,
     pieces,
     straightness,
+    track_arrays,
     window,
     window_mean,
 )
@@ -150,16 +151,10 @@ def classify_track_adaptive(
 ) -> Activities:
     """The activity code (``STATIONARY``, ``FISHING``, ``TRANSIT``) of every position of one
     vessel's track sorted by time; same contract as ``classify.classify_track``."""
-    time = np.asarray(time, dtype=np.float64)
-    lat = np.asarray(lat, dtype=np.float64)
-    lon = np.asarray(lon, dtype=np.float64)
+    time, lat, lon = track_arrays(time, lat, lon)
     n = len(time)
     if not n:
         return np.zeros(0, dtype=np.int8)
-    if len(lat) != n or len(lon) != n:
-        raise ValueError("time, lat and lon must be of equal length")
-    if n > 1 and bool(np.any(np.diff(time) < 0)):
-        raise ValueError("the track must be sorted by time")
     p = params
     reported = None if speed_kn is None else np.asarray(speed_kn, dtype=np.float64)
     courses = None if course is None else np.asarray(course, dtype=np.float64)

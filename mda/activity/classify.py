@@ -41,6 +41,7 @@ from mda.activity.motion import (
     implied_speed_kn,
     pieces,
     straightness,
+    track_arrays,
     window,
     window_mean,
 )
@@ -99,16 +100,10 @@ def classify_track(
     movement cannot be measured at all (a lone fix without a reported speed) is ``TRANSIT``:
     mda claims fishing or stillness only on evidence.
     """
-    time = np.asarray(time, dtype=np.float64)
-    lat = np.asarray(lat, dtype=np.float64)
-    lon = np.asarray(lon, dtype=np.float64)
+    time, lat, lon = track_arrays(time, lat, lon)
     n = len(time)
     if not n:
         return np.zeros(0, dtype=np.int8)
-    if len(lat) != n or len(lon) != n:
-        raise ValueError("time, lat and lon must be of equal length")
-    if n > 1 and bool(np.any(np.diff(time) < 0)):
-        raise ValueError("the track must be sorted by time")
     p = params
     kind = gear_kind(gear)
     cut = pieces(time, p.max_gap_minutes * 60.0)

@@ -28,6 +28,18 @@ class Pieces:
     last: Indexes
 
 
+def track_arrays(time: Floats, lat: Floats, lon: Floats) -> tuple[Floats, Floats, Floats]:
+    """A track's columns as float arrays, checked: equal lengths, sorted by time."""
+    t = np.asarray(time, dtype=np.float64)
+    y = np.asarray(lat, dtype=np.float64)
+    x = np.asarray(lon, dtype=np.float64)
+    if len(y) != len(t) or len(x) != len(t):
+        raise ValueError("time, lat and lon must be of equal length")
+    if len(t) > 1 and bool(np.any(np.diff(t) < 0)):
+        raise ValueError("the track must be sorted by time")
+    return t, y, x
+
+
 def pieces(time: Floats, max_gap_s: float) -> Pieces:
     """Cut a time-sorted track where consecutive fixes are more than ``max_gap_s`` apart."""
     n = len(time)
