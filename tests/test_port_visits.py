@@ -16,6 +16,7 @@ from mda.simulate.ferry import FERRY_PORTS, FerryRoute, ferry_route
 from mda.simulate.recording import decoded
 from mda.store.batch import StoreBatch
 from mda.store.queries import Queries
+from mda.store.visits import stored_port_visits, stored_trips
 from mda.trajectories.port_visits import PortVisitRules, port_visits
 from mda.trajectories.trips import trips
 from mda.zones import load_zones
@@ -89,9 +90,9 @@ def test_the_same_visits_come_from_the_store_for_one_vessel_and_for_all(
 ) -> None:
     store_ferry(plain_database, ferry)
     with Queries(plain_database) as queries:
-        mine = queries.port_visits(T0, T0 + 86_400, vessel="CATANIA EXPRESS")
-        everyone = queries.port_visits(T0, T0 + 86_400)
-        legs = queries.trips(247_123_456, T0, T0 + 86_400)
+        mine = stored_port_visits(queries, T0, T0 + 86_400, vessel="CATANIA EXPRESS")
+        everyone = stored_port_visits(queries, T0, T0 + 86_400)
+        legs = stored_trips(queries, 247_123_456, T0, T0 + 86_400)
     assert_matches_truth(mine, ferry)
     assert everyone.equals(mine)
     assert mine["shipname"].unique().to_list() == ["CATANIA EXPRESS"]
@@ -205,7 +206,7 @@ def test_a_port_on_the_antimeridian_is_searched_on_both_sides(plain_database: st
                  for t, lat, lon, sog in east + out]  # fmt: skip
     write(plain_database, StoreBatch(positions=positions))
     with Queries(plain_database, zones=catalog) as queries:
-        found = queries.port_visits(T0, T0 + 86_400)
+        found = stored_port_visits(queries, T0, T0 + 86_400)
     assert found.select("mmsi", "port_id", "stop", "exit").rows() == [
         (1234, "port-dateline", True, True)
     ]

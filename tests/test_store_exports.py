@@ -14,8 +14,9 @@ import pytest
 
 from mda.errors import ConfigError, MdaError
 from mda.model import Position
-from mda.store.exports import render, single_fixes, to_csv, to_geojson, to_mfjson
+from mda.store.exports import single_fixes, to_csv, to_geojson, to_mfjson
 from mda.store.queries import Queries
+from mda.store.render import render
 from mda.store.track_shapes import with_segments
 from tests.test_store_queries import (
     DAY_END,

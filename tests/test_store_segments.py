@@ -22,8 +22,9 @@ import polars as pl
 from mda.geo import distance_m
 from mda.model import Position
 from mda.store.batch import StoreBatch
-from mda.store.exports import render, to_geojson, to_mfjson
+from mda.store.exports import to_geojson, to_mfjson
 from mda.store.queries import Queries
+from mda.store.render import render
 from mda.store.track_shapes import downsample, with_segments
 from tests.test_api_kit import store, world
 from tests.test_cli_service import mda

@@ -143,7 +143,8 @@ def _answer(
         frame = frame.drop([c for c in _NOT_IN_TABLE if c in frame.columns])
         if len(frame) > TABLE_ROWS:
             text += f" (the table shows the first {TABLE_ROWS}; export for all)"
-    from mda.store.exports import render, single_fixes
+    from mda.store.exports import single_fixes
+    from mda.store.render import render
 
     if chosen == "mfjson" and (lone := single_fixes(frame)):
         text += f"; {lone} single-fix segments left out of MF-JSON (a moving feature needs two)"
@@ -292,8 +293,12 @@ def events(
             raise ConfigError("--kind trip needs --vessel (trips are a vessel's)")
         _trips(vessel, min_confidence, database, start, end, fmt, out)
     elif kind == "port_visit":
-        _answer(lambda q, since, until: q.port_visits(since, until, vessel=vessel, port=zone_id,
-                                                      min_confidence=min_confidence),
+        from mda.store.visits import stored_port_visits
+        from mda.trajectories.port_visits import PortVisitRules
+
+        rules = PortVisitRules(min_confidence=min_confidence)
+        _answer(lambda q, since, until: stored_port_visits(q, since, until, vessel=vessel,
+                                                           port=zone_id, rules=rules),
                 lambda frame: f"{len(frame)} port visits", database, start, end, fmt, out,
                 allowed=EVENT_FORMATS)  # fmt: skip
     else:
@@ -325,7 +330,11 @@ def _trips(
     vessel: str, min_confidence: int, database: str | None, start: str | None,
     end: str | None, fmt: str, out: Path | None,
 ) -> None:  # fmt: skip
-    _answer(lambda q, since, until: q.trips(vessel, since, until, min_confidence=min_confidence),
+    from mda.store.visits import stored_trips
+    from mda.trajectories.port_visits import PortVisitRules
+
+    rules = PortVisitRules(min_confidence=min_confidence)
+    _answer(lambda q, since, until: stored_trips(q, vessel, since, until, rules=rules),
             lambda frame: f"{len(frame)} trips", database, start, end, fmt, out,
             allowed=EVENT_FORMATS)  # fmt: skip
 

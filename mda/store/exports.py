@@ -26,15 +26,13 @@ interpolation) and ``temporalProperties`` (speed, course, heading). The bare typ
 from __future__ import annotations
 
 import itertools
-import json
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any, Final, Literal, TypeAlias
 
 import numpy as np
 import polars as pl
 
-from mda.errors import ConfigError, MdaError
+from mda.errors import ConfigError
 from mda.store.antimeridian import line_parts, parts_bbox
 from mda.store.track_shapes import drawable, with_segments
 
@@ -100,7 +98,7 @@ def to_table(frame: pl.DataFrame, max_rows: int = 1000) -> str:
 def to_geojson(frame: pl.DataFrame, *, lines: bool = False) -> dict[str, Any]:
     """A FeatureCollection: one Point per position, or (``lines``) one line per vessel and
     segment (see ``line_features``)."""
-    _require(frame, ("lon", "lat"), "GeoJSON")
+    require(frame, ("lon", "lat"), "GeoJSON")
     if not lines:
         return {"type": "FeatureCollection", "features": list(_points(frame))}
     return {"type": "FeatureCollection", "features": line_features(frame)}
@@ -134,7 +132,7 @@ def to_mfjson(frame: pl.DataFrame) -> dict[str, Any]:
 
     A segment of a single fix is left out: 19-045r3's schema asks for two instants, and
     MovingPandas refuses a trajectory of one."""
-    _require(frame, ("lon", "lat", "time", "mmsi"), "MF-JSON")
+    require(frame, ("lon", "lat", "time", "mmsi"), "MF-JSON")
     moving = [s for s in _segments(frame) if len(s["times"]) > 1]
     paths = [line_parts(s["coordinates"]) for s in moving]
     features: list[dict[str, Any]] = []
@@ -179,37 +177,6 @@ def to_mfjson(frame: pl.DataFrame) -> dict[str, Any]:
     return collection
 
 
-def render(
-    frame: pl.DataFrame, fmt: ExportFormat, out: Path | None, *, lines: bool = False
-) -> str | None:
-    """Write ``frame`` in ``fmt`` to ``out``; with no ``out``, return the text for stdout
-    (Parquet, being binary, needs ``out``)."""
-    if fmt in ("parquet", "geoparquet"):
-        if out is None:
-            raise ConfigError(f"--format {fmt} needs --out FILE (Parquet is binary)")
-        if fmt == "parquet":
-            _write(out, frame.write_parquet)
-        else:
-            from mda.store.geoparquet import write_geoparquet
-
-            _write(out, lambda path: write_geoparquet(frame, path, lines=lines))
-        return None
-    if fmt == "table":
-        text = to_table(frame) + "\n"
-    elif fmt == "csv":
-        text = to_csv(frame)
-    elif fmt == "geojson":
-        text = json.dumps(to_geojson(frame, lines=lines), allow_nan=False) + "\n"
-    elif fmt == "mfjson":
-        text = json.dumps(to_mfjson(frame), allow_nan=False) + "\n"
-    else:
-        raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-    if out is None:
-        return text
-    _write(out, lambda path: path.write_text(text, encoding="utf-8"))
-    return None
-
-
 def _lines_layer(paths: list[list[list[list[float]]]]) -> list[dict[str, Any]]:
     """Geometries of one type for paths given as ``line_parts``: LineStrings, or all
     MultiLineStrings when one path is cut at the antimeridian (as ogr2ogr's PROMOTE_TO_MULTI
@@ -219,14 +186,7 @@ def _lines_layer(paths: list[list[list[list[float]]]]) -> list[dict[str, Any]]:
     return [{"type": "LineString", "coordinates": parts[0]} for parts in paths]
 
 
-def _write(out: Path, write: Callable[[Path], object]) -> None:
-    try:
-        write(out)
-    except OSError as exc:
-        raise MdaError(f"cannot write {out}: {exc.strerror or exc}") from exc
-
-
-def _require(frame: pl.DataFrame, columns: tuple[str, ...], what: str) -> None:
+def require(frame: pl.DataFrame, columns: tuple[str, ...], what: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise ConfigError(f"{what} needs positions (no {', '.join(missing)} column)")

@@ -33,9 +33,9 @@ def write_geoparquet(frame: pl.DataFrame, out: Path | BinaryIO, *, lines: bool =
 
 def geoparquet_table(frame: pl.DataFrame, *, lines: bool = False) -> pa.Table:
     """The Arrow table GeoParquet is written from: columns, WKB geometry, ``geo`` metadata."""
-    from mda.store.exports import _require, line_features
+    from mda.store.exports import line_features, require
 
-    _require(frame, ("lon", "lat"), "GeoParquet")
+    require(frame, ("lon", "lat"), "GeoParquet")
     if lines:
         features = line_features(frame)
         shapes = np.array([shapely.geometry.shape(f["geometry"]) for f in features], dtype=object)

@@ -390,29 +390,6 @@ class Queries:
             params,
         )
 
-    def port_visits(
-        self, start: datetime | float, end: datetime | float, *,
-        vessel: int | str | None = None, port: str | None = None, min_confidence: int = 2,
-    ) -> pl.DataFrame:  # fmt: skip
-        """GFW's port visits in ``[start, end)``, computed from the stored positions (see
-        ``mda.store.visits``), with confidence at least ``min_confidence``."""
-        from mda.store.visits import stored_port_visits
-        from mda.trajectories.port_visits import PortVisitRules
-
-        rules = PortVisitRules(min_confidence=min_confidence)
-        return stored_port_visits(self, start, end, vessel=vessel, port=port, rules=rules)
-
-    def trips(
-        self, vessel: int | str, start: datetime | float, end: datetime | float, *,
-        min_confidence: int = 2,
-    ) -> pl.DataFrame:  # fmt: skip
-        """A vessel's trips between its port visits in ``[start, end)``."""
-        from mda.store.visits import stored_trips
-        from mda.trajectories.port_visits import PortVisitRules
-
-        return stored_trips(self, vessel, start, end,
-                            rules=PortVisitRules(min_confidence=min_confidence))  # fmt: skip
-
     def alerts(
         self,
         start: datetime | float,
