@@ -158,6 +158,11 @@ class ClockModel:
     _best: int = 0  # most common residual modulo 60 (ties: nearest zero)
     _around: int = 0  # residuals within STEADY_S of it
     _shape_known: bool = False
+    # Whether anything the verdict weighs (the mode and its window, the number of residuals,
+    # the offsets, the comparisons, ``runner_up``) changed since the last refresh: a runner-up's
+    # model is refreshed on nearly every record, mostly to the same verdict.
+    _stale: bool = True
+    _runner_up_weighed: bool = False
 
     def add(self, r: int) -> None:
         """Record one residual (in [-30, 30))."""
@@ -165,7 +170,8 @@ class ClockModel:
         r60 = r % 60
         if len(ring) < WINDOW:
             ring.append(r)
-            self._count_in(r60)
+            self._stale = True  # the verdict weighs the residuals against their number
+            self._count_in(r60, 0)
         else:
             slot = self.next_slot
             old = ring[slot] % 60
@@ -181,17 +187,20 @@ class ClockModel:
                 near[c] -= 1
                 near[d] -= 1
                 near[e] -= 1
+                lost = 0
                 if self._shape_known:
                     if _NEAR[old][self._best]:  # the mode's own count fell: scan at refresh
                         self._shape_known = False
                     else:  # the mode stands; its window may have lost one
-                        self._around -= _IN_WINDOW[old][self._best]
-                self._count_in(r60)
+                        lost = _IN_WINDOW[old][self._best]
+                self._count_in(r60, lost)
         self.added += 1
         if self.added % REFRESH_EVERY == 0 and len(ring) >= MIN_SAMPLES:
             self._refresh()
 
-    def _count_in(self, r60: int) -> None:
+    def _count_in(self, r60: int, lost: int) -> None:
+        """Count a residual in (modulo 60), and follow the mode (``lost``: residuals the mode's
+        window lost just before)."""
         near = self.near
         histogram = self.histogram
         histogram[r60] += 1
@@ -213,10 +222,14 @@ class ClockModel:
             if v > top or (v == top and _RANK[k] < rank):
                 best, top, rank = k, v, _RANK[k]
         if best == self._best:
-            self._around += _IN_WINDOW[r60][best]
+            gained = _IN_WINDOW[r60][best] - lost
+            if gained:
+                self._around += gained
+                self._stale = True
         else:
             self._best = best
             self._around = _window_sum(histogram, best)
+            self._stale = True
 
     def _refresh(self) -> None:
         if not self._shape_known:
@@ -232,6 +245,11 @@ class ClockModel:
             self._best = best
             self._around = _window_sum(self.histogram, best)
             self._shape_known = True
+            self._stale = True
+        elif not self._stale and self.runner_up == self._runner_up_weighed:
+            return  # nothing the verdict weighs has changed since it was reached
+        self._stale = False
+        self._runner_up_weighed = self.runner_up
         self.mode = _WRAPPED[self._best]
         self.steady = self._verdict(self._around)
         self._correct()
@@ -257,6 +275,7 @@ class ClockModel:
         if len(kept) > OFFSETS_KEPT:
             del kept[0]
         # What the offsets alone say, worked out once here rather than at every refresh.
+        self._stale = True
         middle = self._middle = sorted(kept)[len(kept) // 2]
         agreeing = sum(abs(o - middle) <= REPAIR_S for o in kept)
         self._offsets_fit = (
@@ -272,9 +291,14 @@ class ClockModel:
         """Whether this clock agreed with a better clock of the same record that was trusted."""
         crosses = self.crosses
         crosses.append(agreed)
-        self._agreed += agreed
         if len(crosses) > CROSS_KEPT:
-            self._agreed -= crosses.pop(0)
+            dropped = crosses.pop(0)
+            if dropped != agreed:
+                self._agreed += agreed - dropped
+                self._stale = True
+        else:
+            self._agreed += agreed
+            self._stale = True
         if len(self.ring) >= MIN_SAMPLES and (
             len(crosses) <= MIN_OFFSETS or len(crosses) % REFRESH_EVERY == 0
         ):
