@@ -213,6 +213,12 @@ class ClockModel:
         near[e] += 1
         if not self._shape_known:
             return
+        if not self.runner_up:
+            # Refreshed every REFRESH_EVERY residuals only: a scan then costs less than
+            # following the mode residual by residual (a runner-up's model is refreshed on
+            # nearly every record, by ``add_cross``).
+            self._shape_known = False
+            return
         # Only the counts just raised can overtake the mode (ties: nearest zero).
         best = self._best
         top = near[best]
@@ -440,6 +446,7 @@ class ClockJudge:
         (``finish`` hands over the last of them)."""
         out: list[Record] = []
         stats = self.stats
+        models = self.models
         for record, at in zip(records, origins, strict=True):
             m = messages[at]
             self._count += 1
@@ -458,7 +465,7 @@ class ClockJudge:
             if second is not None and record.msg_type == 4:
                 self._learn_offset(source, m)
             key = (source, m.clock or ARRIVAL)
-            model = self.model(*key)
+            model = models.get(key) or self.model(*key)
             if model.steady is None:
                 self._teach(source, m, second)
                 if key not in self._waiting:
@@ -509,6 +516,19 @@ class ClockJudge:
                     stats.clocks[_key(clock, quality)] += 1
                     out.append(_timed(record, time, clock, quality))
                     continue
+            elif (
+                second is not None
+                and model.steady is False
+                and m.alt_time is None
+                and current is model
+            ):
+                # One clock known not to be steady (an arrival time with a varying lag): the
+                # record is suspect, at the clock's time corrected as far as it can be.
+                correction = model.correction
+                model.add(residual(second, m.time))
+                stats.clocks[_key(key[1], SUSPECT)] += 1
+                out.append(_timed(record, m.time + correction, key[1], SUSPECT))
+                continue
             out.append(self._judged(record, m, second, teach=True))
         return out
 
@@ -541,7 +561,24 @@ class ClockJudge:
         del self._waiting_since[key]
         if self._waiting_since:
             self._oldest = min(self._waiting_since.values())
-        return [self._judged(r, m, second, teach=False) for r, m, second in waited]
+        out: list[Record] = []
+        counts = self.stats.clocks
+        clock = key[1]
+        model: ClockModel | None = None
+        for r, m, second in waited:
+            if m.alt_time is None or m.alt_clock is None:
+                # One clock, inline: ``_judged`` step for step, the model looked up again only
+                # after a record with two clocks (the only kind that can add a model).
+                if model is None:
+                    model = self.model(*key)
+                assert m.time is not None
+                time, quality = _judge_one(model, m.time, second, False)
+                counts[_key(clock, quality)] += 1
+                out.append(_timed(r, time, clock, quality))
+            else:
+                out.append(self._judged(r, m, second, teach=False))
+                model = None
+        return out
 
     def _overdue(self) -> list[Record]:
         """Records that waited ``WAIT_RECORDS`` (a station heard too rarely for its clock ever
