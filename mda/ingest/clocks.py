@@ -118,8 +118,16 @@ def snapped(estimate: float, second: int) -> float:
 # function of the input order alone): a scan of the minute per residual would cost more than
 # the decoding.
 REFRESH_EVERY: Final = 16
+_WRAPPED: Final = tuple(wrapped(k) for k in range(60))
 # Residuals of the minute from zero outwards: ties between modes go to the one nearest zero.
 _FROM_ZERO: Final = tuple(sorted(range(60), key=lambda k: (abs((k + 30) % 60 - 30), k)))
+_RANK: Final = tuple(_FROM_ZERO.index(k) for k in range(60))  # place in _FROM_ZERO
+# _NEAR[a][b]: residual a adds to the ``near`` count of b; _IN_WINDOW[a][b]: a lies within
+# STEADY_S of b (both modulo 60).
+_NEAR: Final = tuple(tuple(abs(wrapped(a - b)) <= AGREE_S for b in range(60)) for a in range(60))
+_IN_WINDOW: Final = tuple(
+    tuple(int(abs(wrapped(a - b)) <= STEADY_S) for b in range(60)) for a in range(60)
+)
 
 
 @dataclass(slots=True)
@@ -140,42 +148,121 @@ class ClockModel:
     mode: int = 0
     steady: bool | None = None
     _correction: float = 0.0
+    # Kept up to date as residuals, offsets and comparisons come, so that a refresh (on nearly
+    # every record of a clock seen beside a better one) scans nothing it need not.
+    _agreed: int = 0  # True values in ``crosses``
+    _middle: float = 0.0  # median of ``offsets``
+    _offsets_fit: bool = False  # most offsets near the median, and the median small
+    # ``_best`` and ``_around`` describe the counts (kept as residuals come and go, scanned
+    # afresh only when the mode's own count falls)
+    _best: int = 0  # most common residual modulo 60 (ties: nearest zero)
+    _around: int = 0  # residuals within STEADY_S of it
+    _shape_known: bool = False
+    # Whether anything the verdict weighs (the mode and its window, the number of residuals,
+    # the offsets, the comparisons, ``runner_up``) changed since the last refresh: a runner-up's
+    # model is refreshed on nearly every record, mostly to the same verdict.
+    _stale: bool = True
+    _runner_up_weighed: bool = False
 
     def add(self, r: int) -> None:
         """Record one residual (in [-30, 30))."""
-        histogram = self.histogram
-        near = self.near
         ring = self.ring
+        r60 = r % 60
         if len(ring) < WINDOW:
             ring.append(r)
+            self._stale = True  # the verdict weighs the residuals against their number
+            self._count_in(r60, 0)
         else:
-            old = ring[self.next_slot] % 60
-            histogram[old] -= 1
-            for k in _AROUND[old]:
-                near[k] -= 1
-            ring[self.next_slot] = r
-            self.next_slot = (self.next_slot + 1) % WINDOW
-        r %= 60
-        histogram[r] += 1
-        for k in _AROUND[r]:
-            near[k] += 1
+            slot = self.next_slot
+            old = ring[slot] % 60
+            ring[slot] = r
+            self.next_slot = (slot + 1) % WINDOW
+            if old != r60:  # the same residual out as in: the counts stay as they are
+                histogram = self.histogram
+                near = self.near
+                histogram[old] -= 1
+                a, b, c, d, e = _AROUND[old]
+                near[a] -= 1
+                near[b] -= 1
+                near[c] -= 1
+                near[d] -= 1
+                near[e] -= 1
+                lost = 0
+                if self._shape_known:
+                    if _NEAR[old][self._best]:  # the mode's own count fell: scan at refresh
+                        self._shape_known = False
+                    else:  # the mode stands; its window may have lost one
+                        lost = _IN_WINDOW[old][self._best]
+                self._count_in(r60, lost)
         self.added += 1
         if self.added % REFRESH_EVERY == 0 and len(ring) >= MIN_SAMPLES:
             self._refresh()
 
-    def _refresh(self) -> None:
+    def _count_in(self, r60: int, lost: int) -> None:
+        """Count a residual in (modulo 60), and follow the mode (``lost``: residuals the mode's
+        window lost just before)."""
         near = self.near
-        top = max(near)
-        # Ties go to the residual nearest zero: a clock is on time until shown otherwise.
-        best = next(k for k in _FROM_ZERO if near[k] == top)
-        self.mode = wrapped(best)
-        h3 = self.histogram * 3  # the minute three times: a window across its ends is a slice
-        around = sum(h3[best + 60 - STEADY_S : best + 61 + STEADY_S])
-        self.steady = self._verdict(around)
+        histogram = self.histogram
+        histogram[r60] += 1
+        around = _AROUND[r60]
+        a, b, c, d, e = around  # unrolled: this runs once per residual
+        near[a] += 1
+        near[b] += 1
+        near[c] += 1
+        near[d] += 1
+        near[e] += 1
+        if not self._shape_known:
+            return
+        if not self.runner_up:
+            # Refreshed every REFRESH_EVERY residuals only: a scan then costs less than
+            # following the mode residual by residual (a runner-up's model is refreshed on
+            # nearly every record, by ``add_cross``).
+            self._shape_known = False
+            return
+        # Only the counts just raised can overtake the mode (ties: nearest zero).
+        best = self._best
+        top = near[best]
+        rank = _RANK[best]
+        for k in around:
+            v = near[k]
+            if v > top or (v == top and _RANK[k] < rank):
+                best, top, rank = k, v, _RANK[k]
+        if best == self._best:
+            gained = _IN_WINDOW[r60][best] - lost
+            if gained:
+                self._around += gained
+                self._stale = True
+        else:
+            self._best = best
+            self._around = _window_sum(histogram, best)
+            self._stale = True
+
+    def _refresh(self) -> None:
+        if not self._shape_known:
+            near = self.near
+            top = max(near)
+            # Ties go to the residual nearest zero: a clock is on time until shown otherwise.
+            if near[0] == top:
+                best = 0
+            elif near.count(top) == 1:
+                best = near.index(top)
+            else:
+                best = next(k for k in _FROM_ZERO if near[k] == top)
+            self._best = best
+            self._around = _window_sum(self.histogram, best)
+            self._shape_known = True
+            self._stale = True
+        elif not self._stale and self.runner_up == self._runner_up_weighed:
+            return  # nothing the verdict weighs has changed since it was reached
+        self._stale = False
+        self._runner_up_weighed = self.runner_up
+        self.mode = _WRAPPED[self._best]
+        self.steady = self._verdict(self._around)
         self._correct()
 
     def _verdict(self, around: int) -> bool | None:
-        if self.runner_up and len(self.crosses) < MIN_OFFSETS:
+        crosses = len(self.crosses)
+        if self.runner_up and crosses < MIN_OFFSETS:
             return None  # a runner-up is known only once compared with the better clock
         if abs(self.mode) > REPAIR_S and len(self.offsets) < MIN_OFFSETS:
             # A clock 20 s off may as well be 80 s off (exactEarth's wrapper is): the minute is
@@ -184,45 +271,51 @@ class ClockModel:
         return (
             around >= STEADY_SHARE * len(self.ring)
             and self._offsets_agree()
-            and (
-                len(self.crosses) < MIN_OFFSETS
-                or sum(self.crosses) >= CROSS_SHARE * len(self.crosses)
-            )
+            and (crosses < MIN_OFFSETS or self._agreed >= CROSS_SHARE * crosses)
         )
 
     def add_offset(self, offset: float) -> None:
         """A whole offset: a base station's UTC minus this clock's time."""
-        self.offsets.append(offset)
-        if len(self.offsets) > OFFSETS_KEPT:
-            del self.offsets[0]
+        kept = self.offsets
+        kept.append(offset)
+        if len(kept) > OFFSETS_KEPT:
+            del kept[0]
+        # What the offsets alone say, worked out once here rather than at every refresh.
+        self._stale = True
+        middle = self._middle = sorted(kept)[len(kept) // 2]
+        agreeing = sum(abs(o - middle) <= REPAIR_S for o in kept)
+        self._offsets_fit = (
+            agreeing >= OFFSETS_SHARE * len(kept) and abs(middle) <= MAX_STEADY_OFFSET_S
+        )
         self._correct()
         if len(self.ring) >= MIN_SAMPLES and (
-            len(self.offsets) <= MIN_OFFSETS or len(self.offsets) % REFRESH_EVERY == 0
+            len(kept) <= MIN_OFFSETS or len(kept) % REFRESH_EVERY == 0
         ):
             self._refresh()
 
     def add_cross(self, agreed: bool) -> None:
         """Whether this clock agreed with a better clock of the same record that was trusted."""
-        self.crosses.append(agreed)
-        if len(self.crosses) > CROSS_KEPT:
-            del self.crosses[0]
+        crosses = self.crosses
+        crosses.append(agreed)
+        if len(crosses) > CROSS_KEPT:
+            dropped = crosses.pop(0)
+            if dropped != agreed:
+                self._agreed += agreed - dropped
+                self._stale = True
+        else:
+            self._agreed += agreed
+            self._stale = True
         if len(self.ring) >= MIN_SAMPLES and (
-            len(self.crosses) <= MIN_OFFSETS or len(self.crosses) % REFRESH_EVERY == 0
+            len(crosses) <= MIN_OFFSETS or len(crosses) % REFRESH_EVERY == 0
         ):
             self._refresh()
 
     def _offsets_agree(self) -> bool:
-        kept = self.offsets
-        if len(kept) < MIN_OFFSETS:
+        if len(self.offsets) < MIN_OFFSETS:
             return True
-        middle = sorted(kept)[len(kept) // 2]
-        agreeing = sum(abs(o - middle) <= REPAIR_S for o in kept)
-        # ... the whole offset must fall on the seconds the residuals show, and be small.
-        return (
-            agreeing >= OFFSETS_SHARE * len(kept)
-            and abs(wrapped(round(middle) - self.mode)) <= STEADY_S
-            and abs(middle) <= MAX_STEADY_OFFSET_S
-        )
+        # ... most near their median, which is small and falls on the seconds the residuals
+        # show.
+        return self._offsets_fit and abs(wrapped(round(self._middle) - self.mode)) <= STEADY_S
 
     def describe(self) -> str:
         """The model's verdict as it stands, in words."""
@@ -250,7 +343,7 @@ class ClockModel:
 
     def _correct(self) -> None:
         if len(self.offsets) >= MIN_OFFSETS:
-            self._correction = sorted(self.offsets)[len(self.offsets) // 2]
+            self._correction = self._middle  # the offsets' median
         else:
             self._correction = float(self.mode) if self.steady else 0.0
 
@@ -266,10 +359,42 @@ def _verdict(
     return estimate, SUSPECT
 
 
+def _judge_one(
+    model: ClockModel, time: float, second: int | None, teach: bool
+) -> tuple[float, TimeQuality]:
+    """Judge one clock's time by its model as it stands (teaching the model first when asked:
+    a record is judged by the residuals before it, its own excluded)."""
+    steady = model.steady
+    correction = model.correction
+    if second is not None:
+        r = residual(second, time)
+        if teach:
+            model.add(r)
+        if steady is None:  # too few residuals to know the clock: the record alone
+            return (time, AGREES) if abs(r) <= AGREE_S else (time, SUSPECT)
+        if steady and abs(correction) <= AGREE_S and abs(r) <= AGREE_S:
+            return time, AGREES
+        return _verdict(time, correction, second, steady)
+    if steady is None:
+        return time, UNCHECKED
+    return time + correction, UNCHECKED if steady else SUSPECT
+
+
 @lru_cache(maxsize=256)
 def _key(clock: str, quality: str) -> str:
     """The counter of a clock and judgement ("pghp/repaired")."""
     return f"{clock}/{quality}"
+
+
+def _window_sum(histogram: list[int], best: int) -> int:
+    """Residuals within STEADY_S of ``best`` (modulo 60): the window may wrap the minute."""
+    lo = best - STEADY_S
+    hi = best + STEADY_S + 1
+    if lo < 0:
+        return sum(histogram[lo:]) + sum(histogram[:hi])
+    if hi > 60:
+        return sum(histogram[lo:]) + sum(histogram[: hi - 60])
+    return sum(histogram[lo:hi])
 
 
 # The residuals (modulo 60) whose ``near`` count a residual adds to.
@@ -321,6 +446,7 @@ class ClockJudge:
         (``finish`` hands over the last of them)."""
         out: list[Record] = []
         stats = self.stats
+        models = self.models
         for record, at in zip(records, origins, strict=True):
             m = messages[at]
             self._count += 1
@@ -339,7 +465,7 @@ class ClockJudge:
             if second is not None and record.msg_type == 4:
                 self._learn_offset(source, m)
             key = (source, m.clock or ARRIVAL)
-            model = self.model(*key)
+            model = models.get(key) or self.model(*key)
             if model.steady is None:
                 self._teach(source, m, second)
                 if key not in self._waiting:
@@ -350,20 +476,58 @@ class ClockJudge:
                 if model.steady is not None:  # this record made the model: judge them all
                     out += self._settle(key)
                 continue
+            current: ClockModel | None = model
             if key in self._waiting:  # known since (another record taught it): them first
                 out += self._settle(key)
-            if second is not None and m.alt_time is None and model.steady:
-                # The usual case, inline: one clock, known steady, a second to check it by.
+                current = self.models.get(key)  # (settling may crowd it out)
+            if second is not None and model.steady:
+                alt_time = m.alt_time
+                clock = key[1]
+                time = m.time
                 correction = model.correction
-                r = residual(second, m.time)
-                model.add(r)
-                if -AGREE_S <= correction <= AGREE_S and -AGREE_S <= r <= AGREE_S:
-                    stats.clocks[_key(key[1], AGREES)] += 1
-                    out.append(_timed(record, m.time, key[1], AGREES))
+                if alt_time is None:
+                    # The usual case, inline: one clock, known steady, a second to check it by.
+                    r = residual(second, time)
+                    model.add(r)
+                    if -AGREE_S <= correction <= AGREE_S and -AGREE_S <= r <= AGREE_S:
+                        stats.clocks[_key(clock, AGREES)] += 1
+                        out.append(_timed(record, time, clock, AGREES))
+                        continue
+                    time, quality = _verdict(time, correction, second, True)
+                    stats.clocks[_key(clock, quality)] += 1
+                    out.append(_timed(record, time, clock, quality))
                     continue
-                time, quality = _verdict(m.time, correction, second, True)
-                stats.clocks[_key(key[1], quality)] += 1
-                out.append(_timed(record, time, key[1], quality))
+                alt_clock = m.alt_clock
+                if alt_clock is not None and current is model:
+                    # The usual case of two clocks (a tag block beside the arrival time),
+                    # inline: ``_choose`` step for step, each model looked up once.
+                    r = residual(second, time)
+                    model.add(r)
+                    quality = AGREES
+                    if not (-AGREE_S <= correction <= AGREE_S and -AGREE_S <= r <= AGREE_S):
+                        time, quality = _verdict(time, correction, second, True)
+                    alt = self.model(source, alt_clock)
+                    alt.runner_up = True
+                    alt_time, alt_quality = _judge_one(alt, alt_time, second, True)
+                    if quality != SUSPECT:  # checked: the runner-up is compared with it
+                        alt.add_cross(-REPAIR_S <= alt_time - time <= REPAIR_S)
+                    elif alt_quality in _CHECKED:  # (with a second, never "unchecked")
+                        time, clock, quality = alt_time, alt_clock, alt_quality
+                    stats.clocks[_key(clock, quality)] += 1
+                    out.append(_timed(record, time, clock, quality))
+                    continue
+            elif (
+                second is not None
+                and model.steady is False
+                and m.alt_time is None
+                and current is model
+            ):
+                # One clock known not to be steady (an arrival time with a varying lag): the
+                # record is suspect, at the clock's time corrected as far as it can be.
+                correction = model.correction
+                model.add(residual(second, m.time))
+                stats.clocks[_key(key[1], SUSPECT)] += 1
+                out.append(_timed(record, m.time + correction, key[1], SUSPECT))
                 continue
             out.append(self._judged(record, m, second, teach=True))
         return out
@@ -397,7 +561,24 @@ class ClockJudge:
         del self._waiting_since[key]
         if self._waiting_since:
             self._oldest = min(self._waiting_since.values())
-        return [self._judged(r, m, second, teach=False) for r, m, second in waited]
+        out: list[Record] = []
+        counts = self.stats.clocks
+        clock = key[1]
+        model: ClockModel | None = None
+        for r, m, second in waited:
+            if m.alt_time is None or m.alt_clock is None:
+                # One clock, inline: ``_judged`` step for step, the model looked up again only
+                # after a record with two clocks (the only kind that can add a model).
+                if model is None:
+                    model = self.model(*key)
+                assert m.time is not None
+                time, quality = _judge_one(model, m.time, second, False)
+                counts[_key(clock, quality)] += 1
+                out.append(_timed(r, time, clock, quality))
+            else:
+                out.append(self._judged(r, m, second, teach=False))
+                model = None
+        return out
 
     def _overdue(self) -> list[Record]:
         """Records that waited ``WAIT_RECORDS`` (a station heard too rarely for its clock ever
@@ -428,42 +609,22 @@ class ClockJudge:
     ) -> tuple[float, str, TimeQuality]:
         assert m.time is not None
         clock = m.clock or ARRIVAL
-        time, quality = self._judge_one(source, clock, m.time, second, teach)
+        time, quality = _judge_one(self.model(source, clock), m.time, second, teach)
         if m.alt_time is None or m.alt_clock is None:
             return time, clock, quality
         # The runner-up is judged too: its model learns from every record that carries it,
         # ready for the records that carry nothing else.
-        self.model(source, m.alt_clock).runner_up = True
-        alt_time, alt_quality = self._judge_one(source, m.alt_clock, m.alt_time, second, teach)
+        alt = self.model(source, m.alt_clock)
+        alt.runner_up = True
+        alt_time, alt_quality = _judge_one(alt, m.alt_time, second, teach)
         if quality in _CHECKED:
-            self.model(source, m.alt_clock).add_cross(abs(alt_time - time) <= REPAIR_S)
+            alt.add_cross(abs(alt_time - time) <= REPAIR_S)
             return time, clock, quality
         if alt_quality in _CHECKED:
             return alt_time, m.alt_clock, alt_quality
         if quality == SUSPECT and alt_quality == UNCHECKED:
             return alt_time, m.alt_clock, alt_quality
         return time, clock, quality
-
-    def _judge_one(
-        self, source: str, clock: str, time: float, second: int | None, teach: bool
-    ) -> tuple[float, TimeQuality]:
-        """Judge one clock's time by its model as it stands (teaching the model first when
-        asked: a record is judged by the residuals before it, its own excluded)."""
-        model = self.model(source, clock)
-        steady = model.steady
-        correction = model.correction
-        if second is not None:
-            r = residual(second, time)
-            if teach:
-                model.add(r)
-            if steady is None:  # too few residuals to know the clock: the record alone
-                return (time, AGREES) if abs(r) <= AGREE_S else (time, SUSPECT)
-            if steady and abs(correction) <= AGREE_S and abs(r) <= AGREE_S:
-                return time, AGREES
-            return _verdict(time, correction, second, steady)
-        if steady is None:
-            return time, UNCHECKED
-        return time + correction, UNCHECKED if steady else SUSPECT
 
     def _learn_offset(self, source: str, m: AisMessage) -> None:
         """A base station's full UTC against each of the message's clocks."""
