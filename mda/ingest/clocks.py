@@ -401,6 +401,9 @@ def _window_sum(histogram: list[int], best: int) -> int:
 _AROUND: Final = tuple(
     tuple((k + d) % 60 for d in range(-AGREE_S, AGREE_S + 1)) for k in range(60)
 )
+# ClockModel.add and _count_in unpack these five at a time (AGREE_S = 2): a change of
+# AGREE_S must change them too.
+assert all(len(around) == 5 for around in _AROUND)
 _ASSIGNED_KEY: Final = f"{ASSIGNED}/{SUSPECT}"
 _CHECKED: Final = (AGREES, REPAIRED)
 
