@@ -175,13 +175,17 @@ def test_each_allowed_upward_arrow_is_still_there() -> None:
 # network, clock or database, so it must not reach the code that does.
 CORE = ("mda.ingest.framing", "mda.ingest.decode", "mda.pipeline", "mda.tracks",
         "mda.vessel_state", "mda.sequencer", "mda.plausible", "mda.rules.engine",
-        "mda.alerts.lifecycle", "mda.feeds.core", "mda.zones.index")  # fmt: skip
+        "mda.alerts.lifecycle", "mda.alerts.places", "mda.feeds.core", "mda.zones.index",
+        "mda.activity.adaptive", "mda.activity.classify", "mda.activity.hmm",
+        "mda.detections.match", "mda.detections.alerts", "mda.detections.infrastructure",
+        "mda.detections.formats", "mda.detections.simulate", "mda.trajectories.port_visits",
+        "mda.trajectories.trips", "mda.trajectories.resample", "mda.plot.figures")  # fmt: skip
 SHELLS = ("mda.runtime", "mda.cli", "mda.net", "mda.store", "mda.api", "mda.scale",
           "mda.ingest.sources", "mda.alerts.mqtt", "mda.feeds.mqtt", "mda.feeds.tak",
           "mda.feeds.service", "mda.metrics", "mda.web")  # fmt: skip
-# Pure modules that live beside their shell: the batch the store takes (plain lists of records)
-# and host:port parsing (text in, text out).
-PURE_IN_SHELLS = ("mda.store.batch", "mda.net.address")
+# Pure modules that live beside their shell: the batch the store takes (plain lists of records),
+# host:port parsing (text in, text out) and the shapes of stored tracks (frames in, frames out).
+PURE_IN_SHELLS = ("mda.store.batch", "mda.net.address", "mda.store.track_shapes")
 
 
 def test_the_core_reaches_no_shell() -> None:
